@@ -1,0 +1,32 @@
+#!/usr/bin/env pwsh
+# Runs the kaha-deploy host. It is compiled only when a source file changed since the last build,
+# so a warm start costs no more than starting the program.
+$ErrorActionPreference = 'Stop'
+
+$root = $PSScriptRoot
+$out = Join-Path $root 'build/bin/Release/net10.0'
+$dll = Join-Path $out 'kaha-deploy.dll'
+$stamp = Join-Path $out '.built'
+
+function Test-NeedsBuild {
+    if (-not (Test-Path $dll) -or -not (Test-Path $stamp)) { return $true }
+    $builtAt = (Get-Item $stamp).LastWriteTimeUtc
+    $sources = @(Get-ChildItem -Path (Join-Path $root 'build') -Recurse -File -Include '*.cs', '*.csproj', '*.props', '*.json' |
+        Where-Object { $_.FullName -notmatch '[\\/](bin|obj)[\\/]' })
+    $sources += Get-Item (Join-Path $root 'Directory.Build.props'), (Join-Path $root 'global.json')
+    return [bool]($sources | Where-Object { $_.LastWriteTimeUtc -gt $builtAt } | Select-Object -First 1)
+}
+
+if (Test-NeedsBuild) {
+    [Console]::Error.WriteLine('Building kaha-deploy...')
+    $log = & dotnet build (Join-Path $root 'build/Build.csproj') -c Release -nologo -v quiet -clp:NoSummary 2>&1
+    if ($LASTEXITCODE -ne 0) {
+        $log | ForEach-Object { [Console]::Error.WriteLine($_) }
+        [Console]::Error.WriteLine('Error: the build of kaha-deploy failed (see above).')
+        exit 1
+    }
+    New-Item -ItemType File -Force -Path $stamp | Out-Null
+}
+
+& dotnet $dll @args
+exit $LASTEXITCODE

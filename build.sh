@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Runs the kaha-deploy host. It is compiled only when a source file changed since the last build,
+# so a warm start costs no more than starting the program.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+out="$root/build/bin/Release/net10.0"
+dll="$out/kaha-deploy.dll"
+stamp="$out/.built"
+
+needs_build() {
+  [ -f "$dll" ] && [ -f "$stamp" ] || return 0
+  [ -n "$(find "$root/build" "$root/Directory.Build.props" "$root/global.json" \
+      -path "$root/build/bin" -prune -o -path "$root/build/obj" -prune -o \
+      -newer "$stamp" \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' -o -name '*.json' \) -print -quit)" ]
+}
+
+if needs_build; then
+  echo "Building kaha-deploy..." >&2
+  if ! log="$(dotnet build "$root/build/Build.csproj" -c Release -nologo -v quiet -clp:NoSummary 2>&1)"; then
+    printf '%s\n' "$log" >&2
+    echo "Error: the build of kaha-deploy failed (see above)." >&2
+    exit 1
+  fi
+  touch "$stamp"
+fi
+
+exec dotnet "$dll" "$@"

@@ -1,0 +1,231 @@
+using System.Net;
+using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.RegularExpressions;
+
+namespace KahaDeploy.Configuration;
+
+/// <summary>Reads cake-config.json and turns one environment into <see cref="DeploySettings"/>, or fails with one line.</summary>
+public sealed partial class ConfigLoader(SecretMasker masker)
+{
+    public const string DefaultFileName = "cake-config.json";
+
+    private static readonly string[] RestartPolicies = ["no", "always", "unless-stopped", "on-failure"];
+
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+    };
+
+    [GeneratedRegex("^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")]
+    private static partial Regex DockerName();
+
+    [GeneratedRegex("^[a-z0-9]+([._-]?[a-z0-9]+)*(/[a-z0-9]+([._-]?[a-z0-9]+)*)*$")]
+    private static partial Regex ImageName();
+
+    public DeployConfig Read(string configFile)
+    {
+        var name = Path.GetFileName(configFile);
+        if (!File.Exists(configFile))
+        {
+            throw new ConfigException($"{configFile}: no such file; run from the project folder or pass --config=PATH.");
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<DeployConfig>(File.ReadAllBytes(configFile), JsonOptions)
+                   ?? throw new ConfigException($"{name}: the file is empty; it needs an \"app\" and an \"environments\" object.");
+        }
+        catch (JsonException ex)
+        {
+            throw new ConfigException(Describe(name, ex));
+        }
+    }
+
+    public IReadOnlyList<string> EnvironmentNames(string configFile) => Read(configFile).Environments.Keys.ToList();
+
+    public DeploySettings Load(string configFile, string environment, Action<string> warn, bool resolveSecrets = true)
+    {
+        var config = Read(configFile);
+        var name = Path.GetFileName(configFile);
+        var root = Path.GetDirectoryName(Path.GetFullPath(configFile))!;
+        if (!config.Environments.TryGetValue(environment, out var env))
+        {
+            var known = string.Join(", ", config.Environments.Keys);
+            throw new ConfigException($"Unknown environment '{environment}': {name} defines {known}; use one of them with --env, or add '{environment}' under \"environments\".");
+        }
+
+        var stateFolder = Path.Combine(root, ".deploy");
+        var secrets = new SecretStore(masker, Path.Combine(stateFolder, $"secrets.{environment}"), env.GeneratedSecrets, warn, resolveSecrets);
+        var at = $"{name}: environments.{environment}";
+
+        var app = config.App;
+        Require(DockerName().IsMatch(app.Name), $"{name}: app.name \"{app.Name}\" is not a valid name; use letters, digits, '_', '.' or '-'.");
+        Require(app.Port is > 0 and < 65536, $"{name}: app.port {app.Port} is not a port; use a number from 1 to 65535 (the port the app listens on inside the container).");
+        Require(app.HealthPath.StartsWith('/'), $"{name}: app.healthPath \"{app.HealthPath}\" must start with '/', e.g. \"/healthz\".");
+        var appFolder = Path.GetFullPath(Path.Combine(root, app.Folder));
+        Require(Directory.Exists(appFolder), $"{name}: app.folder \"{app.Folder}\" does not exist ({appFolder}); point it at the app's checkout.");
+        foreach (var (argument, baseImage) in app.BaseImages)
+        {
+            Require(Regex.IsMatch(argument, "^[A-Za-z_][A-Za-z0-9_]*$"), $"{name}: app.baseImages: \"{argument}\" is not a build argument name; use e.g. \"NODE_IMAGE\".");
+            Require(!string.IsNullOrWhiteSpace(baseImage), $"{name}: app.baseImages.{argument} is empty; give an image such as \"node:20-bookworm-slim\".");
+        }
+
+        var container = env.Container ?? $"{app.Name}_{environment}";
+        Require(DockerName().IsMatch(container), $"{at}.container \"{container}\" is not a valid container name; use letters, digits, '_', '.' or '-'.");
+        var image = env.Image ?? app.Name.ToLowerInvariant();
+        Require(ImageName().IsMatch(image), $"{at}.image \"{image}\" is not a valid image name; use lower-case letters, digits and '/', '.', '_', '-', without a tag.");
+        var network = env.Network ?? container;
+        Require(DockerName().IsMatch(network), $"{at}.network \"{network}\" is not a valid network name.");
+        Require(RestartPolicies.Contains(env.Restart), $"{at}.restart \"{env.Restart}\" is not a restart policy; use one of {string.Join(", ", RestartPolicies)}.");
+        Require(env.HealthTimeoutSeconds is > 0 and <= 3600, $"{at}.healthTimeoutSeconds {env.HealthTimeoutSeconds} is out of range; use 1 to 3600.");
+
+        var ports = env.Ports.Select((p, i) => ParsePort(p, $"{at}.ports[{i}]")).ToList();
+        Require(ports.Count > 0, $"{at}.ports is empty; publish the app's port so it can be reached and health-checked, e.g. \"127.0.0.1:8080:{app.Port}\".");
+        var variables = env.Env.ToDictionary(kv => kv.Key, kv => secrets.Resolve(kv.Value, $"{at}.env.{kv.Key}"));
+        var volumes = env.Volumes.Select((v, i) => ParseVolume(v, root, $"{at}.volumes[{i}]")).ToList();
+
+        LocalRedisSettings? localRedis = null;
+        string? redisUrl = null;
+        if (env.Redis is { } redis)
+        {
+            Require((redis.Url is null) != (redis.Local is null), $"{at}.redis: set exactly one of \"url\" (a Redis server elsewhere) or \"local\" (a Redis container run by this tool).");
+            if (redis.Local is { } local)
+            {
+                var redisContainer = local.Container ?? $"{container}_redis";
+                Require(DockerName().IsMatch(redisContainer), $"{at}.redis.local.container \"{redisContainer}\" is not a valid container name.");
+                var password = secrets.Resolve(local.Password, $"{at}.redis.local.password");
+                Require(password.Length > 0, $"{at}.redis.local.password is empty; Redis must not run without a password.");
+                localRedis = new LocalRedisSettings(redisContainer, local.Image, Path.GetFullPath(Path.Combine(root, local.DataFolder)), password);
+                redisUrl = $"redis://:{Uri.EscapeDataString(password)}@{redisContainer}:6379";
+            }
+            else
+            {
+                redisUrl = secrets.Resolve(redis.Url!, $"{at}.redis.url");
+                Require(!resolveSecrets || Uri.TryCreate(redisUrl, UriKind.Absolute, out var parsed) && parsed.Scheme is "redis" or "rediss",
+                    $"{at}.redis.url is not a redis:// URL; write it as redis://:PASSWORD@HOST:6379 (put the password in a secret).");
+            }
+
+            masker.Add(redisUrl);
+        }
+
+        SlackSettings? slack = null;
+        if (env.Slack is { } slackConfig)
+        {
+            var webhook = secrets.Resolve(slackConfig.WebhookUrl, $"{at}.slack.webhookUrl");
+            masker.Add(webhook);
+            Require(!resolveSecrets || Uri.TryCreate(webhook, UriKind.Absolute, out var hook) && hook.Scheme is "https" or "http",
+                $"{at}.slack.webhookUrl is not an http(s) URL; use the incoming webhook URL Slack gave you (as a secret).");
+            Require(slackConfig.TimeoutSeconds is > 0 and <= 60, $"{at}.slack.timeoutSeconds {slackConfig.TimeoutSeconds} is out of range; use 1 to 60.");
+            slack = new SlackSettings(webhook, TimeSpan.FromSeconds(slackConfig.TimeoutSeconds));
+        }
+
+        return new DeploySettings
+        {
+            ConfigFile = Path.GetFullPath(configFile),
+            StateFolder = stateFolder,
+            Environment = environment,
+            AppName = app.Name,
+            AppFolder = appFolder,
+            Remote = app.Remote,
+            Branch = app.Branch,
+            Dockerfile = app.Dockerfile,
+            AppPort = app.Port,
+            HealthPath = app.HealthPath,
+            BaseImages = app.BaseImages,
+            Container = container,
+            Image = image,
+            PullImage = env.PullImage is null ? null : secrets.Resolve(env.PullImage, $"{at}.pullImage"),
+            Network = network,
+            Ports = ports,
+            Env = variables,
+            Volumes = volumes,
+            MountSource = env.MountSource,
+            NpmInstall = env.NpmInstall,
+            GitPull = env.GitPull,
+            LocalRedis = localRedis,
+            RedisUrl = redisUrl,
+            RedisEnvVar = env.Redis?.EnvVar ?? "REDIS_URL",
+            Restart = env.Restart,
+            HealthTimeout = TimeSpan.FromSeconds(env.HealthTimeoutSeconds),
+            Slack = slack,
+        };
+    }
+
+    private static PortMapping ParsePort(string text, string where)
+    {
+        var fix = $"{where}: \"{text}\" is not a port mapping; write HOST_IP:HOST_PORT:CONTAINER_PORT, e.g. \"127.0.0.1:8080:3000\".";
+        var parts = text.Split(':');
+        var (ip, host, container) = parts.Length switch
+        {
+            2 => ("0.0.0.0", parts[0], parts[1]),
+            3 => (parts[0], parts[1], parts[2]),
+            _ => throw new ConfigException(fix),
+        };
+        Require(IPAddress.TryParse(ip, out _), fix);
+        Require(int.TryParse(host, out var hostPort) && hostPort is > 0 and < 65536, fix);
+        Require(int.TryParse(container, out var containerPort) && containerPort is > 0 and < 65536, fix);
+        return new PortMapping(ip, hostPort, containerPort);
+    }
+
+    private static string ParseVolume(string text, string root, string where)
+    {
+        var parts = text.Split(':');
+        Require(parts.Length is 2 or 3 && parts[0].Length > 0 && parts[1].StartsWith('/') && (parts.Length == 2 || parts[2] is "ro" or "rw"),
+            $"{where}: \"{text}\" is not a volume; write HOST_PATH_OR_NAME:/container/path[:ro].");
+        var source = parts[0].StartsWith('.') || parts[0].StartsWith('/') ? Path.GetFullPath(Path.Combine(root, parts[0])) : parts[0];
+        return string.Join(':', [source, .. parts[1..]]);
+    }
+
+    private static void Require(bool condition, string message)
+    {
+        if (!condition)
+        {
+            throw new ConfigException(message);
+        }
+    }
+
+    private static string Describe(string file, JsonException ex)
+    {
+        var where = ex.LineNumber is { } line ? $"{file}:{line + 1}:{(ex.BytePositionInLine ?? 0) + 1}" : file;
+        var path = KeyPath(ex.Path);
+        var message = ex.Message;
+        if (message.Contains("could not be mapped", StringComparison.Ordinal))
+        {
+            var key = Regex.Match(message, "property '([^']*)'").Groups[1].Value;
+            return $"{where}: {path}: unknown key \"{key}\"; remove it or fix its spelling (see cake-config.schema.json for the keys).";
+        }
+
+        if (message.Contains("missing required properties", StringComparison.Ordinal))
+        {
+            var keys = Regex.Match(message, "including: (.*)\\.$").Groups[1].Value;
+            return $"{where}: {path}: missing key {keys.Replace('\'', '"')}; add it (see cake-config.schema.json).";
+        }
+
+        if (message.Contains("could not be converted", StringComparison.Ordinal))
+        {
+            var type = Regex.Match(message, "converted to ([^ .]+\\.)*([^. ]+)").Groups[2].Value;
+            return $"{where}: {path}: wrong type of value (expected {Friendly(type)}); fix the value.";
+        }
+
+        var reason = message.Split(" Path:")[0].Split(" LineNumber:")[0].TrimEnd('.');
+        return $"{where}: invalid JSON ({reason}); fix the syntax at that spot.";
+    }
+
+    private static string KeyPath(string? jsonPath) =>
+        string.IsNullOrEmpty(jsonPath) || jsonPath == "$" ? "top level" : jsonPath.TrimStart('$', '.');
+
+    private static string Friendly(string clrType) => clrType switch
+    {
+        "Int32" => "a whole number",
+        "Boolean" => "true or false",
+        "String" => "a string",
+        _ when clrType.StartsWith("List", StringComparison.Ordinal) => "a list",
+        _ when clrType.StartsWith("Dictionary", StringComparison.Ordinal) => "an object",
+        _ => "an object",
+    };
+}

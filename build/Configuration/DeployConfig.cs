@@ -1,0 +1,101 @@
+using System.Text.Json.Serialization;
+
+namespace KahaDeploy.Configuration;
+
+/// <summary>The shape of cake-config.json; cake-config.schema.json describes the same keys for editors.</summary>
+public sealed record DeployConfig
+{
+    [JsonPropertyName("$schema")]
+    public string? Schema { get; init; }
+
+    public required AppConfig App { get; init; }
+
+    public required Dictionary<string, EnvironmentConfig> Environments { get; init; }
+}
+
+public sealed record AppConfig
+{
+    public required string Name { get; init; }
+
+    /// <summary>The app's checkout, relative to the config file.</summary>
+    public string Folder { get; init; } = ".";
+
+    public string Remote { get; init; } = "origin";
+
+    public string Branch { get; init; } = "master";
+
+    public string Dockerfile { get; init; } = "Dockerfile";
+
+    public required int Port { get; init; }
+
+    public string HealthPath { get; init; } = "/healthz";
+
+    /// <summary>Build argument name → base image; built from the host's runtime when neither local nor pullable.</summary>
+    public Dictionary<string, string> BaseImages { get; init; } = [];
+}
+
+public sealed record EnvironmentConfig
+{
+    public string? Container { get; init; }
+
+    public string? Image { get; init; }
+
+    /// <summary>A registry image to pull instead of building one.</summary>
+    public string? PullImage { get; init; }
+
+    public string? Network { get; init; }
+
+    /// <summary>Docker's HOST_IP:HOST_PORT:CONTAINER_PORT form.</summary>
+    public List<string> Ports { get; init; } = [];
+
+    public Dictionary<string, string> Env { get; init; } = [];
+
+    public List<string> Volumes { get; init; } = [];
+
+    public bool MountSource { get; init; }
+
+    public bool NpmInstall { get; init; } = true;
+
+    public bool GitPull { get; init; } = true;
+
+    public RedisConfig? Redis { get; init; }
+
+    public string Restart { get; init; } = "unless-stopped";
+
+    public int HealthTimeoutSeconds { get; init; } = 60;
+
+    public SlackConfig? Slack { get; init; }
+
+    /// <summary>Secrets this environment may create itself (random, stored in its secrets file) when unset.</summary>
+    public List<string> GeneratedSecrets { get; init; } = [];
+}
+
+public sealed record RedisConfig
+{
+    /// <summary>Where the app finds Redis: a redis:// URL (stage, prod).</summary>
+    public string? Url { get; init; }
+
+    /// <summary>A Redis container this tool runs beside the app (dev).</summary>
+    public LocalRedisConfig? Local { get; init; }
+
+    public string EnvVar { get; init; } = "REDIS_URL";
+}
+
+public sealed record LocalRedisConfig
+{
+    public string? Container { get; init; }
+
+    public string Image { get; init; } = "redis:7";
+
+    /// <summary>Host folder mounted at /data, relative to the config file.</summary>
+    public required string DataFolder { get; init; }
+
+    public required string Password { get; init; }
+}
+
+public sealed record SlackConfig
+{
+    public required string WebhookUrl { get; init; }
+
+    public int TimeoutSeconds { get; init; } = 10;
+}

@@ -1,0 +1,50 @@
+namespace KahaDeploy.Configuration;
+
+/// <summary>One environment's configuration, validated, with defaults filled in and secrets resolved.</summary>
+public sealed record DeploySettings
+{
+    public required string ConfigFile { get; init; }
+    public required string StateFolder { get; init; }
+    public required string Environment { get; init; }
+    public required string AppName { get; init; }
+    public required string AppFolder { get; init; }
+    public required string Remote { get; init; }
+    public required string Branch { get; init; }
+    public required string Dockerfile { get; init; }
+    public required int AppPort { get; init; }
+    public required string HealthPath { get; init; }
+    public required IReadOnlyDictionary<string, string> BaseImages { get; init; }
+    public required string Container { get; init; }
+    public required string Image { get; init; }
+    public string? PullImage { get; init; }
+    public required string Network { get; init; }
+    public required IReadOnlyList<PortMapping> Ports { get; init; }
+    public required IReadOnlyDictionary<string, string> Env { get; init; }
+    public required IReadOnlyList<string> Volumes { get; init; }
+    public required bool MountSource { get; init; }
+    public required bool NpmInstall { get; init; }
+    public required bool GitPull { get; init; }
+    public LocalRedisSettings? LocalRedis { get; init; }
+    public string? RedisUrl { get; init; }
+    public required string RedisEnvVar { get; init; }
+    public required string Restart { get; init; }
+    public required TimeSpan HealthTimeout { get; init; }
+    public SlackSettings? Slack { get; init; }
+
+    public string PreviousContainer => Container + "_previous";
+    public string FailedContainer => Container + "_failed";
+    public string EnvironmentStateFolder => Path.Combine(StateFolder, Environment);
+    public string WorkFolder => Path.Combine(EnvironmentStateFolder, "work");
+
+    /// <summary>Where the live app answers from this host: its first published port.</summary>
+    public Uri AppUrl => new($"http://{(Ports[0].HostIp is "" or "0.0.0.0" ? "127.0.0.1" : Ports[0].HostIp)}:{Ports[0].HostPort}");
+}
+
+public sealed record PortMapping(string HostIp, int HostPort, int ContainerPort)
+{
+    public override string ToString() => $"{HostIp}:{HostPort}:{ContainerPort}";
+}
+
+public sealed record LocalRedisSettings(string Container, string Image, string DataFolder, string Password);
+
+public sealed record SlackSettings(string WebhookUrl, TimeSpan Timeout);

@@ -1,0 +1,119 @@
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
+
+namespace KahaDeploy.Configuration;
+
+/// <summary>
+/// Resolves <c>${NAME}</c> from the process environment, then from the environment's untracked dotenv file
+/// (<c>.deploy/secrets.&lt;env&gt;</c>), and registers every resolved value with the masker.
+/// </summary>
+public sealed partial class SecretStore
+{
+    private readonly SecretMasker _masker;
+    private readonly string _secretsFile;
+    private readonly ISet<string> _generatable;
+    private readonly Action<string> _warn;
+    private Dictionary<string, string>? _fileValues;
+
+    private readonly bool _resolve;
+
+    /// <param name="resolve">false for read-only uses (Status): placeholders stay as written and nothing is generated.</param>
+    public SecretStore(SecretMasker masker, string secretsFile, IEnumerable<string> generatable, Action<string> warn, bool resolve = true)
+    {
+        _resolve = resolve;
+        _masker = masker;
+        _secretsFile = secretsFile;
+        _generatable = generatable.ToHashSet(StringComparer.Ordinal);
+        _warn = warn;
+    }
+
+    public string SecretsFile => _secretsFile;
+
+    [GeneratedRegex(@"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")]
+    private static partial Regex Placeholder();
+
+    /// <summary>Replaces every placeholder in <paramref name="text"/>; <paramref name="where"/> names the key for errors.</summary>
+    public string Resolve(string text, string where) =>
+        _resolve ? Placeholder().Replace(text, match => Lookup(match.Groups[1].Value, where)) : text;
+
+    private string Lookup(string name, string where)
+    {
+        var value = System.Environment.GetEnvironmentVariable(name);
+        if (string.IsNullOrEmpty(value) && !FileValues().TryGetValue(name, out value))
+        {
+            value = _generatable.Contains(name)
+                ? Generate(name)
+                : throw new ConfigException(
+                    $"{where}: secret ${{{name}}} is not set; export {name}=... or add the line {name}=... to {_secretsFile} (mode 0600).");
+        }
+
+        _masker.Add(value);
+        return value;
+    }
+
+    private string Generate(string name)
+    {
+        var value = Convert.ToHexString(RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();
+        Directory.CreateDirectory(Path.GetDirectoryName(_secretsFile)!);
+        var isNew = !File.Exists(_secretsFile);
+        File.AppendAllText(_secretsFile, $"{name}={value}\n");
+        if (isNew && !OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(_secretsFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        FileValues()[name] = value;
+        _warn($"Generated a random {name} and stored it in {_secretsFile}.");
+        return value;
+    }
+
+    private Dictionary<string, string> FileValues()
+    {
+        if (_fileValues is not null)
+        {
+            return _fileValues;
+        }
+
+        _fileValues = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (!File.Exists(_secretsFile))
+        {
+            return _fileValues;
+        }
+
+        if (!OperatingSystem.IsWindows() &&
+            (File.GetUnixFileMode(_secretsFile) & (UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite)) != 0)
+        {
+            _warn($"{_secretsFile} can be read by other users; run: chmod 600 {_secretsFile}");
+        }
+
+        foreach (var raw in File.ReadAllLines(_secretsFile))
+        {
+            var line = raw.Trim();
+            if (line.Length == 0 || line.StartsWith('#'))
+            {
+                continue;
+            }
+
+            if (line.StartsWith("export ", StringComparison.Ordinal))
+            {
+                line = line["export ".Length..].TrimStart();
+            }
+
+            var equals = line.IndexOf('=');
+            if (equals <= 0)
+            {
+                continue;
+            }
+
+            var value = line[(equals + 1)..].Trim();
+            if (value.Length >= 2 && (value[0] == '"' || value[0] == '\'') && value[^1] == value[0])
+            {
+                value = value[1..^1];
+            }
+
+            _fileValues[line[..equals].Trim()] = value;
+        }
+
+        return _fileValues;
+    }
+}

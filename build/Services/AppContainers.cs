@@ -1,0 +1,147 @@
+using Cake.Core.Diagnostics;
+using KahaDeploy.Configuration;
+
+namespace KahaDeploy.Services;
+
+/// <summary>
+/// The app's containers in one environment, under the old script's names: NAME is live, NAME_previous is the
+/// backup (so 'docker start NAME_previous' still works by hand), NAME_failed is a release that failed its health check.
+/// </summary>
+public sealed class AppContainers(DockerConnector docker, ICakeLog log)
+{
+    public const string AppLabel = "org.kaha.app";
+    public const string EnvironmentLabel = "org.kaha.env";
+    public const string RoleLabel = "org.kaha.role";
+    public const string VersionLabel = "org.kaha.version";
+    public const string CommitLabel = "org.kaha.commit";
+    public const string DeployedByLabel = "org.kaha.deployed-by";
+    public const string DeployedAtLabel = "org.kaha.deployed-at";
+
+    private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(10);
+
+    private DockerEngine Engine => docker.Engine;
+
+    public Task<ContainerInfo?> LiveAsync(DeploySettings settings) => Engine.InspectContainerAsync(settings.Container);
+
+    public Task<ContainerInfo?> PreviousAsync(DeploySettings settings) => Engine.InspectContainerAsync(settings.PreviousContainer);
+
+    /// <summary>The seed's backup step: the live container becomes NAME_previous (an older one is removed).</summary>
+    public async Task BackupLiveAsync(DeploySettings settings)
+    {
+        var live = await LiveAsync(settings);
+        if (live is null)
+        {
+            log.Information("No live {0} yet: nothing to back up.", settings.Container);
+            return;
+        }
+
+        if (await PreviousAsync(settings) is not null)
+        {
+            log.Information("Removing the older backup {0}.", settings.PreviousContainer);
+            await Engine.RemoveContainerAsync(settings.PreviousContainer);
+        }
+
+        // The new container needs the published ports, so the old one stops before it starts.
+        await Engine.StopContainerAsync(settings.Container, StopGrace);
+        await Engine.RenameContainerAsync(settings.Container, settings.PreviousContainer);
+        log.Information("{0} ({1}) is now {2}.", settings.Container, VersionOf(live), settings.PreviousContainer);
+    }
+
+    public async Task RunReleaseAsync(DeploySettings settings, ReleaseVersion version, string image, string performer)
+    {
+        await Engine.EnsureNetworkAsync(settings.Network, new Dictionary<string, string> { [AppLabel] = settings.AppName });
+        var environment = new Dictionary<string, string>(settings.Env)
+        {
+            ["APP_VERSION"] = version.Tag,
+            ["APP_COMMIT"] = version.Commit,
+            ["PORT"] = settings.AppPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        if (settings.RedisUrl is not null)
+        {
+            environment[settings.RedisEnvVar] = settings.RedisUrl;
+        }
+
+        var binds = settings.MountSource ? settings.Volumes.Append($"{settings.AppFolder}:/app").ToList() : settings.Volumes.ToList();
+        var spec = new ContainerSpec(
+            settings.Container,
+            image,
+            environment,
+            settings.Ports.Select(p => new PublishedPort(p.HostIp, p.HostPort, p.ContainerPort)).ToList(),
+            binds,
+            settings.Network,
+            [],
+            new Dictionary<string, string>
+            {
+                [AppLabel] = settings.AppName,
+                [EnvironmentLabel] = settings.Environment,
+                [RoleLabel] = "app",
+                [VersionLabel] = version.Tag,
+                [CommitLabel] = version.Commit,
+                [DeployedByLabel] = performer,
+                [DeployedAtLabel] = DateTimeOffset.UtcNow.ToString("O"),
+            },
+            settings.Restart,
+            null);
+        await Engine.CreateAndStartContainerAsync(spec);
+        log.Information("Started {0} from {1}{2}.", settings.Container, image, settings.MountSource ? $" with {settings.AppFolder} mounted at /app" : "");
+    }
+
+    /// <summary>
+    /// After a failed health check: the failing live container is stopped and kept as NAME_failed for inspection,
+    /// and NAME_previous is brought back as NAME.
+    /// </summary>
+    public async Task RestorePreviousAsync(DeploySettings settings)
+    {
+        if (await LiveAsync(settings) is not null)
+        {
+            await Engine.RemoveContainerAsync(settings.FailedContainer);
+            await Engine.StopContainerAsync(settings.Container, StopGrace);
+            await Engine.RenameContainerAsync(settings.Container, settings.FailedContainer);
+            log.Warning("Kept the failing container as {0} for inspection (docker logs {0}).", settings.FailedContainer);
+        }
+
+        if (await PreviousAsync(settings) is { } previous)
+        {
+            await Engine.RenameContainerAsync(settings.PreviousContainer, settings.Container);
+            await Engine.StartContainerAsync(settings.Container);
+            log.Warning("Brought {0} ({1}) back as {2}.", settings.PreviousContainer, VersionOf(previous), settings.Container);
+        }
+        else
+        {
+            log.Warning("There was no {0} to bring back.", settings.PreviousContainer);
+        }
+    }
+
+    /// <summary>Makes NAME_previous live and keeps the replaced one as NAME_previous, so a second swap rolls forward.</summary>
+    public async Task SwapWithPreviousAsync(DeploySettings settings)
+    {
+        var previous = await PreviousAsync(settings)
+                       ?? throw new RollbackImpossibleException(
+                           $"There is no {settings.PreviousContainer} to roll back to; deploy a known good commit instead (--target=Deploy --sha=COMMIT).");
+        var live = await LiveAsync(settings);
+        var parked = settings.Container + "_swapping";
+        if (live is not null)
+        {
+            await Engine.RemoveContainerAsync(parked);
+            await Engine.StopContainerAsync(settings.Container, StopGrace);
+            await Engine.RenameContainerAsync(settings.Container, parked);
+        }
+
+        await Engine.RenameContainerAsync(settings.PreviousContainer, settings.Container);
+        if (live is not null)
+        {
+            await Engine.RenameContainerAsync(parked, settings.PreviousContainer);
+        }
+
+        await Engine.StartContainerAsync(settings.Container);
+        log.Information("{0} now runs {1}{2}.", settings.Container, VersionOf(previous),
+            live is null ? "" : $"; {VersionOf(live)} is kept as {settings.PreviousContainer}");
+    }
+
+    public Task<string> LogsAsync(string container, int tail) => Engine.GetContainerLogsAsync(container, tail);
+
+    public static string VersionOf(ContainerInfo container) =>
+        container.Labels.TryGetValue(VersionLabel, out var version) ? version : container.ImageReference;
+}
+
+public sealed class RollbackImpossibleException(string message) : Exception(message);

@@ -1,0 +1,55 @@
+using Cake.Core.Diagnostics;
+using KahaDeploy.Configuration;
+
+namespace KahaDeploy.Services;
+
+/// <summary>The app's images: built through the engine from the checkout, or pulled when the environment names a registry image.</summary>
+public sealed class AppImages(DockerConnector docker, LocalBaseImages baseImages, GitRepository git, ICakeLog log)
+{
+    /// <summary>Builds IMAGE:VERSION and IMAGE:ENV with OCI labels; returns the image id.</summary>
+    public async Task<string> BuildAsync(DeploySettings settings, ReleaseVersion version)
+    {
+        var buildArgs = new Dictionary<string, string>();
+        foreach (var (argument, image) in settings.BaseImages)
+        {
+            buildArgs[argument] = await baseImages.EnsureAsync(image, settings.WorkFolder);
+        }
+
+        var labels = new Dictionary<string, string>
+        {
+            ["org.opencontainers.image.revision"] = version.Commit,
+            ["org.opencontainers.image.created"] = DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ"),
+            ["org.opencontainers.image.version"] = version.Tag,
+            ["org.opencontainers.image.title"] = settings.AppName,
+            [AppContainers.AppLabel] = settings.AppName,
+        };
+        if (git.RemoteUrl(settings.AppFolder, settings.Remote) is { } source)
+        {
+            labels["org.opencontainers.image.source"] = source;
+        }
+
+        var tags = new[] { $"{settings.Image}:{version.Tag}", $"{settings.Image}:{settings.Environment}" };
+        log.Information("Building {0} from {1}.", string.Join(" and ", tags), settings.AppFolder);
+        var id = await docker.Engine.BuildImageAsync(
+            new ImageBuildRequest(settings.AppFolder, settings.Dockerfile, tags, buildArgs, labels),
+            line => log.Information(line),
+            CancellationToken.None);
+        log.Information("Built {0} ({1}).", tags[0], id);
+        return tags[0];
+    }
+
+    /// <summary>Pulls the environment's registry image and tags it IMAGE:ENV; returns the reference to run.</summary>
+    public async Task<string> PullAsync(DeploySettings settings, string reference)
+    {
+        log.Information("Pulling {0}.", reference);
+        if (!await docker.Engine.TryPullImageAsync(reference, line => log.Verbose(line), CancellationToken.None))
+        {
+            throw new HostSetupException($"Could not pull {reference}; check the image name and that this host can reach its registry (docker login if it is private).");
+        }
+
+        return reference;
+    }
+
+    public Task<int> RemoveDanglingAsync(DeploySettings settings) =>
+        docker.Engine.RemoveDanglingImagesAsync($"{AppContainers.AppLabel}={settings.AppName}");
+}

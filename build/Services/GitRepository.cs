@@ -1,0 +1,93 @@
+using Cake.Core.Diagnostics;
+using Cake.Core.IO;
+
+namespace KahaDeploy.Services;
+
+/// <summary>The app checkout, driven through the git program (it uses the server's own keys and credential helpers).</summary>
+public sealed class GitRepository(IProcessRunner processes, ICakeLog log)
+{
+    private static readonly Dictionary<string, string> GitEnvironment = new() { ["GIT_TERMINAL_PROMPT"] = "0", ["LC_ALL"] = "C" };
+
+    public bool IsRepository(string folder) => Git(folder, "rev-parse --is-inside-work-tree").ExitCode == 0;
+
+    public string Head(string folder) => Require(folder, "rev-parse --verify HEAD", "read the checked-out commit").Trim();
+
+    /// <summary>Tracked files changed but not committed.</summary>
+    public IReadOnlyList<string> ChangedFiles(string folder, string pathspec = ":/") =>
+        Require(folder, $"status --porcelain --untracked-files=no -- {pathspec}", "read the working tree status")
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line.Length > 3 ? line[3..] : line)
+            .ToList();
+
+    public string? RemoteUrl(string folder, string remote)
+    {
+        var result = Git(folder, $"remote get-url {remote}");
+        return result.ExitCode == 0 ? WithoutCredentials(result.Output.Trim()) : null;
+    }
+
+    /// <summary>
+    /// Brings the checkout to <paramref name="sha"/> (or the remote branch head) without losing a commit:
+    /// refuses a dirty tree, a commit that is not on the remote branch, and a checkout the remote branch does not contain.
+    /// </summary>
+    public string FastForward(string folder, string remote, string branch, string? sha)
+    {
+        if (!IsRepository(folder))
+        {
+            throw new GitException($"{folder} is not a git checkout; clone the app there (git clone URL {folder}) or set app.folder.");
+        }
+
+        var changed = ChangedFiles(folder);
+        if (changed.Count > 0)
+        {
+            throw new GitException(
+                $"The checkout {folder} has uncommitted changes ({string.Join(", ", changed.Take(3))}{(changed.Count > 3 ? ", ..." : "")}); commit and push them, or run 'git stash', then deploy again.");
+        }
+
+        var tracking = $"{remote}/{branch}";
+        log.Information("Fetching {0} from {1}.", branch, remote);
+        Require(folder, $"fetch --quiet {remote} +refs/heads/{branch}:refs/remotes/{tracking}", $"fetch {branch} from {remote}");
+
+        var target = sha ?? tracking;
+        var resolved = Git(folder, $"rev-parse --verify --quiet {target}^{{commit}}");
+        if (resolved.ExitCode != 0)
+        {
+            throw new GitException($"Commit {target} is not in {folder} after fetching {tracking}; push it first or check the id.");
+        }
+
+        var commit = resolved.Output.Trim();
+        if (sha is not null && Git(folder, $"merge-base --is-ancestor {commit} {tracking}").ExitCode != 0)
+        {
+            throw new GitException($"Commit {sha} is not on {tracking}; deploy only commits that are on the deployed branch (push or merge it first).");
+        }
+
+        var head = Head(folder);
+        if (Git(folder, $"merge-base --is-ancestor {head} {tracking}").ExitCode != 0)
+        {
+            throw new GitException(
+                $"{tracking} does not contain the checked-out commit {head[..12]} (local commits or a force-push: not a fast-forward); the tool will not discard history, so reset {folder} by hand.");
+        }
+
+        Require(folder, $"checkout --quiet -B {branch} {commit}", $"check out {commit[..12]}");
+        log.Information("{0} is at {1}.", folder, commit[..12]);
+        return commit;
+    }
+
+    private string Require(string folder, string arguments, string what)
+    {
+        var result = Git(folder, arguments);
+        return result.ExitCode == 0 ? result.Output : throw new GitException($"git could not {what} in {folder}: {result.Reason}");
+    }
+
+    private CapturedProcess Git(string folder, string arguments)
+    {
+        log.Debug("git {0}", arguments);
+        return processes.Capture("git", arguments, folder, GitEnvironment);
+    }
+
+    private static string WithoutCredentials(string url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) && !string.IsNullOrEmpty(uri.UserInfo)
+            ? new UriBuilder(uri) { UserName = "", Password = "" }.Uri.ToString()
+            : url;
+}
+
+public sealed class GitException(string message) : Exception(message);

@@ -1,0 +1,27 @@
+using Cake.Npm;
+using Cake.Npm.Ci;
+using Cake.Npm.Install;
+using KahaDeploy.Frosting;
+
+namespace KahaDeploy.Tasks;
+
+[TaskName(nameof(NpmInstall))]
+[TaskDescription("Installs the app's npm packages on the host (npm ci when a lock file exists); containers cannot reach a registry")]
+public sealed class NpmInstall : FrostingTask<DeployContext>
+{
+    public override bool ShouldRun(DeployContext context) =>
+        context.RunsWhen(nameof(NpmInstall), context.Settings.NpmInstall, $"environments.{context.Settings.Environment}.npmInstall is false.");
+
+    public override void Run(DeployContext context)
+    {
+        var folder = context.Settings.AppFolder;
+        if (File.Exists(Path.Combine(folder, "package-lock.json")))
+        {
+            context.NpmCi(new NpmCiSettings { WorkingDirectory = folder });
+        }
+        else
+        {
+            context.NpmInstall(new NpmInstallSettings { WorkingDirectory = folder });
+        }
+    }
+}

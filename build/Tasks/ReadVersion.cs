@@ -1,0 +1,29 @@
+using Cake.Core.Diagnostics;
+using KahaDeploy.Frosting;
+using KahaDeploy.Services;
+
+namespace KahaDeploy.Tasks;
+
+[TaskName(nameof(ReadVersion))]
+[TaskDescription("Takes the checked-out commit as the release version (image tag, labels, APP_VERSION/APP_COMMIT)")]
+public sealed class ReadVersion(GitRepository git) : FrostingTask<DeployContext>
+{
+    public override void Run(DeployContext context)
+    {
+        var folder = context.Settings.AppFolder;
+        if (!git.IsRepository(folder))
+        {
+            throw new GitException($"{folder} is not a git checkout, so the release has no version; run 'git init' and commit the app, or point app.folder at a clone.");
+        }
+
+        var head = git.Head(folder);
+        if (context.Sha is not null && !head.StartsWith(context.Sha, StringComparison.Ordinal))
+        {
+            throw new GitException($"--sha={context.Sha} was asked for but {folder} is at {head[..12]}; --sha needs gitPull enabled for this environment.");
+        }
+
+        context.Version = new ReleaseVersion(head, git.ChangedFiles(folder, ".").Count > 0);
+        context.Log.Information("Release version {0} (commit {1}){2}.", context.Version.Tag, head,
+            context.Version.Dirty ? ", with uncommitted changes" : "");
+    }
+}

@@ -1,0 +1,17 @@
+using KahaDeploy.Frosting;
+using KahaDeploy.Services;
+
+namespace KahaDeploy.Tasks;
+
+[TaskName(nameof(RunContainer))]
+[TaskDescription("Starts the new NAME from the new image with the environment's options (dev and stage mount the app folder)")]
+[IsDependentOn(typeof(BuildImage))]
+[IsDependentOn(typeof(BackupContainer))]
+public sealed class RunContainer(AppContainers containers) : AsyncFrostingTask<DeployContext>
+{
+    public override Task RunAsync(DeployContext context) =>
+        containers.RunReleaseAsync(context.Settings, context.Version!, context.Image!, context.Performer);
+
+    public override void OnError(Exception exception, DeployContext context) =>
+        containers.RestorePreviousAsync(context.Settings).GetAwaiter().GetResult();
+}

@@ -1,0 +1,43 @@
+namespace KahaDeploy.Tests.Support;
+
+/// <summary>What a person would check with the docker command, and the cleanup of what a test made.</summary>
+public static class DockerCli
+{
+    /// <summary>Names of the containers (any state) whose names start with the prefix.</summary>
+    public static IReadOnlyList<string> Containers(string prefix) =>
+        Shell.Must("docker", "ps", "-a", "--filter", $"name=^{prefix}", "--format", "{{.Names}}")
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries).Order().ToList();
+
+    public static string? State(string container)
+    {
+        var result = Shell.Run("docker", "inspect", "--format", "{{.State.Status}}", container);
+        return result.ExitCode == 0 ? result.StdOut.Trim() : null;
+    }
+
+    public static string Inspect(string container, string format) => Shell.Must("docker", "inspect", "--format", format, container);
+
+    /// <summary>id and state of each container with the prefix: a test compares it before and after a refused command.</summary>
+    public static string Snapshot(string prefix) =>
+        Shell.Must("docker", "ps", "-a", "--filter", $"name=^{prefix}", "--format", "{{.Names}} {{.ID}} {{.State}} {{.Image}}");
+
+    public static void RemoveEverythingNamed(string prefix)
+    {
+        foreach (var container in Containers(prefix))
+        {
+            Shell.Run("docker", "rm", "-f", "-v", container);
+        }
+
+        foreach (var network in Shell.Must("docker", "network", "ls", "--filter", $"name=^{prefix}", "--format", "{{.Name}}")
+                     .Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            Shell.Run("docker", "network", "rm", network);
+        }
+
+        foreach (var image in Shell.Must("docker", "images", "--format", "{{.Repository}}:{{.Tag}}")
+                     .Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                     .Where(i => i.StartsWith(prefix, StringComparison.Ordinal)))
+        {
+            Shell.Run("docker", "rmi", "-f", image);
+        }
+    }
+}

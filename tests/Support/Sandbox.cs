@@ -1,0 +1,192 @@
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+
+namespace KahaDeploy.Tests.Support;
+
+/// <summary>
+/// One test's world: a copy of the sample app in a bare git repository used as origin, a deploy checkout
+/// cloned from it, and a cake-config.json whose every container, network and image carries a unique prefix,
+/// so cleanup removes exactly what the test made, even when it failed.
+/// </summary>
+public sealed class Sandbox : IDisposable
+{
+    public Sandbox()
+    {
+        Prefix = "kt" + Convert.ToHexString(RandomNumberGenerator.GetBytes(3)).ToLowerInvariant();
+        Folder = Path.Combine(Path.GetTempPath(), "kaha-tests", Prefix);
+        Directory.CreateDirectory(Folder);
+        Origin = Path.Combine(Folder, "origin.git");
+        Author = Path.Combine(Folder, "author");
+        Checkout = Path.Combine(Folder, "app");
+
+        Shell.Must("git", "init", "--quiet", "--bare", "--initial-branch=master", Origin);
+        CopySample(Author);
+        Git(Author, "init", "--quiet", "--initial-branch=master");
+        Git(Author, "add", "-A");
+        Git(Author, "commit", "--quiet", "-m", "sample app");
+        Git(Author, "remote", "add", "origin", Origin);
+        Git(Author, "push", "--quiet", "origin", "master");
+        Shell.Must("git", "clone", "--quiet", Origin, Checkout);
+
+        DevPort = FreePort.OnLoopback();
+        ProdPort = FreePort.OnLoopback();
+    }
+
+    public string Prefix { get; }
+    public string Folder { get; }
+    public string Origin { get; }
+
+    /// <summary>Where the test plays the developer: edits, commits, pushes to origin.</summary>
+    public string Author { get; }
+
+    /// <summary>The server's checkout the tool deploys from.</summary>
+    public string Checkout { get; }
+
+    public int DevPort { get; }
+    public int ProdPort { get; }
+    public string ConfigFile => Path.Combine(Folder, "cake-config.json");
+    public string DevContainer => $"{Prefix}_dev";
+    public string ProdContainer => $"{Prefix}_prod";
+    public string Image => $"{Prefix}-kaha";
+    public Uri DevUrl => new($"http://127.0.0.1:{DevPort}/");
+    public Uri ProdUrl => new($"http://127.0.0.1:{ProdPort}/");
+
+    /// <summary>Secrets the tool reads from the environment in these tests.</summary>
+    public Dictionary<string, string?> Secrets { get; } = new()
+    {
+        ["DEV_REDIS_PASSWORD"] = "dev-redis-pw-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(6)),
+        ["PROD_REDIS_PASSWORD"] = "prod-redis-pw-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(6)),
+        ["PROD_DB_PASSWORD"] = "prod-db-pw-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(6)),
+    };
+
+    /// <summary>Writes the config: dev as the README describes it, prod from origin with Redis reached by URL.</summary>
+    public void WriteConfig(string? slackWebhook = null, Action<JsonObject>? adjust = null)
+    {
+        var slack = slackWebhook is null ? null : new JsonObject { ["webhookUrl"] = "${SLACK_WEBHOOK_URL}", ["timeoutSeconds"] = 3 };
+        if (slackWebhook is not null)
+        {
+            Secrets["SLACK_WEBHOOK_URL"] = slackWebhook;
+        }
+
+        var config = new JsonObject
+        {
+            ["$schema"] = Path.Combine(Repo.Root, "cake-config.schema.json"),
+            ["app"] = new JsonObject
+            {
+                ["name"] = "kaha",
+                ["folder"] = "app",
+                ["port"] = 3000,
+                ["baseImages"] = new JsonObject { ["NODE_IMAGE"] = "node:20-bookworm-slim" },
+            },
+            ["environments"] = new JsonObject
+            {
+                ["dev"] = new JsonObject
+                {
+                    ["container"] = DevContainer,
+                    ["image"] = Image,
+                    ["ports"] = new JsonArray($"127.0.0.1:{DevPort}:3000"),
+                    ["mountSource"] = true,
+                    ["gitPull"] = false,
+                    ["redis"] = new JsonObject
+                    {
+                        ["local"] = new JsonObject
+                        {
+                            ["container"] = $"{Prefix}_dev_redis",
+                            ["dataFolder"] = "redis-data/dev",
+                            ["password"] = "${DEV_REDIS_PASSWORD}",
+                        },
+                    },
+                    ["healthTimeoutSeconds"] = 20,
+                    ["slack"] = slack?.DeepClone(),
+                },
+                // The Redis that prod reaches by URL, run by the tool's own StartRedis on prod's network.
+                ["backing"] = new JsonObject
+                {
+                    ["container"] = $"{Prefix}_backing",
+                    ["image"] = Image,
+                    ["network"] = $"{Prefix}_prodnet",
+                    ["ports"] = new JsonArray($"127.0.0.1:{FreePort.OnLoopback()}:3000"),
+                    ["redis"] = new JsonObject
+                    {
+                        ["local"] = new JsonObject
+                        {
+                            ["container"] = $"{Prefix}_prod_redis",
+                            ["dataFolder"] = "redis-data/prod",
+                            ["password"] = "${PROD_REDIS_PASSWORD}",
+                        },
+                    },
+                },
+                ["prod"] = new JsonObject
+                {
+                    ["container"] = ProdContainer,
+                    ["image"] = Image,
+                    ["network"] = $"{Prefix}_prodnet",
+                    ["ports"] = new JsonArray($"127.0.0.1:{ProdPort}:3000"),
+                    ["env"] = new JsonObject { ["NODE_ENV"] = "production", ["DB_PASSWORD"] = "${PROD_DB_PASSWORD}" },
+                    ["mountSource"] = false,
+                    ["gitPull"] = true,
+                    ["redis"] = new JsonObject { ["url"] = $"redis://:${{PROD_REDIS_PASSWORD}}@{Prefix}_prod_redis:6379" },
+                    ["restart"] = "always",
+                    ["healthTimeoutSeconds"] = 20,
+                    ["slack"] = slack?.DeepClone(),
+                },
+            },
+        };
+        adjust?.Invoke(config);
+        File.WriteAllText(ConfigFile, config.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    /// <summary>Runs the tool against this sandbox's config with its secrets in the environment.</summary>
+    public ProcessResult Tool(params string[] arguments) =>
+        Support.Tool.Run(arguments.Append($"--config={ConfigFile}"), Secrets);
+
+    /// <summary>Commits a change to the app as the developer and pushes it to origin; returns the new commit.</summary>
+    public string CommitAndPush(string message, Action<string> change)
+    {
+        change(Author);
+        Git(Author, "add", "-A");
+        Git(Author, "commit", "--quiet", "-m", message);
+        Git(Author, "push", "--quiet", "origin", "master");
+        return Git(Author, "rev-parse", "HEAD");
+    }
+
+    /// <summary>Commits a change in the server's checkout itself (dev deploys what is checked out).</summary>
+    public string CommitInCheckout(string message, Action<string> change)
+    {
+        change(Checkout);
+        Git(Checkout, "add", "-A");
+        Git(Checkout, "commit", "--quiet", "-m", message);
+        return Git(Checkout, "rev-parse", "HEAD");
+    }
+
+    public static string Git(string folder, params string[] arguments) =>
+        Shell.Must(folder, "git", ["-c", "user.name=Test Author", "-c", "user.email=test@example.invalid", .. arguments]);
+
+    private static void CopySample(string target)
+    {
+        foreach (var file in Directory.EnumerateFiles(Repo.Sample, "*", SearchOption.AllDirectories))
+        {
+            var relative = Path.GetRelativePath(Repo.Sample, file);
+            if (relative.StartsWith("node_modules", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var destination = Path.Combine(target, relative);
+            Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
+            File.Copy(file, destination);
+        }
+    }
+
+    public void Dispose()
+    {
+        DockerCli.RemoveEverythingNamed(Prefix);
+        try
+        {
+            Directory.Delete(Folder, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

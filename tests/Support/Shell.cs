@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace KahaDeploy.Tests.Support;
+
+public sealed record ProcessResult(int ExitCode, string StdOut, string StdErr)
+{
+    public string All => StdOut + StdErr;
+
+    /// <summary>The lines the tool printed that start with "Error:" (colour codes removed).</summary>
+    public IReadOnlyList<string> ErrorLines =>
+        Lines(All).Where(l => l.StartsWith("Error:", StringComparison.Ordinal)).ToList();
+
+    public static IEnumerable<string> Lines(string text) =>
+        System.Text.RegularExpressions.Regex.Replace(text, "\u001b\\[[0-9;]*m", "")
+            .Split('\n').Select(l => l.TrimEnd('\r'));
+
+    public override string ToString() => $"exit {ExitCode}\n--- stdout ---\n{StdOut}\n--- stderr ---\n{StdErr}";
+}
+
+/// <summary>Runs programs the way a person at a terminal would, and keeps every byte they print for the secret scan.</summary>
+public static class Shell
+{
+    private static readonly object TranscriptGate = new();
+    private static readonly StringBuilder TranscriptText = new();
+
+    /// <summary>Everything every process run by the tests printed.</summary>
+    public static string Transcript
+    {
+        get
+        {
+            lock (TranscriptGate)
+            {
+                return TranscriptText.ToString();
+            }
+        }
+    }
+
+    public static ProcessResult Run(string program, IEnumerable<string> arguments, string? workingDirectory = null,
+        IReadOnlyDictionary<string, string?>? environment = null, TimeSpan? timeout = null)
+    {
+        var start = new ProcessStartInfo(program)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? Repo.Root,
+        };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["NO_COLOR"] = "1";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            if (value is null)
+            {
+                start.Environment.Remove(name);
+            }
+            else
+            {
+                start.Environment[name] = value;
+            }
+        }
+
+        using var process = Process.Start(start)!;
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(timeout ?? TimeSpan.FromMinutes(5)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{program} {string.Join(' ', arguments)} did not finish in time");
+        }
+
+        process.WaitForExit();
+        var result = new ProcessResult(process.ExitCode, stdout.Result, stderr.Result);
+        lock (TranscriptGate)
+        {
+            TranscriptText.AppendLine(result.All);
+        }
+
+        return result;
+    }
+
+    public static ProcessResult Run(string program, params string[] arguments) => Run(program, arguments, null);
+
+    /// <summary>Runs a program and fails the test when it does not succeed.</summary>
+    public static string Must(string program, params string[] arguments) => Must(null, program, arguments);
+
+    public static string Must(string? workingDirectory, string program, params string[] arguments)
+    {
+        var result = Run(program, arguments, workingDirectory);
+        return result.ExitCode == 0
+            ? result.StdOut.Trim()
+            : throw new InvalidOperationException($"{program} {string.Join(' ', arguments)} failed: {result}");
+    }
+}
