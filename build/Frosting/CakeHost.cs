@@ -195,11 +195,7 @@ public sealed class CakeHost
             // Cake treats an error handler as having handled the error, so register one only where the task asked for it.
             if (Overrides(type, nameof(IFrostingTask.OnError)))
             {
-                builder.OnError((exception, context) =>
-                {
-                    task.OnError(exception, context);
-                    throw new TaskFailedException(exception);
-                });
+                builder.OnError(task.OnError);
             }
 
             if (Overrides(type, nameof(IFrostingTask.Finally)))
@@ -239,7 +235,6 @@ public sealed class CakeHost
     private static Exception Unwrap(Exception exception) => exception switch
     {
         AggregateException { InnerExceptions.Count: 1 } aggregate => Unwrap(aggregate.InnerExceptions[0]),
-        TaskFailedException { InnerException: { } inner } => Unwrap(inner),
         TargetInvocationException { InnerException: { } inner } => Unwrap(inner),
         _ => exception,
     };
@@ -253,6 +248,4 @@ public sealed class CakeHost
     private static bool Overrides(Type type, string method) =>
         type.GetMethods(BindingFlags.Public | BindingFlags.Instance)
             .Any(m => m.Name == method && m.DeclaringType is { IsGenericType: false } declaring && declaring != typeof(FrostingTask));
-
-    private sealed class TaskFailedException(Exception inner) : Exception(inner.Message, inner);
 }

@@ -138,6 +138,10 @@ public sealed class AppContainers(DockerConnector docker, ICakeLog log)
             live is null ? "" : $"; {VersionOf(live)} is kept as {settings.PreviousContainer}");
     }
 
+    /// <summary>Running, and not in a crash loop (the restart policy keeps a crashing app "restarting").</summary>
+    public async Task<bool> IsUpAsync(DeploySettings settings) =>
+        (await LiveAsync(settings)) is { Running: true, State: "running" };
+
     public Task<string> LogsAsync(string container, int tail) => Engine.GetContainerLogsAsync(container, tail);
 
     public static string VersionOf(ContainerInfo container) =>

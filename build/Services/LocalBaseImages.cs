@@ -152,9 +152,10 @@ public sealed partial class LocalBaseImages(DockerConnector docker, HostPackages
         var result = processes.Capture("ldd", binary);
         if (result.ExitCode != 0)
         {
-            yield break; // "not a dynamic executable": a static binary needs nothing else.
+            return []; // "not a dynamic executable": a static binary needs nothing else.
         }
 
+        var libraries = new List<string>();
         foreach (var line in result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             if (line.Contains("not found", StringComparison.Ordinal))
@@ -165,9 +166,14 @@ public sealed partial class LocalBaseImages(DockerConnector docker, HostPackages
             var path = line.Contains("=>", StringComparison.Ordinal) ? line.Split("=>")[1].Trim().Split(' ')[0] : line.Split(' ')[0];
             if (path.StartsWith('/'))
             {
-                yield return path;
+                libraries.Add(path);
             }
         }
+
+        // An image without its loader fails only at run time, with a baffling "no such file or directory".
+        return libraries.Count > 0
+            ? libraries
+            : throw new HostSetupException($"ldd {binary} listed no libraries; cannot build a base image from it.");
     }
 
     private static IEnumerable<string> ParentDirectories(IEnumerable<string> files) =>

@@ -19,7 +19,6 @@ public static class ProcessCapture
             Arguments = arguments,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            Silent = true,
             EnvironmentVariables = environment,
         };
         if (workingDirectory is not null)
@@ -28,9 +27,11 @@ public static class ProcessCapture
         }
 
         using var process = processes.Start(program, settings);
+
+        // Cake queues the output as it arrives; reading it before the exit loses lines of a fast program.
+        process.WaitForExit();
         var output = string.Join('\n', process.GetStandardOutput());
         var errors = process.GetStandardError().ToList();
-        process.WaitForExit();
         return new CapturedProcess(process.GetExitCode(), output, errors);
     }
 }

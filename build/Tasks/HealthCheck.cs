@@ -13,19 +13,17 @@ public sealed class HealthCheck(HealthProbe probe, AppContainers containers) : A
     {
         var settings = context.Settings;
         var url = new Uri(settings.AppUrl, settings.HealthPath);
-        var result = await probe.WaitForHealthyAsync(url, settings.HealthTimeout,
-            async () => (await containers.LiveAsync(settings))?.Running == true);
-        if (!result.Healthy)
+        var result = await probe.WaitForHealthyAsync(url, settings.HealthTimeout, () => containers.IsUpAsync(settings));
+        if (result.Healthy)
         {
-            var logs = await containers.LogsAsync(settings.Container, 20);
-            context.Log.Warning($"Last lines of {settings.Container}:\n{logs}");
-            throw new HealthCheckFailedException(
-                $"{settings.Container} did not answer {url} with 200 within {settings.HealthTimeout.TotalSeconds:N0} s (last answer: {result.LastAnswer}); the previous version was kept. See 'docker logs {settings.FailedContainer}'.");
+            return;
         }
-    }
 
-    public override void OnError(Exception exception, DeployContext context) =>
-        containers.RestorePreviousAsync(context.Settings).GetAwaiter().GetResult();
+        context.Log.Warning("Last lines of {0}:\n{1}", settings.Container, await containers.LogsAsync(settings.Container, 20));
+        await containers.RestorePreviousAsync(settings);
+        throw new HealthCheckFailedException(
+            $"{settings.Container} did not answer {url} with 200 within {settings.HealthTimeout.TotalSeconds:N0} s (last answer: {result.LastAnswer}); it is kept as {settings.FailedContainer} and the previous version is serving again.");
+    }
 }
 
 public sealed class HealthCheckFailedException(string message) : Exception(message);

@@ -9,9 +9,16 @@ namespace KahaDeploy.Tasks;
 [IsDependentOn(typeof(BackupContainer))]
 public sealed class RunContainer(AppContainers containers) : AsyncFrostingTask<DeployContext>
 {
-    public override Task RunAsync(DeployContext context) =>
-        containers.RunReleaseAsync(context.Settings, context.Version!, context.Image!, context.Performer);
-
-    public override void OnError(Exception exception, DeployContext context) =>
-        containers.RestorePreviousAsync(context.Settings).GetAwaiter().GetResult();
+    public override async Task RunAsync(DeployContext context)
+    {
+        try
+        {
+            await containers.RunReleaseAsync(context.Settings, context.Version!, context.Image!, context.Performer);
+        }
+        catch
+        {
+            await containers.RestorePreviousAsync(context.Settings);
+            throw;
+        }
+    }
 }
