@@ -137,8 +137,17 @@ public sealed class Sandbox : IDisposable
     }
 
     /// <summary>Runs the tool against this sandbox's config with its secrets in the environment.</summary>
-    public ProcessResult Tool(params string[] arguments) =>
-        Support.Tool.Run(arguments.Append($"--config={ConfigFile}"), Secrets);
+    public ProcessResult Tool(params string[] arguments) => ToolWith(Secrets, arguments);
+
+    public ProcessResult ToolWith(IReadOnlyDictionary<string, string?> environment, params string[] arguments)
+    {
+        foreach (var secret in Secrets.Values.OfType<string>())
+        {
+            Support.Tool.KnownSecrets.TryAdd(secret, 0);
+        }
+
+        return Support.Tool.Run(arguments.Append($"--config={ConfigFile}"), environment);
+    }
 
     /// <summary>Commits a change to the app as the developer and pushes it to origin; returns the new commit.</summary>
     public string CommitAndPush(string message, Action<string> change)
@@ -160,7 +169,7 @@ public sealed class Sandbox : IDisposable
     }
 
     public static string Git(string folder, params string[] arguments) =>
-        Shell.Must(folder, "git", ["-c", "user.name=Test Author", "-c", "user.email=test@example.invalid", .. arguments]);
+        Shell.MustIn(folder, "git", ["-c", "user.name=Test Author", "-c", "user.email=test@example.invalid", .. arguments]);
 
     private static void CopySample(string target)
     {

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 
 namespace KahaDeploy.Tests.Support;
 
@@ -18,24 +17,9 @@ public sealed record ProcessResult(int ExitCode, string StdOut, string StdErr)
     public override string ToString() => $"exit {ExitCode}\n--- stdout ---\n{StdOut}\n--- stderr ---\n{StdErr}";
 }
 
-/// <summary>Runs programs the way a person at a terminal would, and keeps every byte they print for the secret scan.</summary>
+/// <summary>Runs programs the way a person at a terminal would.</summary>
 public static class Shell
 {
-    private static readonly object TranscriptGate = new();
-    private static readonly StringBuilder TranscriptText = new();
-
-    /// <summary>Everything every process run by the tests printed.</summary>
-    public static string Transcript
-    {
-        get
-        {
-            lock (TranscriptGate)
-            {
-                return TranscriptText.ToString();
-            }
-        }
-    }
-
     public static ProcessResult Run(string program, IEnumerable<string> arguments, string? workingDirectory = null,
         IReadOnlyDictionary<string, string?>? environment = null, TimeSpan? timeout = null)
     {
@@ -76,21 +60,15 @@ public static class Shell
         }
 
         process.WaitForExit();
-        var result = new ProcessResult(process.ExitCode, stdout.Result, stderr.Result);
-        lock (TranscriptGate)
-        {
-            TranscriptText.AppendLine(result.All);
-        }
-
-        return result;
+        return new ProcessResult(process.ExitCode, stdout.Result, stderr.Result);
     }
 
     public static ProcessResult Run(string program, params string[] arguments) => Run(program, arguments, null);
 
     /// <summary>Runs a program and fails the test when it does not succeed.</summary>
-    public static string Must(string program, params string[] arguments) => Must(null, program, arguments);
+    public static string Must(string program, params string[] arguments) => MustIn(null, program, arguments);
 
-    public static string Must(string? workingDirectory, string program, params string[] arguments)
+    public static string MustIn(string? workingDirectory, string program, params string[] arguments)
     {
         var result = Run(program, arguments, workingDirectory);
         return result.ExitCode == 0

@@ -1,0 +1,83 @@
+using KahaDeploy.Tests.Support;
+using NUnit.Framework;
+
+namespace KahaDeploy.Tests;
+
+/// <summary>Acceptance 2: the dev deploy, its backup, and rollback back and forth, on the real engine.</summary>
+[NonParallelizable]
+public sealed class DevDeployTests
+{
+    private Sandbox _sandbox = null!;
+
+    [SetUp]
+    public void CreateSandbox()
+    {
+        _sandbox = new Sandbox();
+        _sandbox.WriteConfig();
+    }
+
+    [TearDown]
+    public void RemoveSandbox() => _sandbox.Dispose();
+
+    [Test]
+    public void Deploy_backup_and_rollback_back_and_forth()
+    {
+        var first = _sandbox.Tool("--target=Deploy", "--env=dev");
+        Assert.That(first.ExitCode, Is.EqualTo(0), first.ToString());
+        var v1 = Sandbox.Git(_sandbox.Checkout, "rev-parse", "HEAD")[..12];
+        Assert.That(Http.VersionAt(_sandbox.DevUrl), Is.EqualTo(v1));
+        Assert.That(DockerCli.State($"{_sandbox.Prefix}_dev_redis"), Is.EqualTo("running"));
+        Assert.That(Http.PostHit(_sandbox.DevUrl), Is.EqualTo(1), "the counter lives in the dev Redis");
+        Assert.That(DockerCli.Inspect($"{_sandbox.Prefix}_dev_redis", "{{range .Mounts}}{{.Source}}:{{.Destination}}{{end}}"),
+            Is.EqualTo(Path.Combine(_sandbox.Folder, "redis-data", "dev") + ":/data"));
+        Assert.That(DockerCli.Inspect(_sandbox.DevContainer, "{{range .Mounts}}{{.Source}}:{{.Destination}}{{end}}"),
+            Is.EqualTo(_sandbox.Checkout + ":/app"), "dev mounts the code folder into the container");
+        Assert.That(StatusJson.Of(_sandbox, "dev"), Is.EqualTo(new StatusJson(v1, "running", null, null, "healthy")));
+
+        var v2 = _sandbox.CommitInCheckout("second release", dir => File.AppendAllText(Path.Combine(dir, "README.md"), "\nsecond\n"))[..12];
+        var second = _sandbox.Tool("--target=Deploy", "--env=dev");
+        Assert.That(second.ExitCode, Is.EqualTo(0), second.ToString());
+        Assert.That(Http.VersionAt(_sandbox.DevUrl), Is.EqualTo(v2));
+        Assert.That(DockerCli.Containers(_sandbox.Prefix), Does.Contain($"{_sandbox.Prefix}_dev_previous"));
+        Assert.That(StatusJson.Of(_sandbox, "dev"), Is.EqualTo(new StatusJson(v2, "running", v1, "exited", "healthy")));
+
+        var rollback = _sandbox.Tool("--target=Rollback", "--env=dev");
+        Assert.That(rollback.ExitCode, Is.EqualTo(0), rollback.ToString());
+        Assert.That(Http.VersionAt(_sandbox.DevUrl), Is.EqualTo(v1));
+        Assert.That(StatusJson.Of(_sandbox, "dev"), Is.EqualTo(new StatusJson(v1, "running", v2, "exited", "healthy")));
+
+        var rollForward = _sandbox.Tool("--target=Rollback", "--env=dev");
+        Assert.That(rollForward.ExitCode, Is.EqualTo(0), rollForward.ToString());
+        Assert.That(Http.VersionAt(_sandbox.DevUrl), Is.EqualTo(v2));
+        Assert.That(StatusJson.Of(_sandbox, "dev"), Is.EqualTo(new StatusJson(v2, "running", v1, "exited", "healthy")));
+
+        Assert.That(Http.Hits(_sandbox.DevUrl), Is.EqualTo(1), "Redis and its data outlive deploys and rollbacks");
+    }
+
+    [Test]
+    public void Previous_container_can_still_be_started_by_hand_as_in_the_old_script()
+    {
+        Assert.That(_sandbox.Tool("--target=Deploy", "--env=dev").ExitCode, Is.EqualTo(0));
+        _sandbox.CommitInCheckout("second", dir => File.AppendAllText(Path.Combine(dir, "README.md"), "\nx\n"));
+        Assert.That(_sandbox.Tool("--target=Deploy", "--env=dev").ExitCode, Is.EqualTo(0));
+
+        Shell.Must("docker", "stop", _sandbox.DevContainer);
+        Shell.Must("docker", "start", $"{_sandbox.Prefix}_dev_previous");
+
+        Assert.That(DockerCli.State($"{_sandbox.Prefix}_dev_previous"), Is.EqualTo("running"));
+    }
+
+    [Test]
+    public void Rollback_without_a_previous_version_says_what_to_do_and_changes_nothing()
+    {
+        Assert.That(_sandbox.Tool("--target=Deploy", "--env=dev").ExitCode, Is.EqualTo(0));
+        var before = DockerCli.Snapshot(_sandbox.Prefix);
+
+        var result = _sandbox.Tool("--target=Rollback", "--env=dev");
+
+        Assert.That(result.ExitCode, Is.Not.EqualTo(0));
+        Assert.That(result.ErrorLines, Has.Count.EqualTo(1), result.ToString());
+        Assert.That(result.ErrorLines[0], Does.Contain($"There is no {_sandbox.DevContainer}_previous to roll back to"));
+        Assert.That(DockerCli.Snapshot(_sandbox.Prefix), Is.EqualTo(before));
+    }
+}

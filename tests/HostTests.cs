@@ -1,0 +1,120 @@
+using KahaDeploy.Tests.Support;
+using NUnit.Framework;
+
+namespace KahaDeploy.Tests;
+
+/// <summary>The Frosting-style host as a user meets it: targets, graph, descriptions, dry runs, exit codes.</summary>
+public sealed class HostTests
+{
+    private static readonly string[] Targets =
+    [
+        "Clean", "GitPull", "NpmInstall", "BuildImage", "BackupContainer", "RunContainer", "HealthCheck", "NotifySlack",
+        "Rollback", "Deploy", "CI", "Status", "StartRedis", "DockerPreflight", "Lock", "ReadVersion", "RestorePrevious", "AppTests",
+    ];
+
+    [Test]
+    public void Tree_shows_the_whole_graph_with_deploy_in_order()
+    {
+        var result = Tool.Run("--tree");
+
+        Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
+        foreach (var target in Targets)
+        {
+            Assert.That(result.StdOut, Does.Contain(target));
+        }
+
+        var deploy = result.StdOut[result.StdOut.IndexOf("─Deploy", StringComparison.Ordinal)..];
+        Assert.That(IndexOf(deploy, "GitPull"), Is.LessThan(IndexOf(deploy, "BuildImage")));
+        Assert.That(IndexOf(deploy, "BackupContainer"), Is.LessThan(IndexOf(deploy, "RunContainer")));
+        Assert.That(IndexOf(deploy, "RunContainer"), Is.LessThan(IndexOf(deploy, "HealthCheck")));
+        Assert.That(IndexOf(deploy, "HealthCheck"), Is.LessThan(IndexOf(deploy, "NotifySlack")));
+    }
+
+    [Test]
+    public void Description_lists_every_task_with_what_it_does()
+    {
+        var result = Tool.Run("--description");
+
+        Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
+        foreach (var target in Targets)
+        {
+            Assert.That(result.StdOut, Does.Contain(target));
+        }
+
+        Assert.That(result.StdOut, Does.Contain("Renames the live NAME to NAME_previous"));
+    }
+
+    [Test]
+    public void Without_a_target_the_targets_are_listed()
+    {
+        var result = Tool.Run();
+
+        Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
+        Assert.That(result.StdOut, Does.Contain("--target=NAME"));
+        Assert.That(result.StdOut, Does.Contain("Rollback"));
+        Assert.That(result.StdOut, Does.Contain("Incident button"));
+    }
+
+    [Test]
+    public void Dry_runs_list_what_each_environment_would_run_without_docker_or_secrets()
+    {
+        // No Docker endpoint and no secrets: a dry run must need neither.
+        var environment = new Dictionary<string, string?> { ["DOCKER_HOST"] = "unix:///nonexistent/docker.sock", ["PROD_DB_PASSWORD"] = null, ["SLACK_WEBHOOK_URL"] = null };
+        var prod = Tool.Run(["--target=Deploy", "--env=prod", "--dryrun"], environment);
+        var dev = Tool.Run(["--target=Deploy", "--env=dev", "--whatif"], environment);
+
+        Assert.That(prod.ExitCode, Is.EqualTo(0), prod.ToString());
+        Assert.That(dev.ExitCode, Is.EqualTo(0), dev.ToString());
+        var prodSteps = Steps(prod);
+        var devSteps = Steps(dev);
+        Assert.That(prodSteps, Is.EqualTo(new[]
+        {
+            "Lock", "DockerPreflight", "Clean", "GitPull", "ReadVersion", "NpmInstall", "BuildImage",
+            "BackupContainer", "RunContainer", "HealthCheck", "NotifySlack", "Deploy",
+        }));
+        Assert.That(devSteps, Is.EqualTo(new[]
+        {
+            "Lock", "DockerPreflight", "Clean", "ReadVersion", "NpmInstall", "BuildImage", "StartRedis",
+            "BackupContainer", "RunContainer", "HealthCheck", "Deploy",
+        }));
+        Assert.That(dev.All, Does.Contain("Skipping GitPull: environments.dev.gitPull is false"));
+        Assert.That(File.Exists(Path.Combine(Repo.Root, ".deploy", "secrets.prod")), Is.False, "a dry run must not write secrets");
+    }
+
+    [Test]
+    public void Exclusive_runs_only_the_target()
+    {
+        var result = Tool.Run("--target=Deploy", "--env=prod", "--dryrun", "--exclusive");
+
+        Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
+        Assert.That(Steps(result), Is.EqualTo(new[] { "Deploy" }));
+    }
+
+    [Test]
+    public void An_unknown_target_fails_with_the_list_of_targets()
+    {
+        var result = Tool.Run("--target=Deplyo", "--env=dev");
+
+        Assert.That(result.ExitCode, Is.Not.EqualTo(0));
+        Assert.That(result.ErrorLines, Has.Count.EqualTo(1), result.ToString());
+        Assert.That(result.ErrorLines[0], Does.Contain("There is no target 'Deplyo'").And.Contain("Deploy"));
+    }
+
+    [Test]
+    public void Version_and_info_answer()
+    {
+        Assert.That(Tool.Run("--version").ExitCode, Is.EqualTo(0));
+        var info = Tool.Run("--info");
+        Assert.That(info.ExitCode, Is.EqualTo(0), info.ToString());
+    }
+
+    private static int IndexOf(string text, string task) => text.IndexOf(task, StringComparison.Ordinal);
+
+    /// <summary>The numbered lines of a dry run: "1. Lock".</summary>
+    private static List<string> Steps(ProcessResult result) =>
+        ProcessResult.Lines(result.StdOut)
+            .Select(line => System.Text.RegularExpressions.Regex.Match(line, @"^\d+\. (\w+)$"))
+            .Where(match => match.Success)
+            .Select(match => match.Groups[1].Value)
+            .ToList();
+}
