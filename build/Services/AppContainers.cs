@@ -90,7 +90,8 @@ public sealed class AppContainers(DockerConnector docker, ICakeLog log)
     /// After a failed health check: the failing live container is stopped and kept as NAME_failed for inspection,
     /// and NAME_previous is brought back as NAME.
     /// </summary>
-    public async Task RestorePreviousAsync(DeploySettings settings)
+    /// <returns>Whether a previous version was brought back.</returns>
+    public async Task<bool> RestorePreviousAsync(DeploySettings settings)
     {
         if (await LiveAsync(settings) is not null)
         {
@@ -105,11 +106,11 @@ public sealed class AppContainers(DockerConnector docker, ICakeLog log)
             await Engine.RenameContainerAsync(settings.PreviousContainer, settings.Container);
             await Engine.StartContainerAsync(settings.Container);
             log.Warning("Brought {0} ({1}) back as {2}.", settings.PreviousContainer, VersionOf(previous), settings.Container);
+            return true;
         }
-        else
-        {
-            log.Warning("There was no {0} to bring back.", settings.PreviousContainer);
-        }
+
+        log.Warning("There was no {0} to bring back.", settings.PreviousContainer);
+        return false;
     }
 
     /// <summary>Makes NAME_previous live and keeps the replaced one as NAME_previous, so a second swap rolls forward.</summary>

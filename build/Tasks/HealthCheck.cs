@@ -20,9 +20,16 @@ public sealed class HealthCheck(HealthProbe probe, AppContainers containers) : A
         }
 
         context.Log.Warning("Last lines of {0}:\n{1}", settings.Container, await containers.LogsAsync(settings.Container, 20));
-        await containers.RestorePreviousAsync(settings);
-        throw new HealthCheckFailedException(
-            $"{settings.Container} did not answer {url} with 200 within {settings.HealthTimeout.TotalSeconds:N0} s (last answer: {result.LastAnswer}); it is kept as {settings.FailedContainer} and the previous version is serving again.");
+        var failure = $"{settings.Container} did not answer {url} with 200 within {settings.HealthTimeout.TotalSeconds:N0} s (last answer: {result.LastAnswer}); it is kept as {settings.FailedContainer}";
+        if (!await containers.RestorePreviousAsync(settings))
+        {
+            throw new HealthCheckFailedException($"{failure}, and there was no previous version to bring back.");
+        }
+
+        var restored = await probe.WaitForHealthyAsync(url, settings.HealthTimeout, () => containers.IsUpAsync(settings));
+        throw new HealthCheckFailedException(restored.Healthy
+            ? $"{failure} and the previous version is serving again."
+            : $"{failure}; the previous version was started again but is not healthy either ({restored.LastAnswer}): check 'docker logs {settings.Container}'.");
     }
 }
 

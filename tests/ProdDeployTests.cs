@@ -1,0 +1,91 @@
+using KahaDeploy.Tests.Support;
+using NUnit.Framework;
+
+namespace KahaDeploy.Tests;
+
+/// <summary>Acceptances 3 and 4: prod deploys from a bare origin, and a release that fails its health check.</summary>
+[NonParallelizable]
+public sealed class ProdDeployTests
+{
+    private Sandbox _sandbox = null!;
+    private FakeSlack _slack = null!;
+
+    [SetUp]
+    public void CreateSandbox()
+    {
+        _slack = new FakeSlack();
+        _sandbox = new Sandbox();
+        _sandbox.WriteConfig(_slack.WebhookUrl, config => config["environments"]!["prod"]!["healthTimeoutSeconds"] = 8);
+        var redis = _sandbox.Tool("--target=StartRedis", "--env=backing");
+        Assert.That(redis.ExitCode, Is.EqualTo(0), redis.ToString());
+    }
+
+    [TearDown]
+    public void RemoveSandbox()
+    {
+        _sandbox.Dispose();
+        _slack.Dispose();
+    }
+
+    [Test]
+    public void A_commit_pushed_to_origin_is_what_runs_after_the_deploy_and_redis_data_survives()
+    {
+        var first = _sandbox.Tool("--target=Deploy", "--env=prod");
+        Assert.That(first.ExitCode, Is.EqualTo(0), first.ToString());
+        Http.PostHit(_sandbox.ProdUrl);
+        Assert.That(Http.PostHit(_sandbox.ProdUrl), Is.EqualTo(2));
+
+        var pushed = _sandbox.CommitAndPush("change the page", dir =>
+            File.WriteAllText(Path.Combine(dir, "server.js"), File.ReadAllText(Path.Combine(dir, "server.js")) + "\n// release two\n"));
+        var second = _sandbox.Tool("--target=Deploy", "--env=prod");
+
+        Assert.That(second.ExitCode, Is.EqualTo(0), second.ToString());
+        Assert.That(Http.CommitAt(_sandbox.ProdUrl), Is.EqualTo(pushed));
+        Assert.That(Http.VersionAt(_sandbox.ProdUrl), Is.EqualTo(pushed[..12]));
+        Assert.That(Shell.Run("docker", "image", "inspect", $"{_sandbox.Image}:{pushed[..12]}").ExitCode, Is.EqualTo(0), "the image is tagged with the commit");
+        Assert.That(DockerCli.Inspect($"{_sandbox.Image}:{pushed[..12]}", "{{index .Config.Labels \"org.opencontainers.image.revision\"}}"), Is.EqualTo(pushed));
+        Assert.That(DockerCli.Inspect(_sandbox.ProdContainer, "{{len .Mounts}}"), Is.EqualTo("0"), "prod runs the code baked into the image");
+        Assert.That(Http.Hits(_sandbox.ProdUrl), Is.EqualTo(2), "the counter kept in Redis survives the deploy");
+
+        Assert.That(_slack.Messages, Has.Count.EqualTo(2));
+        Assert.That(_slack.Messages[1]["text"]!.GetValue<string>(), Does.Contain("succeeded").And.Contain(pushed[..12]).And.Contain("prod"));
+    }
+
+    [Test]
+    public void Deploying_an_older_sha_brings_that_commit_back()
+    {
+        var first = Sandbox.Git(_sandbox.Author, "rev-parse", "HEAD");
+        _sandbox.CommitAndPush("two", dir => File.AppendAllText(Path.Combine(dir, "README.md"), "\ntwo\n"));
+        Assert.That(_sandbox.Tool("--target=Deploy", "--env=prod").ExitCode, Is.EqualTo(0));
+
+        var result = _sandbox.Tool("--target=Deploy", "--env=prod", $"--sha={first[..10]}");
+
+        Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
+        Assert.That(Http.CommitAt(_sandbox.ProdUrl), Is.EqualTo(first));
+    }
+
+    [Test]
+    public void A_release_that_fails_its_health_check_leaves_the_old_version_serving_and_slack_is_told()
+    {
+        Assert.That(_sandbox.Tool("--target=Deploy", "--env=prod").ExitCode, Is.EqualTo(0));
+        var good = Http.VersionAt(_sandbox.ProdUrl);
+        var broken = _sandbox.CommitAndPush("break the health check", dir =>
+        {
+            var server = Path.Combine(dir, "server.js");
+            File.WriteAllText(server, File.ReadAllText(server).Replace("process.env.FAIL_HEALTH === '1'", "true"));
+        });
+
+        var result = _sandbox.Tool("--target=Deploy", "--env=prod");
+
+        Assert.That(result.ExitCode, Is.Not.EqualTo(0));
+        Assert.That(result.ErrorLines.Last(), Does.Contain("did not answer").And.Contain("the previous version is serving again"));
+        Assert.That(Http.VersionAt(_sandbox.ProdUrl), Is.EqualTo(good));
+        Assert.That(DockerCli.State($"{_sandbox.ProdContainer}_failed"), Is.EqualTo("exited"), "the failed release is kept for inspection");
+        Assert.That(DockerCli.Inspect($"{_sandbox.ProdContainer}_failed", "{{index .Config.Labels \"org.kaha.commit\"}}"), Is.EqualTo(broken));
+
+        var failure = _slack.Messages.Last();
+        var text = failure["text"]!.GetValue<string>();
+        Assert.That(text, Does.Contain("FAILED").And.Contain("HealthCheck").And.Contain(broken[..12]));
+        Assert.That(failure["blocks"]!.ToJsonString(), Does.Contain("Failed task").And.Contain("HealthCheck"));
+    }
+}
