@@ -6,7 +6,7 @@
 # a Cake script with the same task graph; plus a warm `./build.sh --target=Deploy --env=prod --dryrun`.
 # Also records the peak RSS of one run of each. Writes its own section of bench/RESULTS.md.
 #
-# Usage: bench/startup.sh          (from anywhere; re-runnable; touches only loopback and the NuGet feed)
+# Usage: bench/startup.sh          (from anywhere; re-runnable; no network but the NuGet feed and, for a missing package, Debian's)
 #   RUNS=15 WARMUP=2 bench/startup.sh   to change the number of runs.
 set -euo pipefail
 
@@ -119,7 +119,16 @@ commit="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 if [ -n "$(git -C "$root" status --porcelain -- build Directory.Build.props global.json build.sh 2>/dev/null || true)" ]; then
   commit="$commit + uncommitted changes to the host"
 fi
-hf_line="$(printf '%q ' "${hf[@]}" | sed "s|$tmp/hyperfine.json|\$TMP/hyperfine.json|; s/ $//")"
+# The hyperfine command line, quoted so that it can be pasted into a shell.
+quote() {
+  local arg out=()
+  for arg in "$@"; do
+    if [[ "$arg" =~ ^[A-Za-z0-9_./=:,+-]+$ ]]; then out+=("$arg"); else out+=("'${arg//\'/\'\\\'\'}'"); fi
+  done
+  printf '%s' "${out[*]}"
+}
+hf_line="$(quote "${hf[@]}")"
+hf_line="${hf_line//"$tmp"/\$TMP}"
 
 export RESULTS_JSON="$tmp/hyperfine.json" RESULTS_ROWS="$tmp/rows.tsv" RESULTS_RSS="$tmp/rss.txt" RESULTS_OUT="$tmp/section.md" \
   RESULTS_GRAPH_DIFF="$( [ -n "$graph_note" ] && echo "$tmp/graph.diff" )" \
@@ -184,11 +193,11 @@ Result: {verdict}.
   the Cake tool was restored and the script had been run before. Each row had {len(results[0]['times'])} timed runs after warm-up, all in one `hyperfine` run.
 - Cake, as shipped, compiles `build.cake` with Roslyn on every run (the script cache is off by default), so its default row is what a
   Cake user waits for each time; the “script cache on” row (`CAKE_SETTINGS_ENABLESCRIPTCACHE=true`) is Cake at its fastest.
-  Our host is {cake['mean'] / base:.0f}× faster than the default and {cached['mean'] / base:.1f}× faster than the cached script.
+  Our host is {cake['mean'] / base:.1f}× faster than the default and {cached['mean'] / base:.1f}× faster than the cached script.
 - `dotnet cake` goes through the SDK's tool resolution (a `dotnet` process that reads the tool manifest) and then starts Cake in a
   second process; peak RSS is that of the largest single process of a run (GNU time's `%M`).
 - The dry run needs no Docker and no secrets: it reads `cake-config.json`, decides which tasks would run for `prod` and prints them.
-- {chr(10).join(notes)}{load_note}
+{chr(10).join("- " + n for n in notes)}{chr(10) + "- " + load_note.strip() if load_note else ""}
 
 Machine: {e['NPROC']} cores ({e['CPU']}), {e['MEM_GIB']} GiB memory, {e['OS']}; .NET SDK {e['SDK']} (runtime {e['RUNTIME']}),
 Cake.Tool {e['CAKE_VERSION']}, {e['HF_VERSION']}; load average {e['LOAD_BEFORE']} before, {e['LOAD_AFTER']} after.

@@ -12,4 +12,13 @@ public sealed class GlobalSetup
         var result = Tool.Run("--version");
         Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
     }
+
+    /// <summary>Acceptance 6 over the whole run: no secret any test handed the tool appears in anything it printed.</summary>
+    [OneTimeTearDown]
+    public void NoSecretWasEverPrinted()
+    {
+        var transcript = Tool.Transcript;
+        var leaked = Tool.KnownSecrets.Keys.Where(secret => transcript.Contains(secret, StringComparison.Ordinal)).ToList();
+        Assert.That(leaked, Is.Empty, $"{leaked.Count} secret value(s) appeared in the tool's output during the test run");
+    }
 }

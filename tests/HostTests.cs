@@ -70,12 +70,12 @@ public sealed class HostTests
         Assert.That(prodSteps, Is.EqualTo(new[]
         {
             "Lock", "DockerPreflight", "Clean", "GitPull", "ReadVersion", "NpmInstall", "BuildImage",
-            "BackupContainer", "RunContainer", "HealthCheck", "NotifySlack", "Deploy",
+            "BackupContainer", "RunContainer", "HealthCheck", "RemoveOlderBackup", "NotifySlack", "Deploy",
         }));
         Assert.That(devSteps, Is.EqualTo(new[]
         {
             "Lock", "DockerPreflight", "Clean", "ReadVersion", "NpmInstall", "BuildImage", "StartRedis",
-            "BackupContainer", "RunContainer", "HealthCheck", "Deploy",
+            "BackupContainer", "RunContainer", "HealthCheck", "RemoveOlderBackup", "Deploy",
         }));
         Assert.That(dev.All, Does.Contain("Skipping GitPull: environments.dev.gitPull is false"));
         Assert.That(File.Exists(Path.Combine(Repo.Root, ".deploy", "secrets.prod")), Is.False, "a dry run must not write secrets");

@@ -88,4 +88,26 @@ public sealed class ProdDeployTests
         Assert.That(text, Does.Contain("FAILED").And.Contain("HealthCheck").And.Contain(broken[..12]));
         Assert.That(failure["blocks"]!.ToJsonString(), Does.Contain("Failed task").And.Contain("HealthCheck"));
     }
+
+    [Test]
+    public void A_failed_deploy_keeps_both_rollback_targets()
+    {
+        Assert.That(_sandbox.Tool("--target=Deploy", "--env=prod").ExitCode, Is.EqualTo(0));
+        var v1 = Http.VersionAt(_sandbox.ProdUrl);
+        _sandbox.CommitAndPush("two", dir => File.AppendAllText(Path.Combine(dir, "README.md"), "\ntwo\n"));
+        Assert.That(_sandbox.Tool("--target=Deploy", "--env=prod").ExitCode, Is.EqualTo(0));
+        var v2 = Http.VersionAt(_sandbox.ProdUrl);
+        _sandbox.CommitAndPush("broken", dir =>
+        {
+            var server = Path.Combine(dir, "server.js");
+            File.WriteAllText(server, File.ReadAllText(server).Replace("process.env.FAIL_HEALTH === '1'", "true"));
+        });
+        Assert.That(_sandbox.Tool("--target=Deploy", "--env=prod").ExitCode, Is.Not.EqualTo(0));
+
+        Assert.That(StatusJson.Of(_sandbox, "prod"), Is.EqualTo(new StatusJson(v2, "running", v1, "exited", "healthy")));
+        var rollback = _sandbox.Tool("--target=Rollback", "--env=prod");
+        Assert.That(rollback.ExitCode, Is.EqualTo(0), rollback.ToString());
+        Assert.That(Http.VersionAt(_sandbox.ProdUrl), Is.EqualTo(v1));
+        Assert.That(DockerCli.Containers(_sandbox.Prefix), Does.Not.Contain($"{_sandbox.ProdContainer}_older"));
+    }
 }

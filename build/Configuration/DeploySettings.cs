@@ -33,6 +33,9 @@ public sealed record DeploySettings
 
     public string PreviousContainer => Container + "_previous";
     public string FailedContainer => Container + "_failed";
+
+    /// <summary>The backup a running deploy replaces; removed only once the new release is healthy.</summary>
+    public string OlderContainer => Container + "_older";
     public string EnvironmentStateFolder => Path.Combine(StateFolder, Environment);
     public string WorkFolder => Path.Combine(EnvironmentStateFolder, "work");
 

@@ -25,7 +25,10 @@ public sealed class AppContainers(DockerConnector docker, ICakeLog log)
 
     public Task<ContainerInfo?> PreviousAsync(DeploySettings settings) => Engine.InspectContainerAsync(settings.PreviousContainer);
 
-    /// <summary>The seed's backup step: the live container becomes NAME_previous (an older one is removed).</summary>
+    /// <summary>
+    /// The seed's backup step: the live container becomes NAME_previous. The backup it replaces is kept as NAME_older
+    /// until the new release is healthy, so a failed deploy leaves both rollback targets as they were.
+    /// </summary>
     public async Task BackupLiveAsync(DeploySettings settings)
     {
         var live = await LiveAsync(settings);
@@ -37,14 +40,24 @@ public sealed class AppContainers(DockerConnector docker, ICakeLog log)
 
         if (await PreviousAsync(settings) is not null)
         {
-            log.Information("Removing the older backup {0}.", settings.PreviousContainer);
-            await Engine.RemoveContainerAsync(settings.PreviousContainer);
+            await Engine.RemoveContainerAsync(settings.OlderContainer);
+            await Engine.RenameContainerAsync(settings.PreviousContainer, settings.OlderContainer);
         }
 
         // The new container needs the published ports, so the old one stops before it starts.
         await Engine.StopContainerAsync(settings.Container, StopGrace);
         await Engine.RenameContainerAsync(settings.Container, settings.PreviousContainer);
         log.Information("{0} ({1}) is now {2}.", settings.Container, VersionOf(live), settings.PreviousContainer);
+    }
+
+    /// <summary>After a healthy release: the backup it replaced goes, as deploy_kaha.sh's "older _previous is removed".</summary>
+    public async Task RemoveOlderBackupAsync(DeploySettings settings)
+    {
+        if (await Engine.InspectContainerAsync(settings.OlderContainer) is { } older)
+        {
+            await Engine.RemoveContainerAsync(settings.OlderContainer);
+            log.Information("Removed the older backup ({0}).", VersionOf(older));
+        }
     }
 
     public async Task RunReleaseAsync(DeploySettings settings, ReleaseVersion version, string image, string performer)
@@ -88,7 +101,7 @@ public sealed class AppContainers(DockerConnector docker, ICakeLog log)
 
     /// <summary>
     /// After a failed health check: the failing live container is stopped and kept as NAME_failed for inspection,
-    /// and NAME_previous is brought back as NAME.
+    /// NAME_previous is brought back as NAME, and NAME_older (if a deploy parked one) is NAME_previous again.
     /// </summary>
     /// <returns>Whether a previous version was brought back.</returns>
     public async Task<bool> RestorePreviousAsync(DeploySettings settings)
@@ -106,6 +119,11 @@ public sealed class AppContainers(DockerConnector docker, ICakeLog log)
             await Engine.RenameContainerAsync(settings.PreviousContainer, settings.Container);
             await Engine.StartContainerAsync(settings.Container);
             log.Warning("Brought {0} ({1}) back as {2}.", settings.PreviousContainer, VersionOf(previous), settings.Container);
+            if (await Engine.InspectContainerAsync(settings.OlderContainer) is not null)
+            {
+                await Engine.RenameContainerAsync(settings.OlderContainer, settings.PreviousContainer);
+            }
+
             return true;
         }
 

@@ -14,5 +14,6 @@ namespace KahaDeploy.Tasks;
 [IsDependentOn(typeof(BackupContainer))]
 [IsDependentOn(typeof(RunContainer))]
 [IsDependentOn(typeof(HealthCheck))]
+[IsDependentOn(typeof(RemoveOlderBackup))]
 [IsDependentOn(typeof(NotifySlack))]
 public sealed class Deploy : FrostingTask<DeployContext>;

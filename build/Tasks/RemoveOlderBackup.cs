@@ -1,0 +1,12 @@
+using KahaDeploy.Frosting;
+using KahaDeploy.Services;
+
+namespace KahaDeploy.Tasks;
+
+[TaskName(nameof(RemoveOlderBackup))]
+[TaskDescription("Once the new release is healthy, removes the backup it replaced (NAME_older)")]
+[IsDependentOn(typeof(HealthCheck))]
+public sealed class RemoveOlderBackup(AppContainers containers) : AsyncFrostingTask<DeployContext>
+{
+    public override Task RunAsync(DeployContext context) => containers.RemoveOlderBackupAsync(context.Settings);
+}

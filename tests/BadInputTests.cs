@@ -1,0 +1,183 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using KahaDeploy.Tests.Support;
+using NUnit.Framework;
+
+namespace KahaDeploy.Tests;
+
+/// <summary>
+/// Acceptance 5: every mistake a tired person can make gets one "Error:" line naming the problem and the fix,
+/// a non-zero exit, and leaves the running containers exactly as they were.
+/// </summary>
+[NonParallelizable]
+public sealed class BadInputTests
+{
+    private Sandbox _sandbox = null!;
+    private string _goodConfig = null!;
+    private string _before = null!;
+
+    [OneTimeSetUp]
+    public void DeployOnce()
+    {
+        _sandbox = new Sandbox();
+        _sandbox.WriteConfig();
+        _goodConfig = File.ReadAllText(_sandbox.ConfigFile);
+        var deploy = _sandbox.Tool("--target=Deploy", "--env=dev");
+        Assert.That(deploy.ExitCode, Is.EqualTo(0), deploy.ToString());
+    }
+
+    [OneTimeTearDown]
+    public void RemoveSandbox() => _sandbox.Dispose();
+
+    [SetUp]
+    public void RememberContainers()
+    {
+        File.WriteAllText(_sandbox.ConfigFile, _goodConfig);
+        _before = DockerCli.Snapshot(_sandbox.Prefix);
+    }
+
+    [TearDown]
+    public void NothingChanged() =>
+        Assert.That(DockerCli.Snapshot(_sandbox.Prefix), Is.EqualTo(_before), "a refused command must leave the containers untouched");
+
+    [Test]
+    public void Unknown_environment() =>
+        AssertOneLine(_sandbox.Tool("--target=Deploy", "--env=qa"), "Unknown environment 'qa'", "dev, backing, prod");
+
+    [Test]
+    public void Missing_environment() =>
+        AssertOneLine(_sandbox.Tool("--target=Deploy"), "--env is required", "--env=dev");
+
+    [Test]
+    public void Malformed_json_names_line_and_column()
+    {
+        var lines = _goodConfig.Split('\n').ToList();
+        var line = lines.FindIndex(l => l.Contains("\"port\": 3000", StringComparison.Ordinal));
+        lines[line] = lines[line].Replace("3000,", "3000,,");
+        File.WriteAllText(_sandbox.ConfigFile, string.Join('\n', lines));
+
+        AssertOneLine(_sandbox.Tool("--target=Deploy", "--env=dev"), $"cake-config.json:{line + 1}:", "invalid JSON", "fix the syntax");
+    }
+
+    [Test]
+    public void Unknown_key_is_named_with_its_path() =>
+        AssertOneLine(Edit(c => c["environments"]!["dev"]!["mountSorce"] = true), "environments.dev", "unknown key \"mountSorce\"");
+
+    [Test]
+    public void Missing_key_is_named() =>
+        AssertOneLine(Edit(c => c["app"]!.AsObject().Remove("port")), "app", "missing key \"port\"");
+
+    [Test]
+    public void Wrong_type_is_named() =>
+        AssertOneLine(Edit(c => c["app"]!["port"] = "three thousand"), "app.port", "wrong type of value", "a whole number");
+
+    [Test]
+    public void Bad_port_mapping() =>
+        AssertOneLine(Edit(c => c["environments"]!["dev"]!["ports"] = new JsonArray("127.0.0.1:99999:3000")),
+            "environments.dev.ports[0]", "is not a port mapping", "127.0.0.1:8080:3000");
+
+    [Test]
+    public void Bad_restart_policy() =>
+        AssertOneLine(Edit(c => c["environments"]!["dev"]!["restart"] = "sometimes"), "environments.dev.restart", "unless-stopped");
+
+    [Test]
+    public void Unresolved_secret_names_the_variable_and_the_secrets_file()
+    {
+        var environment = new Dictionary<string, string?>(_sandbox.Secrets) { ["PROD_DB_PASSWORD"] = null };
+
+        AssertOneLine(_sandbox.ToolWith(environment, "--target=Deploy", "--env=prod"),
+            "environments.prod.env.DB_PASSWORD", "${PROD_DB_PASSWORD} is not set", "secrets.prod");
+    }
+
+    [Test]
+    public void Bad_sha_argument() =>
+        AssertOneLine(_sandbox.Tool("--target=Deploy", "--env=prod", "--sha=not-a-commit"), "--sha=not-a-commit is not a commit id");
+
+    [Test]
+    public void Bad_lock_wait_argument() =>
+        AssertOneLine(_sandbox.Tool("--target=Deploy", "--env=dev", "--lock-wait=soon"), "--lock-wait=soon is not a number of seconds");
+
+    [Test]
+    public void Dirty_checkout_is_refused_before_anything_is_built()
+    {
+        var readme = Path.Combine(_sandbox.Checkout, "README.md");
+        var original = File.ReadAllText(readme);
+        File.AppendAllText(readme, "\nhot fix on the server\n");
+        try
+        {
+            var result = _sandbox.Tool("--target=Deploy", "--env=prod");
+
+            AssertOneLine(result, "has uncommitted changes (README.md)", "git stash");
+            Assert.That(result.All, Does.Not.Contain("Building"));
+        }
+        finally
+        {
+            File.WriteAllText(readme, original);
+        }
+    }
+
+    [Test]
+    public void Held_lock_names_its_holder_and_the_way_out()
+    {
+        using var holder = Process.GetCurrentProcess();
+        var lockFile = Path.Combine(_sandbox.Folder, ".deploy", "dev", "deploy.lock");
+        File.WriteAllText(lockFile, JsonSerializer.Serialize(new
+        {
+            User = "alice",
+            Host = Environment.MachineName,
+            Pid = Environment.ProcessId,
+            ProcessStarted = holder.StartTime.ToUniversalTime(),
+            Target = "Deploy",
+            Since = DateTimeOffset.UtcNow,
+        }));
+        try
+        {
+            AssertOneLine(_sandbox.Tool("--target=Deploy", "--env=dev"),
+                "Environment 'dev' is locked by alice@", "Deploy since", "--lock-wait=SECONDS");
+            Assert.That(File.Exists(lockFile), Is.True, "someone else's lock is never removed");
+        }
+        finally
+        {
+            File.Delete(lockFile);
+        }
+    }
+
+    [Test]
+    public void Rollback_is_locked_too()
+    {
+        using var holder = Process.GetCurrentProcess();
+        var lockFile = Path.Combine(_sandbox.Folder, ".deploy", "dev", "deploy.lock");
+        File.WriteAllText(lockFile, JsonSerializer.Serialize(new
+        {
+            User = "bob", Host = Environment.MachineName, Pid = Environment.ProcessId,
+            ProcessStarted = holder.StartTime.ToUniversalTime(), Target = "Deploy", Since = DateTimeOffset.UtcNow,
+        }));
+        try
+        {
+            AssertOneLine(_sandbox.Tool("--target=Rollback", "--env=dev"), "is locked by bob@");
+        }
+        finally
+        {
+            File.Delete(lockFile);
+        }
+    }
+
+    private ProcessResult Edit(Action<JsonObject> change)
+    {
+        var config = JsonNode.Parse(_goodConfig)!.AsObject();
+        change(config);
+        File.WriteAllText(_sandbox.ConfigFile, config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        return _sandbox.Tool("--target=Deploy", "--env=dev");
+    }
+
+    private static void AssertOneLine(ProcessResult result, params string[] expected)
+    {
+        Assert.That(result.ExitCode, Is.Not.EqualTo(0), result.ToString());
+        Assert.That(result.ErrorLines, Has.Count.EqualTo(1), result.ToString());
+        foreach (var part in expected)
+        {
+            Assert.That(result.ErrorLines[0], Does.Contain(part), result.ToString());
+        }
+    }
+}
