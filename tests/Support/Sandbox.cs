@@ -159,6 +159,16 @@ public sealed class Sandbox : IDisposable
         return Git(Author, "rev-parse", "HEAD");
     }
 
+    /// <summary>Rewrites origin's history, as a force-push does.</summary>
+    public string CommitAndPushForce(string message, Action<string> change)
+    {
+        change(Author);
+        Git(Author, "add", "-A");
+        Git(Author, "commit", "--quiet", "-m", message);
+        Git(Author, "push", "--quiet", "--force", "origin", "master");
+        return Git(Author, "rev-parse", "HEAD");
+    }
+
     /// <summary>Commits a change in the server's checkout itself (dev deploys what is checked out).</summary>
     public string CommitInCheckout(string message, Action<string> change)
     {
