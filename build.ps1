@@ -11,7 +11,7 @@ $stamp = Join-Path $out '.built'
 function Test-NeedsBuild {
     if (-not (Test-Path $dll) -or -not (Test-Path $stamp)) { return $true }
     $builtAt = (Get-Item -Force $stamp).LastWriteTimeUtc
-    $sources = @(Get-ChildItem -Path (Join-Path $root 'build') -Recurse -File -Include '*.cs', '*.csproj', '*.props', '*.json' |
+    $sources = @(Get-ChildItem -Path (Join-Path $root 'build'), (Join-Path $root 'proxy') -Recurse -File -Include '*.cs', '*.csproj', '*.props', '*.json' |
         Where-Object { $_.FullName -notmatch '[\\/](bin|obj)[\\/]' })
     $sources += Get-Item (Join-Path $root 'Directory.Build.props'), (Join-Path $root 'global.json')
     return [bool]($sources | Where-Object { $_.LastWriteTimeUtc -gt $builtAt } | Select-Object -First 1)

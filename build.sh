@@ -10,8 +10,9 @@ stamp="$out/.built"
 
 needs_build() {
   [ -f "$dll" ] && [ -f "$stamp" ] || return 0
-  [ -n "$(find "$root/build" "$root/Directory.Build.props" "$root/global.json" \
+  [ -n "$(find "$root/build" "$root/proxy" "$root/Directory.Build.props" "$root/global.json" \
       -path "$root/build/bin" -prune -o -path "$root/build/obj" -prune -o \
+      -path "$root/proxy/bin" -prune -o -path "$root/proxy/obj" -prune -o \
       -newer "$stamp" \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' -o -name '*.json' \) -print -quit)" ]
 }
 

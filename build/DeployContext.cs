@@ -20,10 +20,13 @@ public sealed partial class DeployContext : FrostingContext
         _loader = loader;
         ConfigFile = Path.GetFullPath(context.Argument("config", ConfigLoader.DefaultFileName));
         EnvironmentName = context.Argument<string?>("env", null);
-        Sha = ParseSha(context.Argument<string?>("sha", null));
+        Sha = ParseSha(context.Argument<string?>("sha", null), "sha");
         LockWait = ParseSeconds(context.Argument<string?>("lock-wait", null), "lock-wait");
         Json = context.HasArgument("json");
         DryRun = context.HasArgument("dryrun") || context.HasArgument("whatif") || context.HasArgument("noop");
+        RollbackTo = ParseSha(context.Argument<string?>("to", null), "to");
+        Slot = context.Argument<string?>("slot", null);
+        Delay = ParseSeconds(context.Argument<string?>("delay", null), "delay");
         Trigger = context.Argument("trigger", context.EnvironmentVariable("CI") is { Length: > 0 } ? "ci" : "cli");
         Performer = context.Argument("performer", System.Environment.UserName);
         _settings = new Lazy<DeploySettings>(() => loader.Load(
@@ -41,6 +44,17 @@ public sealed partial class DeployContext : FrostingContext
     public string? Sha { get; }
 
     public TimeSpan LockWait { get; }
+
+    /// <summary>Rollback to this retained commit instead of NAME_previous.</summary>
+    public string? RollbackTo { get; }
+
+    /// <summary>StopStandby: the standby release it may stop, and how long to wait first.</summary>
+    public string? Slot { get; }
+
+    public TimeSpan Delay { get; }
+
+    /// <summary>The release about to take traffic through the proxy; set by RunContainer or RestorePrevious.</summary>
+    public Services.Candidate? Candidate { get; set; }
 
     public bool Json { get; }
 
@@ -89,10 +103,10 @@ public sealed partial class DeployContext : FrostingContext
     [GeneratedRegex("^[0-9a-fA-F]{7,40}$")]
     private static partial Regex CommitId();
 
-    private static string? ParseSha(string? sha) =>
+    private static string? ParseSha(string? sha, string name) =>
         sha is null || CommitId().IsMatch(sha)
             ? sha?.ToLowerInvariant()
-            : throw new ConfigException($"--sha={sha} is not a commit id; give 7 to 40 hex characters, e.g. --sha=3f2c1ab.");
+            : throw new ConfigException($"--{name}={sha} is not a commit id; give 7 to 40 hex characters, e.g. --{name}=3f2c1ab.");
 
     private static TimeSpan ParseSeconds(string? value, string name) =>
         value is null

@@ -69,8 +69,8 @@ public sealed class HostTests
         var devSteps = Steps(dev);
         Assert.That(prodSteps, Is.EqualTo(new[]
         {
-            "Lock", "DockerPreflight", "Clean", "GitPull", "ReadVersion", "NpmInstall", "BuildImage",
-            "BackupContainer", "RunContainer", "HealthCheck", "RemoveOlderBackup", "NotifySlack", "Deploy",
+            "Lock", "DockerPreflight", "EnsureProxy", "Reconcile", "Clean", "GitPull", "ReadVersion", "NpmInstall", "BuildImage",
+            "RunContainer", "HealthCheck", "SwitchTraffic", "Drain", "Prune", "NotifySlack", "Deploy",
         }));
         Assert.That(devSteps, Is.EqualTo(new[]
         {
@@ -78,6 +78,7 @@ public sealed class HostTests
             "BackupContainer", "RunContainer", "HealthCheck", "RemoveOlderBackup", "Deploy",
         }));
         Assert.That(dev.All, Does.Contain("Skipping GitPull: environments.dev.gitPull is false"));
+        Assert.That(prod.All, Does.Contain("Skipping BackupContainer: behind the proxy the live release keeps serving until the switch"));
         Assert.That(File.Exists(Path.Combine(Repo.Root, ".deploy", "secrets.prod")), Is.False, "a dry run must not write secrets");
     }
 

@@ -3,9 +3,14 @@ using NUnit.Framework;
 
 namespace KahaDeploy.Tests;
 
-/// <summary>Acceptances 3 and 4: prod deploys from a bare origin, and a release that fails its health check.</summary>
+/// <summary>
+/// Prod deploys from a bare origin and a release that fails its health check, both the seed's way (stop, rename,
+/// run) and behind the proxy (start beside, gate, switch): what the user sees must hold for both.
+/// </summary>
 [NonParallelizable]
-public sealed class ProdDeployTests
+[TestFixture(false)]
+[TestFixture(true)]
+public sealed class ProdDeployTests(bool behindProxy)
 {
     private Sandbox _sandbox = null!;
     private FakeSlack _slack = null!;
@@ -15,7 +20,11 @@ public sealed class ProdDeployTests
     {
         _slack = new FakeSlack();
         _sandbox = new Sandbox();
-        _sandbox.WriteConfig(_slack.WebhookUrl, config => config["environments"]!["prod"]!["healthTimeoutSeconds"] = 8);
+        _sandbox.WriteConfig(_slack.WebhookUrl, config =>
+        {
+            config["environments"]!["prod"]!["healthTimeoutSeconds"] = 8;
+            config["environments"]!["prod"]!["proxy"] = new System.Text.Json.Nodes.JsonObject { ["enabled"] = behindProxy, ["drainSeconds"] = 0 };
+        });
         var redis = _sandbox.Tool("--target=StartRedis", "--env=backing");
         Assert.That(redis.ExitCode, Is.EqualTo(0), redis.ToString());
     }
@@ -78,10 +87,20 @@ public sealed class ProdDeployTests
         var result = _sandbox.Tool("--target=Deploy", "--env=prod");
 
         Assert.That(result.ExitCode, Is.Not.EqualTo(0));
-        Assert.That(result.ErrorLines.Last(), Does.Contain("did not answer").And.Contain("the previous version is serving again"));
+        Assert.That(result.ErrorLines, Has.Count.EqualTo(1), result.ToString());
         Assert.That(Http.VersionAt(_sandbox.ProdUrl), Is.EqualTo(good));
-        Assert.That(DockerCli.State($"{_sandbox.ProdContainer}_failed"), Is.EqualTo("exited"), "the failed release is kept for inspection");
-        Assert.That(DockerCli.Inspect($"{_sandbox.ProdContainer}_failed", "{{index .Config.Labels \"org.kaha.commit\"}}"), Is.EqualTo(broken));
+        if (behindProxy)
+        {
+            Assert.That(result.ErrorLines[0], Does.Contain("_prod_next did not answer /healthz with 200 3 time(s) in a row").And.Contain("traffic stayed on the live release"));
+            Assert.That(DockerCli.Containers(_sandbox.Prefix), Does.Not.Contain($"{_sandbox.ProdContainer}_next"), "the failed release is removed");
+            Assert.That(result.All, Does.Contain("Last lines of"), "its logs are kept in the deploy's output");
+        }
+        else
+        {
+            Assert.That(result.ErrorLines[0], Does.Contain("did not answer").And.Contain("the previous version is serving again"));
+            Assert.That(DockerCli.State($"{_sandbox.ProdContainer}_failed"), Is.EqualTo("exited"), "the failed release is kept for inspection");
+            Assert.That(DockerCli.Inspect($"{_sandbox.ProdContainer}_failed", "{{index .Config.Labels \"org.kaha.commit\"}}"), Is.EqualTo(broken));
+        }
 
         var failure = _slack.Messages.Last();
         var text = failure["text"]!.GetValue<string>();
@@ -104,7 +123,8 @@ public sealed class ProdDeployTests
         });
         Assert.That(_sandbox.Tool("--target=Deploy", "--env=prod").ExitCode, Is.Not.EqualTo(0));
 
-        Assert.That(StatusJson.Of(_sandbox, "prod"), Is.EqualTo(new StatusJson(v2, "running", v1, "exited", "healthy")));
+        var standby = behindProxy ? "running" : "exited";
+        Assert.That(StatusJson.Of(_sandbox, "prod"), Is.EqualTo(new StatusJson(v2, "running", v1, standby, "healthy")));
         var rollback = _sandbox.Tool("--target=Rollback", "--env=prod");
         Assert.That(rollback.ExitCode, Is.EqualTo(0), rollback.ToString());
         Assert.That(Http.VersionAt(_sandbox.ProdUrl), Is.EqualTo(v1));

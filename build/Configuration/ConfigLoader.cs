@@ -124,6 +124,19 @@ public sealed partial class ConfigLoader(SecretMasker masker)
             slack = new SlackSettings(webhook, TimeSpan.FromSeconds(slackConfig.TimeoutSeconds));
         }
 
+        ProxySettings? proxy = null;
+        var proxyConfig = env.Proxy ?? new ProxyConfig();
+        if (proxyConfig.Enabled ?? environment is "stage" or "prod")
+        {
+            Require(proxyConfig.HealthyInARow is > 0 and <= 100, $"{at}.proxy.healthyInARow {proxyConfig.HealthyInARow} is out of range; use 1 to 100.");
+            Require(proxyConfig.DrainSeconds is >= 0 and <= 3600, $"{at}.proxy.drainSeconds {proxyConfig.DrainSeconds} is out of range; use 0 to 3600.");
+            Require(proxyConfig.StandbySeconds is >= 0 and <= 86400, $"{at}.proxy.standbySeconds {proxyConfig.StandbySeconds} is out of range; use 0 to 86400.");
+            proxy = new ProxySettings($"{container}_proxy", proxyConfig.HealthyInARow,
+                TimeSpan.FromSeconds(proxyConfig.DrainSeconds), TimeSpan.FromSeconds(proxyConfig.StandbySeconds));
+        }
+
+        Require(env.Retain is >= 2 and <= 100, $"{at}.retain {env.Retain} is out of range; keep 2 (live and previous) to 100 versions.");
+
         return new DeploySettings
         {
             ConfigFile = Path.GetFullPath(configFile),
@@ -153,6 +166,8 @@ public sealed partial class ConfigLoader(SecretMasker masker)
             Restart = env.Restart,
             HealthTimeout = TimeSpan.FromSeconds(env.HealthTimeoutSeconds),
             Slack = slack,
+            Proxy = proxy,
+            Retain = env.Retain,
         };
     }
 

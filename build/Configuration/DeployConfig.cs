@@ -66,6 +66,12 @@ public sealed record EnvironmentConfig
 
     public SlackConfig? Slack { get; init; }
 
+    /// <summary>A proxy in front of the app for zero-downtime switches; on by default for stage and prod.</summary>
+    public ProxyConfig? Proxy { get; init; }
+
+    /// <summary>How many versions (containers and images) to keep for Rollback --to=SHA.</summary>
+    public int Retain { get; init; } = 5;
+
     /// <summary>Secrets this environment may create itself (random, stored in its secrets file) when unset.</summary>
     public List<string> GeneratedSecrets { get; init; } = [];
 }
@@ -91,6 +97,20 @@ public sealed record LocalRedisConfig
     public required string DataFolder { get; init; }
 
     public required string Password { get; init; }
+}
+
+public sealed record ProxyConfig
+{
+    public bool? Enabled { get; init; }
+
+    /// <summary>Answers of 200 in a row a new release must give before traffic is switched to it.</summary>
+    public int HealthyInARow { get; init; } = 3;
+
+    /// <summary>How long the replaced release keeps running in rotation-free drain after the switch.</summary>
+    public int DrainSeconds { get; init; } = 2;
+
+    /// <summary>How long the replaced release stays running out of rotation, so Rollback is a single switch.</summary>
+    public int StandbySeconds { get; init; } = 300;
 }
 
 public sealed record SlackConfig

@@ -30,8 +30,13 @@ public sealed record DeploySettings
     public required string Restart { get; init; }
     public required TimeSpan HealthTimeout { get; init; }
     public SlackSettings? Slack { get; init; }
+    public ProxySettings? Proxy { get; init; }
+    public required int Retain { get; init; }
 
     public string PreviousContainer => Container + "_previous";
+
+    /// <summary>A release started beside the live one, before the switch (proxy environments).</summary>
+    public string CandidateContainer => Container + "_next";
     public string FailedContainer => Container + "_failed";
 
     /// <summary>The backup a running deploy replaces; removed only once the new release is healthy.</summary>
@@ -49,5 +54,7 @@ public sealed record PortMapping(string HostIp, int HostPort, int ContainerPort)
 }
 
 public sealed record LocalRedisSettings(string Container, string Image, string DataFolder, string Password);
+
+public sealed record ProxySettings(string Container, int HealthyInARow, TimeSpan Drain, TimeSpan Standby);
 
 public sealed record SlackSettings(string WebhookUrl, TimeSpan Timeout);

@@ -12,6 +12,9 @@ public sealed class AppContainers(DockerConnector docker, ICakeLog log)
     public const string AppLabel = "org.kaha.app";
     public const string EnvironmentLabel = "org.kaha.env";
     public const string RoleLabel = "org.kaha.role";
+
+    /// <summary>The live container's name: what ties an environment's releases together on a shared engine.</summary>
+    public const string ServiceLabel = "org.kaha.service";
     public const string VersionLabel = "org.kaha.version";
     public const string CommitLabel = "org.kaha.commit";
     public const string DeployedByLabel = "org.kaha.deployed-by";
@@ -24,6 +27,8 @@ public sealed class AppContainers(DockerConnector docker, ICakeLog log)
     public Task<ContainerInfo?> LiveAsync(DeploySettings settings) => Engine.InspectContainerAsync(settings.Container);
 
     public Task<ContainerInfo?> PreviousAsync(DeploySettings settings) => Engine.InspectContainerAsync(settings.PreviousContainer);
+
+    public Task<ContainerInfo?> InspectAsync(string container) => Engine.InspectContainerAsync(container);
 
     /// <summary>
     /// The seed's backup step: the live container becomes NAME_previous. The backup it replaces is kept as NAME_older
@@ -60,7 +65,14 @@ public sealed class AppContainers(DockerConnector docker, ICakeLog log)
         }
     }
 
-    public async Task RunReleaseAsync(DeploySettings settings, ReleaseVersion version, string image, string performer)
+    public Task RunReleaseAsync(DeploySettings settings, ReleaseVersion version, string image, string performer) =>
+        CreateReleaseAsync(settings, settings.Container, version, image, performer, published: true, aliases: [], extraLabels: new Dictionary<string, string>());
+
+    /// <summary>Creates and starts an app container with the environment's options.</summary>
+    /// <param name="published">false behind a proxy: the proxy publishes the ports, the app only joins the network.</param>
+    public async Task CreateReleaseAsync(
+        DeploySettings settings, string name, ReleaseVersion version, string image, string performer,
+        bool published, IReadOnlyList<string> aliases, IReadOnlyDictionary<string, string> extraLabels)
     {
         await Engine.EnsureNetworkAsync(settings.Network, new Dictionary<string, string> { [AppLabel] = settings.AppName });
         var environment = new Dictionary<string, string>(settings.Env)
@@ -74,29 +86,21 @@ public sealed class AppContainers(DockerConnector docker, ICakeLog log)
             environment[settings.RedisEnvVar] = settings.RedisUrl;
         }
 
+        var labels = new Dictionary<string, string>(extraLabels)
+        {
+            [AppLabel] = settings.AppName,
+            [EnvironmentLabel] = settings.Environment,
+            [ServiceLabel] = settings.Container,
+            [RoleLabel] = "app",
+            [VersionLabel] = version.Tag,
+            [CommitLabel] = version.Commit,
+            [DeployedByLabel] = performer,
+            [DeployedAtLabel] = DateTimeOffset.UtcNow.ToString("O"),
+        };
         var binds = settings.MountSource ? settings.Volumes.Append($"{settings.AppFolder}:/app").ToList() : settings.Volumes.ToList();
-        var spec = new ContainerSpec(
-            settings.Container,
-            image,
-            environment,
-            settings.Ports.Select(p => new PublishedPort(p.HostIp, p.HostPort, p.ContainerPort)).ToList(),
-            binds,
-            settings.Network,
-            [],
-            new Dictionary<string, string>
-            {
-                [AppLabel] = settings.AppName,
-                [EnvironmentLabel] = settings.Environment,
-                [RoleLabel] = "app",
-                [VersionLabel] = version.Tag,
-                [CommitLabel] = version.Commit,
-                [DeployedByLabel] = performer,
-                [DeployedAtLabel] = DateTimeOffset.UtcNow.ToString("O"),
-            },
-            settings.Restart,
-            null);
-        await Engine.CreateAndStartContainerAsync(spec);
-        log.Information("Started {0} from {1}{2}.", settings.Container, image, settings.MountSource ? $" with {settings.AppFolder} mounted at /app" : "");
+        var ports = published ? settings.Ports.Select(p => new PublishedPort(p.HostIp, p.HostPort, p.ContainerPort)).ToList() : [];
+        await Engine.CreateAndStartContainerAsync(new ContainerSpec(name, image, environment, ports, binds, settings.Network, aliases, labels, settings.Restart, null));
+        log.Information("Started {0} from {1}{2}.", name, image, settings.MountSource ? $" with {settings.AppFolder} mounted at /app" : "");
     }
 
     /// <summary>

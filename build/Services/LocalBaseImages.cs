@@ -76,16 +76,85 @@ public sealed partial class LocalBaseImages(DockerConnector docker, HostPackages
         }
 
         log.Warning("{0} cannot be pulled (no registry reachable); building {1} from this host's {2} {3}.", image, local, runtime.Name, version);
-        var entries = RootFilesystem(binaries, busybox, Path.Combine(workFolder, "base-image-etc"));
-        await engine.BuildImageFromFilesAsync(
+        var files = binaries.ToDictionary(binary => binary, binary => binary);
+        await BuildFromHostAsync(local, runtime.Dockerfile, files, binaries, busybox, workFolder, image);
+        return local;
+    }
+
+    /// <summary>
+    /// The ASP.NET Core runtime of this host (the one the tool itself runs on) as kaha-local/aspnet:VERSION,
+    /// for the tool's own programs such as the proxy.
+    /// </summary>
+    public async Task<string> EnsureAspNetRuntimeAsync(string workFolder)
+    {
+        var muxer = new FileInfo(packages.Require("dotnet", "dotnet-runtime", "run the proxy")).ResolveLinkTarget(returnFinalTarget: true)?.FullName
+                    ?? packages.Require("dotnet", "dotnet-runtime", "run the proxy");
+        var dotnetRoot = Path.GetDirectoryName(muxer)!;
+        var version = Directory.EnumerateDirectories(Path.Combine(dotnetRoot, "shared", "Microsoft.AspNetCore.App"))
+            .Select(Path.GetFileName)
+            .OfType<string>()
+            .Where(v => Directory.Exists(Path.Combine(dotnetRoot, "shared", "Microsoft.NETCore.App", v)))
+            .OrderBy(v => Version.TryParse(v.Split('-')[0], out var parsed) ? parsed : new Version())
+            .LastOrDefault() ?? throw new HostSetupException($"No ASP.NET Core runtime with a matching .NET runtime under {dotnetRoot}/shared; install aspnetcore-runtime.");
+        var local = $"{LocalRepositoryPrefix}aspnet:{version}";
+        if (await docker.Engine.ImageExistsAsync(local))
+        {
+            return local;
+        }
+
+        log.Information("Building {0} from this host's .NET runtime.", local);
+        var busybox = packages.Require("busybox", "busybox-static", "give the local base image a shell");
+        var files = new Dictionary<string, string> { ["/usr/share/dotnet/dotnet"] = muxer };
+        var trees = new[] { "host/fxr", $"shared/Microsoft.NETCore.App/{version}", $"shared/Microsoft.AspNetCore.App/{version}" };
+        foreach (var tree in trees)
+        {
+            foreach (var file in Directory.EnumerateFiles(Path.Combine(dotnetRoot, tree), "*", SearchOption.AllDirectories)
+                         .Where(f => !f.EndsWith("libcoreclrtraceptprovider.so", StringComparison.Ordinal)))
+            {
+                files["/usr/share/dotnet/" + Path.GetRelativePath(dotnetRoot, file)] = file;
+            }
+        }
+
+        // .NET loads OpenSSL with dlopen (ldd cannot see it), and ASP.NET Core will not start without it.
+        foreach (var openSsl in OpenSslLibraries())
+        {
+            files[openSsl] = openSsl;
+        }
+
+        var linked = files.Values.Where(f => f == muxer || f.Contains(".so", StringComparison.Ordinal)).ToList();
+        await BuildFromHostAsync(local, AspNetDockerfile, files, linked, busybox, workFolder, "the ASP.NET Core runtime");
+        return local;
+    }
+
+    private static IEnumerable<string> OpenSslLibraries()
+    {
+        string[] folders = ["/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib"];
+        var found = folders.SelectMany(folder => new[] { "libssl.so.3", "libcrypto.so.3" }.Select(name => Path.Combine(folder, name)))
+            .Where(File.Exists)
+            .DistinctBy(Path.GetFileName)
+            .ToList();
+        return found.Count == 2 ? found : throw new HostSetupException("OpenSSL 3 (libssl.so.3) is missing on this host; install libssl3 and run again.");
+    }
+
+    private const string AspNetDockerfile = """
+        FROM scratch
+        COPY rootfs/ /
+        ENV PATH=/usr/share/dotnet:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+            DOTNET_ROOT=/usr/share/dotnet DOTNET_EnableDiagnostics=0 DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1
+        """;
+
+    private async Task BuildFromHostAsync(
+        string tag, string dockerfile, IReadOnlyDictionary<string, string> files, IEnumerable<string> linked, string busybox, string workFolder, string replaces)
+    {
+        var entries = RootFilesystem(files, linked, busybox, Path.Combine(workFolder, "base-image-etc"));
+        await docker.Engine.BuildImageFromFilesAsync(
             entries,
-            runtime.Dockerfile,
-            [local],
-            new Dictionary<string, string> { ["org.kaha.base-image"] = "true", ["org.kaha.replaces"] = image },
+            dockerfile,
+            [tag],
+            new Dictionary<string, string> { ["org.kaha.base-image"] = "true", ["org.kaha.replaces"] = replaces },
             line => log.Verbose(line),
             CancellationToken.None);
-        log.Information("Built {0}.", local);
-        return local;
+        log.Information("Built {0}.", tag);
     }
 
     private static HostRuntime RuntimeFor(string image)
@@ -105,17 +174,14 @@ public sealed partial class LocalBaseImages(DockerConnector docker, HostPackages
         return match.Success ? match.Groups[1].Value : throw new HostSetupException($"Could not read the version of {binary}: {result.Reason}");
     }
 
-    private List<TarEntrySpec> RootFilesystem(IReadOnlyList<string> binaries, string busybox, string etcFolder)
+    /// <param name="files">path in the image → host file.</param>
+    /// <param name="linked">host binaries whose shared libraries the image needs too.</param>
+    private List<TarEntrySpec> RootFilesystem(IReadOnlyDictionary<string, string> files, IEnumerable<string> linked, string busybox, string etcFolder)
     {
-        var files = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        foreach (var binary in binaries.Append(busybox))
+        var all = new SortedDictionary<string, string>(files.ToDictionary(), StringComparer.Ordinal) { ["/bin/busybox"] = busybox };
+        foreach (var library in linked.Append(busybox).SelectMany(SharedLibraries).Distinct())
         {
-            var target = binary == busybox ? "/bin/busybox" : binary;
-            files[target] = binary;
-            foreach (var library in SharedLibraries(binary))
-            {
-                files[library] = library;
-            }
+            all[library] = library;
         }
 
         var entries = new List<TarEntrySpec>
@@ -125,8 +191,8 @@ public sealed partial class LocalBaseImages(DockerConnector docker, HostPackages
             new("rootfs/data", null, null, null),
             new("rootfs/etc", null, null, null),
         };
-        entries.AddRange(ParentDirectories(files.Keys).Select(dir => new TarEntrySpec("rootfs" + dir, null, null, null)));
-        entries.AddRange(files.Select(f => new TarEntrySpec("rootfs" + f.Key, f.Value, null, Executable)));
+        entries.AddRange(ParentDirectories(all.Keys).Select(dir => new TarEntrySpec("rootfs" + dir, null, null, null)));
+        entries.AddRange(all.Select(f => new TarEntrySpec("rootfs" + f.Key, f.Value, null, Executable)));
 
         Directory.CreateDirectory(etcFolder);
         for (var i = 0; i < EtcFiles.Length; i += 2)
@@ -138,7 +204,7 @@ public sealed partial class LocalBaseImages(DockerConnector docker, HostPackages
 
         var applets = processes.Capture(busybox, "--list").Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         entries.AddRange(applets
-            .Where(applet => applet != "busybox" && !files.ContainsKey("/bin/" + applet))
+            .Where(applet => applet != "busybox" && !all.ContainsKey("/bin/" + applet))
             .Select(applet => new TarEntrySpec($"rootfs/bin/{applet}", null, "busybox", null)));
         return entries;
     }

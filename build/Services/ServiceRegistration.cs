@@ -33,5 +33,9 @@ public static class ServiceRegistration
         services.AddSingleton<RunReporter>();
         services.AddSingleton<DeployLock>();
         services.AddSingleton<StatusReader>();
+        services.AddSingleton<ProxyAdmin>();
+        services.AddSingleton<ProxyContainer>();
+        services.AddSingleton<ReleaseSwitch>();
+        services.AddSingleton<StandbyTimer>();
     }
 }

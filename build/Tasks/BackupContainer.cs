@@ -4,10 +4,13 @@ using KahaDeploy.Services;
 namespace KahaDeploy.Tasks;
 
 [TaskName(nameof(BackupContainer))]
-[TaskDescription("Renames the live NAME to NAME_previous (an older backup is removed), as deploy_kaha.sh did")]
+[TaskDescription("Renames the live NAME to NAME_previous, as deploy_kaha.sh did (behind a proxy this happens after the switch, in Drain)")]
 [IsDependentOn(typeof(DockerPreflight))]
 [IsDependentOn(typeof(Lock))]
 public sealed class BackupContainer(AppContainers containers) : AsyncFrostingTask<DeployContext>
 {
+    public override bool ShouldRun(DeployContext context) =>
+        context.RunsWhen(nameof(BackupContainer), context.Settings.Proxy is null, "behind the proxy the live release keeps serving until the switch.");
+
     public override Task RunAsync(DeployContext context) => containers.BackupLiveAsync(context.Settings);
 }

@@ -3,17 +3,22 @@ using KahaDeploy.Frosting;
 namespace KahaDeploy.Tasks;
 
 [TaskName(nameof(Deploy))]
-[TaskDescription("Deploys the app to --env: pull, install, build, back up the live container, run the new one, health-check it, tell Slack")]
+[TaskDescription("Deploys the app to --env: pull, install, build, run the new release, health-check it, switch traffic (behind a proxy: with no downtime), tell Slack")]
 [IsDependentOn(typeof(Lock))]
+[IsDependentOn(typeof(Reconcile))]
 [IsDependentOn(typeof(Clean))]
 [IsDependentOn(typeof(GitPull))]
 [IsDependentOn(typeof(ReadVersion))]
 [IsDependentOn(typeof(NpmInstall))]
 [IsDependentOn(typeof(BuildImage))]
 [IsDependentOn(typeof(StartRedis))]
+[IsDependentOn(typeof(EnsureProxy))]
 [IsDependentOn(typeof(BackupContainer))]
 [IsDependentOn(typeof(RunContainer))]
 [IsDependentOn(typeof(HealthCheck))]
+[IsDependentOn(typeof(SwitchTraffic))]
+[IsDependentOn(typeof(Drain))]
 [IsDependentOn(typeof(RemoveOlderBackup))]
+[IsDependentOn(typeof(Prune))]
 [IsDependentOn(typeof(NotifySlack))]
 public sealed class Deploy : FrostingTask<DeployContext>;

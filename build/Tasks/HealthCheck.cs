@@ -5,11 +5,33 @@ using KahaDeploy.Services;
 namespace KahaDeploy.Tasks;
 
 [TaskName(nameof(HealthCheck))]
-[TaskDescription("Waits for the live container to answer the health path with 200; otherwise keeps it as NAME_failed, brings NAME_previous back and fails")]
+[TaskDescription("Waits for the new release to answer the health path with 200 (behind a proxy: N times in a row, before any traffic); otherwise keeps the old one serving and fails")]
 [IsDependentOn(typeof(DockerPreflight))]
-public sealed class HealthCheck(HealthProbe probe, AppContainers containers) : AsyncFrostingTask<DeployContext>
+public sealed class HealthCheck(HealthProbe probe, AppContainers containers, ReleaseSwitch releases) : AsyncFrostingTask<DeployContext>
 {
-    public override async Task RunAsync(DeployContext context)
+    public override Task RunAsync(DeployContext context) =>
+        context.Candidate is { } candidate ? GateCandidateAsync(context, candidate) : CheckLiveAsync(context);
+
+    /// <summary>Behind a proxy: the new release is asked from inside the network before it takes any traffic.</summary>
+    private async Task GateCandidateAsync(DeployContext context, Candidate candidate)
+    {
+        var settings = context.Settings;
+        // A standby that has been answering all along needs one answer; anything just started must prove itself.
+        var inARow = candidate.WasRunning ? 1 : settings.Proxy!.HealthyInARow;
+        var result = await releases.GateAsync(settings, candidate, inARow);
+        if (result.Healthy)
+        {
+            return;
+        }
+
+        context.Log.Warning("Last lines of {0}:\n{1}", candidate.Container, await containers.LogsAsync(candidate.Container, 20));
+        await releases.AbandonAsync(candidate);
+        throw new HealthCheckFailedException(
+            $"{candidate.Container} did not answer {settings.HealthPath} with 200 {inARow} time(s) in a row within {settings.HealthTimeout.TotalSeconds:N0} s (last answer: {result.LastAnswer}); traffic stayed on the live release.");
+    }
+
+    /// <summary>Without a proxy: the new release is already NAME; if it is not healthy the previous one comes back.</summary>
+    private async Task CheckLiveAsync(DeployContext context)
     {
         var settings = context.Settings;
         var url = new Uri(settings.AppUrl, settings.HealthPath);

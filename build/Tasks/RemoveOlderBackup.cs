@@ -8,5 +8,8 @@ namespace KahaDeploy.Tasks;
 [IsDependentOn(typeof(HealthCheck))]
 public sealed class RemoveOlderBackup(AppContainers containers) : AsyncFrostingTask<DeployContext>
 {
+    public override bool ShouldRun(DeployContext context) =>
+        context.RunsWhen(nameof(RemoveOlderBackup), context.Settings.Proxy is null, "behind the proxy, Prune keeps the last versions.");
+
     public override Task RunAsync(DeployContext context) => containers.RemoveOlderBackupAsync(context.Settings);
 }

@@ -4,18 +4,37 @@ using KahaDeploy.Services;
 namespace KahaDeploy.Tasks;
 
 [TaskName(nameof(RestorePrevious))]
-[TaskDescription("Makes NAME_previous live again and keeps the replaced container as NAME_previous, so a second rollback rolls forward")]
+[TaskDescription("Readies NAME_previous (or the retained release of --to=SHA) to take over; the replaced release becomes NAME_previous, so a second rollback rolls forward")]
 [IsDependentOn(typeof(DockerPreflight))]
 [IsDependentOn(typeof(Lock))]
-public sealed class RestorePrevious(AppContainers containers) : AsyncFrostingTask<DeployContext>
+public sealed class RestorePrevious(AppContainers containers, ReleaseSwitch releases) : AsyncFrostingTask<DeployContext>
 {
     public override async Task RunAsync(DeployContext context)
     {
+        if (context.Settings.Proxy is not null)
+        {
+            // Behind the proxy nothing changes until HealthCheck and SwitchTraffic: here the target is only made ready.
+            context.Candidate = await releases.RollbackCandidateAsync(context.Settings, context.RollbackTo);
+            var target = await containers.InspectAsync(context.Candidate.Container);
+            context.Version = VersionOf(target!);
+            return;
+        }
+
+        if (context.RollbackTo is not null)
+        {
+            throw new RollbackImpossibleException($"--to needs a proxy in front of {context.Settings.Environment} (retained releases); deploy that commit instead: --target=Deploy --sha={context.RollbackTo}.");
+        }
+
         var previous = await containers.PreviousAsync(context.Settings);
         await containers.SwapWithPreviousAsync(context.Settings);
-        if (previous is not null && previous.Labels.TryGetValue(AppContainers.CommitLabel, out var commit))
+        if (previous is not null)
         {
-            context.Version = new ReleaseVersion(commit, AppContainers.VersionOf(previous).EndsWith("-dirty", StringComparison.Ordinal));
+            context.Version = VersionOf(previous);
         }
     }
+
+    private static ReleaseVersion? VersionOf(ContainerInfo release) =>
+        release.Labels.TryGetValue(AppContainers.CommitLabel, out var commit)
+            ? new ReleaseVersion(commit, AppContainers.VersionOf(release).EndsWith("-dirty", StringComparison.Ordinal))
+            : null;
 }

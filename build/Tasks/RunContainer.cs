@@ -4,13 +4,19 @@ using KahaDeploy.Services;
 namespace KahaDeploy.Tasks;
 
 [TaskName(nameof(RunContainer))]
-[TaskDescription("Starts the new NAME from the new image with the environment's options (dev and stage mount the app folder)")]
+[TaskDescription("Starts the new release with the environment's options: as NAME (dev and stage mount the app folder), or beside the live one behind a proxy")]
 [IsDependentOn(typeof(BuildImage))]
 [IsDependentOn(typeof(BackupContainer))]
-public sealed class RunContainer(AppContainers containers) : AsyncFrostingTask<DeployContext>
+public sealed class RunContainer(AppContainers containers, ReleaseSwitch releases) : AsyncFrostingTask<DeployContext>
 {
     public override async Task RunAsync(DeployContext context)
     {
+        if (context.Settings.Proxy is not null)
+        {
+            context.Candidate = await releases.StartCandidateAsync(context.Settings, context.Version!, context.Image!, context.Performer);
+            return;
+        }
+
         try
         {
             await containers.RunReleaseAsync(context.Settings, context.Version!, context.Image!, context.Performer);

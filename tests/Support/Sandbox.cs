@@ -181,6 +181,31 @@ public sealed class Sandbox : IDisposable
     public static string Git(string folder, params string[] arguments) =>
         Shell.MustIn(folder, "git", ["-c", "user.name=Test Author", "-c", "user.email=test@example.invalid", .. arguments]);
 
+    /// <summary>The tool leaves a timer process per proxy environment (the warm-standby window); end the ones this test caused.</summary>
+    private void StopStandbyTimers()
+    {
+        var state = Path.Combine(Folder, ".deploy");
+        if (!Directory.Exists(state))
+        {
+            return;
+        }
+
+        foreach (var pidFile in Directory.EnumerateFiles(state, "standby.pid", SearchOption.AllDirectories))
+        {
+            if (int.TryParse(File.ReadAllText(pidFile).Trim(), out var pid))
+            {
+                try
+                {
+                    using var timer = System.Diagnostics.Process.GetProcessById(pid);
+                    timer.Kill(entireProcessTree: true);
+                }
+                catch (ArgumentException)
+                {
+                }
+            }
+        }
+    }
+
     private static void CopySample(string target)
     {
         foreach (var file in Directory.EnumerateFiles(Repo.Sample, "*", SearchOption.AllDirectories))
@@ -199,6 +224,7 @@ public sealed class Sandbox : IDisposable
 
     public void Dispose()
     {
+        StopStandbyTimers();
         DockerCli.RemoveEverythingNamed(Prefix);
         try
         {

@@ -1,0 +1,82 @@
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using KahaDeploy.Configuration;
+
+namespace KahaDeploy.Services;
+
+/// <summary>Talks to an environment's proxy through its admin API, which listens only on a unix socket in the state folder.</summary>
+public sealed class ProxyAdmin
+{
+    public sealed record Route(string Destination, string Slot);
+
+    public sealed record ProbeAnswer(int Status, string Body);
+
+    public static string StateFolder(DeploySettings settings) => Path.Combine(settings.EnvironmentStateFolder, "proxy");
+
+    public async Task<Route?> CurrentRouteAsync(DeploySettings settings)
+    {
+        using var client = Client(settings);
+        using var response = await client.GetAsync("/admin/route");
+        response.EnsureSuccessStatusCode();
+        var text = await response.Content.ReadAsStringAsync();
+        return text is "" or "null" ? null : System.Text.Json.JsonSerializer.Deserialize<Route>(text, Json);
+    }
+
+    public async Task SwitchAsync(DeploySettings settings, Route route)
+    {
+        using var client = Client(settings);
+        using var response = await client.PutAsJsonAsync("/admin/route", route, Json);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new ProxyException($"The proxy refused the switch to {route.Destination}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+    }
+
+    /// <summary>One request to <paramref name="url"/>, sent by the proxy from inside the environment's network.</summary>
+    public async Task<ProbeAnswer> ProbeAsync(DeploySettings settings, string url)
+    {
+        using var client = Client(settings);
+        using var response = await client.PostAsJsonAsync("/admin/probe", new { url }, Json);
+        return await response.Content.ReadFromJsonAsync<ProbeAnswer>(Json) ?? new ProbeAnswer(0, "no answer");
+    }
+
+    public async Task<bool> AnswersAsync(DeploySettings settings)
+    {
+        try
+        {
+            await CurrentRouteAsync(settings);
+            return true;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or SocketException or TaskCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private static readonly System.Text.Json.JsonSerializerOptions Json = new(System.Text.Json.JsonSerializerDefaults.Web);
+
+    private static HttpClient Client(DeploySettings settings)
+    {
+        var socket = Path.Combine(StateFolder(settings), "admin.sock");
+        var handler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (_, cancellation) =>
+            {
+                var unix = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                try
+                {
+                    await unix.ConnectAsync(new UnixDomainSocketEndPoint(socket), cancellation);
+                    return new NetworkStream(unix, ownsSocket: true);
+                }
+                catch
+                {
+                    unix.Dispose();
+                    throw;
+                }
+            },
+        };
+        return new HttpClient(handler) { BaseAddress = new Uri("http://localhost"), Timeout = TimeSpan.FromSeconds(5) };
+    }
+}
+
+public sealed class ProxyException(string message) : Exception(message);

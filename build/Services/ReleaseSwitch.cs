@@ -1,0 +1,271 @@
+using System.Security.Cryptography;
+using Cake.Core.Diagnostics;
+using KahaDeploy.Configuration;
+
+namespace KahaDeploy.Services;
+
+/// <summary>A release about to take traffic: its container and the network alias the proxy routes to.</summary>
+public sealed record Candidate(string Container, string Slot, bool WasRunning)
+{
+    public string Alias(DeploySettings settings) => $"{settings.Container}-{Slot}";
+
+    public string Destination(DeploySettings settings) => $"http://{Alias(settings)}:{settings.AppPort}";
+}
+
+/// <summary>
+/// Zero-downtime releases behind the proxy: start beside the live one, health-gate from inside the network,
+/// switch the route, drain, keep the replaced release as a warm NAME_previous. Names follow the route, never
+/// the other way round, so a run killed at any point is put right by the next one.
+/// </summary>
+public sealed class ReleaseSwitch(DockerConnector docker, AppContainers containers, ProxyAdmin admin, ICakeLog log)
+{
+    public const string SlotLabel = "org.kaha.slot";
+
+    private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan ProbeInterval = TimeSpan.FromMilliseconds(200);
+
+    private DockerEngine Engine => docker.Engine;
+
+    public async Task<Candidate> StartCandidateAsync(DeploySettings settings, ReleaseVersion version, string image, string performer)
+    {
+        await Engine.RemoveContainerAsync(settings.CandidateContainer);
+        var slot = Convert.ToHexString(RandomNumberGenerator.GetBytes(4)).ToLowerInvariant();
+        var candidate = new Candidate(settings.CandidateContainer, slot, WasRunning: false);
+        await containers.CreateReleaseAsync(settings, candidate.Container, version, image, performer,
+            published: false, aliases: [candidate.Alias(settings)], extraLabels: new Dictionary<string, string> { [SlotLabel] = slot });
+        log.Information("Started {0} ({1}) beside the live release.", candidate.Container, version.Tag);
+        return candidate;
+    }
+
+    /// <summary>The container a rollback returns to: NAME_previous, or the retained release of <paramref name="sha"/>.</summary>
+    public async Task<Candidate> RollbackCandidateAsync(DeploySettings settings, string? sha)
+    {
+        var live = await containers.LiveAsync(settings);
+        ContainerInfo? target;
+        if (sha is null)
+        {
+            target = await containers.PreviousAsync(settings)
+                     ?? throw new RollbackImpossibleException($"There is no {settings.PreviousContainer} to roll back to; deploy a known good commit instead (--target=Deploy --sha=COMMIT).");
+        }
+        else
+        {
+            var releases = await ReleasesAsync(settings);
+            target = releases.FirstOrDefault(r => r.Labels.GetValueOrDefault(AppContainers.CommitLabel, "").StartsWith(sha, StringComparison.Ordinal) && r.Id != live?.Id)
+                     ?? throw new RollbackImpossibleException(
+                         $"No retained release of commit {sha} in {settings.Environment}; 'Status' lists what is kept, or deploy it with --target=Deploy --sha={sha}.");
+        }
+
+        if (!target.Labels.TryGetValue(SlotLabel, out var slot))
+        {
+            throw new RollbackImpossibleException($"{target.Name} was not started behind the proxy, so it has no route; deploy instead.");
+        }
+
+        var wasRunning = target.Running;
+        if (!wasRunning)
+        {
+            log.Information("Starting {0} ({1}), which was stopped.", target.Name, AppContainers.VersionOf(target));
+            await Engine.StartContainerAsync(target.Name);
+        }
+        else
+        {
+            log.Information("{0} ({1}) is running as a warm standby.", target.Name, AppContainers.VersionOf(target));
+        }
+
+        return new Candidate(target.Name, slot, wasRunning);
+    }
+
+    /// <summary>Asks the candidate's health path from inside the network until it answers 200 enough times in a row.</summary>
+    public async Task<HealthProbe.Result> GateAsync(DeploySettings settings, Candidate candidate, int inARow)
+    {
+        var url = candidate.Destination(settings) + settings.HealthPath;
+        var started = DateTimeOffset.UtcNow;
+        var streak = 0;
+        var last = "no answer yet";
+        while (DateTimeOffset.UtcNow - started < settings.HealthTimeout)
+        {
+            var answer = await admin.ProbeAsync(settings, url);
+            last = answer.Status == 0 ? answer.Body : answer.Status.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            streak = answer.Status == 200 ? streak + 1 : 0;
+            if (streak >= inARow)
+            {
+                log.Information("{0} answered {1} with 200 {2} time(s) in a row.", candidate.Container, settings.HealthPath, inARow);
+                return new HealthProbe.Result(true, last, DateTimeOffset.UtcNow - started);
+            }
+
+            if ((await Engine.InspectContainerAsync(candidate.Container)) is not { Running: true, State: "running" })
+            {
+                return new HealthProbe.Result(false, $"the container stopped (last answer: {last})", DateTimeOffset.UtcNow - started);
+            }
+
+            await Task.Delay(ProbeInterval);
+        }
+
+        return new HealthProbe.Result(false, last, DateTimeOffset.UtcNow - started);
+    }
+
+    /// <summary>A candidate that failed its gate leaves as it came: a new one is removed, a standby is left as it was.</summary>
+    public async Task AbandonAsync(Candidate candidate)
+    {
+        if (candidate.Container.EndsWith("_next", StringComparison.Ordinal))
+        {
+            await Engine.RemoveContainerAsync(candidate.Container);
+        }
+        else if (!candidate.WasRunning)
+        {
+            await Engine.StopContainerAsync(candidate.Container, StopGrace);
+        }
+    }
+
+    /// <summary>Points the route at the candidate, then checks through the public port that it is the one answering.</summary>
+    public async Task SwitchAsync(DeploySettings settings, Candidate candidate)
+    {
+        await admin.SwitchAsync(settings, new ProxyAdmin.Route(candidate.Destination(settings), candidate.Slot));
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var url = new Uri(settings.AppUrl, settings.HealthPath);
+        for (var attempt = 0; attempt < 25; attempt++)
+        {
+            try
+            {
+                using var response = await client.GetAsync(url);
+                if (response.Headers.TryGetValues("X-Kaha-Slot", out var slots) && slots.Contains(candidate.Slot) && response.IsSuccessStatusCode)
+                {
+                    log.Information("Traffic on {0} now goes to {1}.", settings.AppUrl, candidate.Container);
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            await Task.Delay(ProbeInterval);
+        }
+
+        throw new ProxyException($"The proxy took the new route but {url} does not answer from {candidate.Container}; check 'docker logs {settings.Proxy!.Container}'.");
+    }
+
+    /// <summary>
+    /// After the switch and the drain: the replaced live release becomes NAME_previous and keeps running as a warm
+    /// standby; the release it displaces is retired (stopped, kept for --to until pruned).
+    /// </summary>
+    public async Task PromoteAsync(DeploySettings settings, TimeSpan drain)
+    {
+        if (drain > TimeSpan.Zero)
+        {
+            log.Information("Draining the replaced release for {0:N0} s.", drain.TotalSeconds);
+            await Task.Delay(drain);
+        }
+
+        await ReconcileAsync(settings);
+    }
+
+    /// <summary>
+    /// Makes the names agree with the route: the routed container is NAME, the one it replaced NAME_previous,
+    /// a candidate that never took traffic is removed, older releases are retired. Safe to run at any time.
+    /// </summary>
+    public async Task ReconcileAsync(DeploySettings settings)
+    {
+        var route = await admin.CurrentRouteAsync(settings);
+        var releases = await ReleasesAsync(settings);
+        var routed = route is null ? null : releases.FirstOrDefault(r => r.Labels.GetValueOrDefault(SlotLabel) == route.Slot);
+        if (routed is null)
+        {
+            return; // Nothing takes traffic through the proxy yet: the first release will.
+        }
+
+        var live = releases.FirstOrDefault(r => r.Name == settings.Container);
+        foreach (var stale in releases.Where(r => r.Name == settings.CandidateContainer && r.Id != routed.Id))
+        {
+            log.Warning("Removing {0}, a release that never took traffic (an interrupted run).", stale.Name);
+            await Engine.RemoveContainerAsync(stale.Name);
+        }
+
+        if (live?.Id == routed.Id)
+        {
+            return;
+        }
+
+        // The routed release moves to NAME; the one there before becomes NAME_previous; the old NAME_previous retires.
+        var previous = releases.FirstOrDefault(r => r.Name == settings.PreviousContainer);
+        if (previous is not null && previous.Id != routed.Id && live is not null)
+        {
+            await RetireAsync(settings, previous);
+        }
+
+        var parked = settings.Container + "_swapping";
+        await Engine.RemoveContainerAsync(parked);
+        if (live is not null)
+        {
+            await Engine.RenameContainerAsync(live.Name, parked);
+        }
+
+        await Engine.RenameContainerAsync(routed.Name, settings.Container);
+        if (live is not null)
+        {
+            await Engine.RenameContainerAsync(parked, settings.PreviousContainer);
+            log.Information("{0} ({1}) is now {2}, running as a warm standby.", live.Name, AppContainers.VersionOf(live), settings.PreviousContainer);
+        }
+
+        log.Information("{0} serves {1}.", settings.Container, AppContainers.VersionOf(routed));
+    }
+
+    /// <summary>The slot of NAME_previous when it runs as a standby.</summary>
+    public async Task<string?> StandbySlotAsync(DeploySettings settings) =>
+        await containers.PreviousAsync(settings) is { Running: true } previous ? previous.Labels.GetValueOrDefault(SlotLabel) : null;
+
+    /// <summary>Stops NAME_previous when it is still the standby named by <paramref name="slot"/> and takes no traffic.</summary>
+    public async Task StopStandbyAsync(DeploySettings settings, string slot)
+    {
+        var previous = await containers.PreviousAsync(settings);
+        var route = await admin.CurrentRouteAsync(settings);
+        if (previous is { Running: true } && previous.Labels.GetValueOrDefault(SlotLabel) == slot && route?.Slot != slot)
+        {
+            await Engine.StopContainerAsync(previous.Name, StopGrace);
+            log.Information("The standby window is over: stopped {0} ({1}); it is kept for Rollback.", previous.Name, AppContainers.VersionOf(previous));
+        }
+    }
+
+    /// <summary>Keeps the newest <see cref="DeploySettings.Retain"/> releases (live and previous always among them); removes the rest and their images.</summary>
+    public async Task PruneAsync(DeploySettings settings)
+    {
+        var releases = await ReleasesAsync(settings);
+        var protectedNames = new[] { settings.Container, settings.PreviousContainer, settings.CandidateContainer };
+        var keep = releases.Where(r => protectedNames.Contains(r.Name)).Select(r => r.Id)
+            .Concat(releases.OrderByDescending(DeployedAt).Take(settings.Retain).Select(r => r.Id))
+            .ToHashSet();
+        foreach (var release in releases.Where(r => !keep.Contains(r.Id)))
+        {
+            await Engine.RemoveContainerAsync(release.Name);
+            if (!releases.Any(r => keep.Contains(r.Id) && r.ImageId == release.ImageId))
+            {
+                try
+                {
+                    await Engine.RemoveImageAsync(release.ImageId);
+                }
+                catch (DockerEngineException ex)
+                {
+                    log.Verbose("Kept image {0}: {1}", release.ImageId, ex.Message);
+                }
+            }
+
+            log.Information("Pruned {0} ({1}): only the last {2} versions are kept.", release.Name, AppContainers.VersionOf(release), settings.Retain);
+        }
+    }
+
+    private async Task RetireAsync(DeploySettings settings, ContainerInfo release)
+    {
+        var name = $"{settings.Container}_{release.Labels.GetValueOrDefault(SlotLabel, release.Id[..8])}";
+        await Engine.StopContainerAsync(release.Name, StopGrace);
+        await Engine.RemoveContainerAsync(name);
+        await Engine.RenameContainerAsync(release.Name, name);
+        log.Information("Retired {0} ({1}) as {2}.", release.Name, AppContainers.VersionOf(release), name);
+    }
+
+    /// <summary>This environment's app containers that were started behind the proxy.</summary>
+    private async Task<IReadOnlyList<ContainerInfo>> ReleasesAsync(DeploySettings settings) =>
+        (await Engine.ListContainersAsync($"{AppContainers.ServiceLabel}={settings.Container}"))
+        .Where(c => c.Labels.GetValueOrDefault(AppContainers.RoleLabel) == "app" && c.Labels.ContainsKey(SlotLabel))
+        .ToList();
+
+    private static DateTimeOffset DeployedAt(ContainerInfo release) =>
+        DateTimeOffset.TryParse(release.Labels.GetValueOrDefault(AppContainers.DeployedAtLabel), out var at) ? at : DateTimeOffset.MinValue;
+}

@@ -1,0 +1,14 @@
+using KahaDeploy.Frosting;
+using KahaDeploy.Services;
+
+namespace KahaDeploy.Tasks;
+
+[TaskName(nameof(SwitchTraffic))]
+[TaskDescription("Points the proxy at the healthy new release, then confirms through the public port that it is the one answering")]
+public sealed class SwitchTraffic(ReleaseSwitch releases) : AsyncFrostingTask<DeployContext>
+{
+    public override bool ShouldRun(DeployContext context) =>
+        context.RunsWhen(nameof(SwitchTraffic), context.Settings.Proxy is not null, $"{context.Settings.Environment} has no proxy.");
+
+    public override Task RunAsync(DeployContext context) => releases.SwitchAsync(context.Settings, context.Candidate!);
+}

@@ -1,0 +1,84 @@
+using System.Net.Sockets;
+using KahaProxy;
+using Yarp.ReverseProxy.Configuration;
+
+// kaha-proxy: the per-environment front door. Traffic goes to one upstream (a network alias per release slot);
+// the deploy tool changes it through an admin API on a unix socket, never on a public port. YARP's in-memory
+// config applies to new requests and leaves open connections alone, so a switch fails no request.
+var settings = ProxySettings.FromEnvironment();
+var builder = WebApplication.CreateSlimBuilder(args);
+builder.Logging.ClearProviders();
+builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+builder.Logging.SetMinimumLevel(LogLevel.Warning);
+builder.Logging.AddFilter("KahaProxy", LogLevel.Information);
+builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
+
+var routes = new RouteStore(settings.StateFile);
+builder.Services.AddSingleton(routes);
+builder.Services.AddReverseProxy().LoadFromMemory(routes.Routes(), routes.Clusters());
+builder.Services.AddHttpClient("probe", c => c.Timeout = TimeSpan.FromSeconds(2));
+builder.WebHost.ConfigureKestrel(kestrel =>
+{
+    foreach (var port in settings.PublicPorts)
+    {
+        kestrel.ListenAnyIP(port);
+    }
+
+    if (File.Exists(settings.AdminSocket))
+    {
+        File.Delete(settings.AdminSocket);
+    }
+
+    kestrel.ListenUnixSocket(settings.AdminSocket);
+});
+
+var app = builder.Build();
+routes.Attach(app.Services.GetRequiredService<InMemoryConfigProvider>());
+
+// The admin API answers only on the unix socket (a connection without an IP address): on a public port it does not exist.
+var admin = app.MapGroup("/admin").AddEndpointFilter(async (context, next) =>
+    context.HttpContext.Connection.LocalIpAddress is null ? await next(context) : Results.NotFound());
+admin.MapGet("/route", (RouteStore store) => Results.Json(store.Current));
+admin.MapPut("/route", (RouteStore store, UpstreamRoute route, ILogger<RouteStore> log) =>
+{
+    if (!Uri.TryCreate(route.Destination, UriKind.Absolute, out var uri) || uri.Scheme != "http")
+    {
+        return Results.BadRequest(new { error = "destination must be an http:// URL" });
+    }
+
+    store.Switch(route);
+    log.LogInformation("traffic now goes to {Destination} (slot {Slot})", route.Destination, route.Slot);
+    return Results.Json(store.Current);
+});
+
+// Asked from inside the network, so the tool can health-check a release before any traffic reaches it.
+admin.MapPost("/probe", async (ProbeRequest probe, IHttpClientFactory clients) =>
+{
+    if (!Uri.TryCreate(probe.Url, UriKind.Absolute, out var uri) || uri.Scheme != "http")
+    {
+        return Results.BadRequest(new { error = "url must be an http:// URL" });
+    }
+
+    try
+    {
+        using var response = await clients.CreateClient("probe").GetAsync(uri);
+        var body = await response.Content.ReadAsStringAsync();
+        return Results.Json(new ProbeResult((int)response.StatusCode, body.Length > 200 ? body[..200] : body));
+    }
+    catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or SocketException)
+    {
+        return Results.Json(new ProbeResult(0, ex is TaskCanceledException ? "timeout" : ex.Message));
+    }
+});
+
+app.MapReverseProxy(pipeline =>
+{
+    pipeline.Use(async (context, next) =>
+    {
+        // Lets the tool see, through the public port, which release answered.
+        context.Response.Headers["X-Kaha-Slot"] = routes.Current?.Slot ?? "";
+        await next();
+    });
+});
+app.MapFallback(() => Results.Text("No release is routed yet.", statusCode: 503));
+app.Run();
