@@ -139,6 +139,9 @@ public sealed class Sandbox : IDisposable
     /// <summary>Runs the tool against this sandbox's config with its secrets in the environment.</summary>
     public ProcessResult Tool(params string[] arguments) => ToolWith(Secrets, arguments);
 
+    public System.Diagnostics.Process StartTool(params string[] arguments) =>
+        Support.Tool.Start(arguments.Append($"--config={ConfigFile}"), Secrets);
+
     public ProcessResult ToolWith(IReadOnlyDictionary<string, string?> environment, params string[] arguments)
     {
         foreach (var secret in Secrets.Values.OfType<string>())

@@ -33,6 +33,34 @@ public static class Tool
         Record(Shell.Run(PowerShell.Executable, ["-NoProfile", "-File", Path.Combine(Repo.Root, "build.ps1"), .. arguments],
             Repo.Root, environment, TimeSpan.FromMinutes(5)));
 
+    /// <summary>Starts the tool without waiting, for a test that stops it half-way; what it prints still goes to the transcript.</summary>
+    public static System.Diagnostics.Process Start(IEnumerable<string> arguments, IReadOnlyDictionary<string, string?> environment)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo(Path.Combine(Repo.Root, "build.sh"))
+        {
+            WorkingDirectory = Repo.Root,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        var process = System.Diagnostics.Process.Start(start)!;
+        process.OutputDataReceived += (_, line) => Record(new ProcessResult(0, line.Data ?? "", ""));
+        process.ErrorDataReceived += (_, line) => Record(new ProcessResult(0, "", line.Data ?? ""));
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
     private static ProcessResult Record(ProcessResult result)
     {
         lock (TranscriptGate)

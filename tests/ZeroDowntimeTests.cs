@@ -1,0 +1,174 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using KahaDeploy.Tests.Support;
+using NUnit.Framework;
+
+namespace KahaDeploy.Tests;
+
+/// <summary>Issue 3, acceptance 1: deploys and rollbacks behind the proxy fail no request, on the real engine.</summary>
+[NonParallelizable]
+public sealed class ZeroDowntimeTests
+{
+    private Sandbox _sandbox = null!;
+
+    [SetUp]
+    public void CreateSandbox()
+    {
+        _sandbox = new Sandbox();
+        _sandbox.WriteConfig(adjust: config =>
+        {
+            var prod = config["environments"]!["prod"]!;
+            prod["healthTimeoutSeconds"] = 10;
+            prod["proxy"] = new JsonObject { ["enabled"] = true, ["healthyInARow"] = 3, ["drainSeconds"] = 1, ["standbySeconds"] = 4 };
+            prod["retain"] = 3;
+        });
+        Assert.That(_sandbox.Tool("--target=StartRedis", "--env=backing").ExitCode, Is.EqualTo(0));
+        var first = _sandbox.Tool("--target=Deploy", "--env=prod");
+        Assert.That(first.ExitCode, Is.EqualTo(0), first.ToString());
+    }
+
+    [TearDown]
+    public void RemoveSandbox() => _sandbox.Dispose();
+
+    [Test]
+    public void A_deploy_under_load_fails_no_request_and_ends_on_the_new_version()
+    {
+        var old = Http.VersionAt(_sandbox.ProdUrl);
+        var pushed = PushChange("two");
+
+        var load = new LoadProbe(_sandbox.ProdUrl);
+        var deploy = _sandbox.Tool("--target=Deploy", "--env=prod");
+        await_(load.StopAsync());
+
+        Assert.That(deploy.ExitCode, Is.EqualTo(0), deploy.ToString());
+        Assert.That(load.Requests, Is.GreaterThan(100));
+        Assert.That(load.Failures, Is.Empty);
+        Assert.That(load.VersionsSeen, Is.EqualTo(new[] { old, pushed[..12] }));
+        Assert.That(load.LastVersion, Is.EqualTo(pushed[..12]));
+        Assert.That(DockerCli.State($"{_sandbox.ProdContainer}_previous"), Is.EqualTo("running"), "the replaced release is a warm standby");
+        Assert.That(DockerCli.Inspect(_sandbox.ProdContainer, "{{json .HostConfig.PortBindings}}"), Is.EqualTo("{}"), "app containers publish nothing: the proxy does");
+    }
+
+    [Test]
+    public void A_release_failing_its_health_check_under_load_fails_no_request_and_the_old_one_keeps_serving()
+    {
+        var old = Http.VersionAt(_sandbox.ProdUrl);
+        PushBrokenRelease();
+
+        var load = new LoadProbe(_sandbox.ProdUrl);
+        var deploy = _sandbox.Tool("--target=Deploy", "--env=prod");
+        await_(load.StopAsync());
+
+        Assert.That(deploy.ExitCode, Is.Not.EqualTo(0));
+        Assert.That(load.Failures, Is.Empty);
+        Assert.That(load.VersionsSeen, Is.EqualTo(new[] { old }));
+    }
+
+    [Test]
+    public void Rollback_under_load_fails_no_request_from_a_warm_standby_and_from_a_stopped_one()
+    {
+        var v1 = Http.VersionAt(_sandbox.ProdUrl);
+        var v2 = PushChange("two")[..12];
+        Assert.That(_sandbox.Tool("--target=Deploy", "--env=prod").ExitCode, Is.EqualTo(0));
+        Assert.That(DockerCli.State($"{_sandbox.ProdContainer}_previous"), Is.EqualTo("running"));
+
+        var warm = new LoadProbe(_sandbox.ProdUrl);
+        var rollback = _sandbox.Tool("--target=Rollback", "--env=prod");
+        await_(warm.StopAsync());
+        Assert.That(rollback.ExitCode, Is.EqualTo(0), rollback.ToString());
+        Assert.That(warm.Failures, Is.Empty);
+        Assert.That(warm.LastVersion, Is.EqualTo(v1));
+        Assert.That(rollback.All, Does.Contain("is running as a warm standby"));
+
+        // After the standby window the replaced release is stopped but kept.
+        WaitUntil(() => DockerCli.State($"{_sandbox.ProdContainer}_previous") == "exited", TimeSpan.FromSeconds(30));
+
+        var cold = new LoadProbe(_sandbox.ProdUrl);
+        var rollForward = _sandbox.Tool("--target=Rollback", "--env=prod");
+        await_(cold.StopAsync());
+        Assert.That(rollForward.ExitCode, Is.EqualTo(0), rollForward.ToString());
+        Assert.That(rollForward.All, Does.Contain("which was stopped"));
+        Assert.That(cold.Failures, Is.Empty);
+        Assert.That(cold.LastVersion, Is.EqualTo(v2));
+    }
+
+    [Test]
+    public void Rollback_to_an_older_retained_sha()
+    {
+        var v1 = Sandbox.Git(_sandbox.Author, "rev-parse", "HEAD");
+        PushChange("two");
+        Assert.That(_sandbox.Tool("--target=Deploy", "--env=prod").ExitCode, Is.EqualTo(0));
+        PushChange("three");
+        Assert.That(_sandbox.Tool("--target=Deploy", "--env=prod").ExitCode, Is.EqualTo(0));
+
+        var result = _sandbox.Tool("--target=Rollback", "--env=prod", $"--to={v1[..8]}");
+
+        Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
+        Assert.That(Http.CommitAt(_sandbox.ProdUrl), Is.EqualTo(v1));
+    }
+
+    [Test]
+    public void Only_the_last_versions_are_kept()
+    {
+        for (var i = 2; i <= 5; i++)
+        {
+            PushChange("release " + i);
+            Assert.That(_sandbox.Tool("--target=Deploy", "--env=prod").ExitCode, Is.EqualTo(0));
+        }
+
+        var releases = DockerCli.Containers(_sandbox.Prefix).Where(c => c.StartsWith(_sandbox.ProdContainer, StringComparison.Ordinal) && !c.EndsWith("_proxy", StringComparison.Ordinal) && !c.EndsWith("_redis", StringComparison.Ordinal)).ToList();
+        Assert.That(releases, Has.Count.EqualTo(3), string.Join(", ", releases));
+        Assert.That(releases, Does.Contain(_sandbox.ProdContainer).And.Contain($"{_sandbox.ProdContainer}_previous"));
+    }
+
+    [Test]
+    public void Killed_between_start_and_switch_the_old_version_keeps_serving_and_the_next_deploy_succeeds()
+    {
+        var old = Http.VersionAt(_sandbox.ProdUrl);
+        PushBrokenRelease();
+        var load = new LoadProbe(_sandbox.ProdUrl);
+
+        using (var deploy = _sandbox.StartTool("--target=Deploy", "--env=prod"))
+        {
+            WaitUntil(() => DockerCli.State($"{_sandbox.ProdContainer}_next") == "running", TimeSpan.FromSeconds(60));
+            deploy.Kill(entireProcessTree: true);
+            deploy.WaitForExit();
+        }
+
+        Assert.That(Http.VersionAt(_sandbox.ProdUrl), Is.EqualTo(old));
+        var fixedRelease = _sandbox.CommitAndPush("fix", dir =>
+        {
+            var server = Path.Combine(dir, "server.js");
+            File.WriteAllText(server, File.ReadAllText(server).Replace("const FAIL_HEALTH = true;", "const FAIL_HEALTH = process.env.FAIL_HEALTH === '1';"));
+        });
+        var next = _sandbox.Tool("--target=Deploy", "--env=prod");
+        await_(load.StopAsync());
+
+        Assert.That(next.ExitCode, Is.EqualTo(0), next.ToString());
+        Assert.That(next.All, Does.Contain("Taking over the prod lock"));
+        Assert.That(Http.CommitAt(_sandbox.ProdUrl), Is.EqualTo(fixedRelease));
+        Assert.That(load.Failures, Is.Empty);
+    }
+
+    private string PushChange(string text) =>
+        _sandbox.CommitAndPush(text, dir => File.AppendAllText(Path.Combine(dir, "README.md"), $"\n{text}\n"));
+
+    private void PushBrokenRelease() =>
+        _sandbox.CommitAndPush("break the health check", dir =>
+        {
+            var server = Path.Combine(dir, "server.js");
+            File.WriteAllText(server, File.ReadAllText(server).Replace("const FAIL_HEALTH = process.env.FAIL_HEALTH === '1';", "const FAIL_HEALTH = true;"));
+        });
+
+    private static void WaitUntil(Func<bool> condition, TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.That(clock.Elapsed, Is.LessThan(timeout), "timed out waiting");
+            Thread.Sleep(200);
+        }
+    }
+
+    private static void await_(Task task) => task.GetAwaiter().GetResult();
+}
