@@ -69,7 +69,7 @@ public sealed class HostTests
         var devSteps = Steps(dev);
         Assert.That(prodSteps, Is.EqualTo(new[]
         {
-            "Lock", "DockerPreflight", "EnsureProxy", "Reconcile", "Clean", "GitPull", "ReadVersion", "NpmInstall", "BuildImage",
+            "Lock", "DockerPreflight", "Clean", "GitPull", "ReadVersion", "NpmInstall", "BuildImage", "EnsureProxy", "Reconcile",
             "RunContainer", "HealthCheck", "SwitchTraffic", "Drain", "Prune", "NotifySlack", "Deploy",
         }));
         Assert.That(devSteps, Is.EqualTo(new[]

@@ -72,7 +72,7 @@ public sealed class PipelineTests
     {
         var redis = _sandbox.Tool("--target=StartRedis", "--env=backing");
         Assert.That(redis.ExitCode, Is.EqualTo(0), redis.ToString());
-        _sandbox.CommitAndPush("two", dir => File.AppendAllText(Path.Combine(dir, "README.md"), "\ntwo\n"));
+        _sandbox.PushChange("two");
         Assert.That(_sandbox.Tool("--target=Deploy", "--env=prod").ExitCode, Is.EqualTo(0));
         var before = DockerCli.Snapshot(_sandbox.Prefix);
         Sandbox.Git(_sandbox.Author, "reset", "--hard", "HEAD~1");

@@ -64,7 +64,7 @@ public sealed class ProdDeployTests(bool behindProxy)
     public void Deploying_an_older_sha_brings_that_commit_back()
     {
         var first = Sandbox.Git(_sandbox.Author, "rev-parse", "HEAD");
-        _sandbox.CommitAndPush("two", dir => File.AppendAllText(Path.Combine(dir, "README.md"), "\ntwo\n"));
+        _sandbox.PushChange("two");
         Assert.That(_sandbox.Tool("--target=Deploy", "--env=prod").ExitCode, Is.EqualTo(0));
 
         var result = _sandbox.Tool("--target=Deploy", "--env=prod", $"--sha={first[..10]}");
@@ -78,11 +78,7 @@ public sealed class ProdDeployTests(bool behindProxy)
     {
         Assert.That(_sandbox.Tool("--target=Deploy", "--env=prod").ExitCode, Is.EqualTo(0));
         var good = Http.VersionAt(_sandbox.ProdUrl);
-        var broken = _sandbox.CommitAndPush("break the health check", dir =>
-        {
-            var server = Path.Combine(dir, "server.js");
-            File.WriteAllText(server, File.ReadAllText(server).Replace("process.env.FAIL_HEALTH === '1'", "true"));
-        });
+        var broken = _sandbox.PushBrokenRelease();
 
         var result = _sandbox.Tool("--target=Deploy", "--env=prod");
 
@@ -113,14 +109,10 @@ public sealed class ProdDeployTests(bool behindProxy)
     {
         Assert.That(_sandbox.Tool("--target=Deploy", "--env=prod").ExitCode, Is.EqualTo(0));
         var v1 = Http.VersionAt(_sandbox.ProdUrl);
-        _sandbox.CommitAndPush("two", dir => File.AppendAllText(Path.Combine(dir, "README.md"), "\ntwo\n"));
+        _sandbox.PushChange("two");
         Assert.That(_sandbox.Tool("--target=Deploy", "--env=prod").ExitCode, Is.EqualTo(0));
         var v2 = Http.VersionAt(_sandbox.ProdUrl);
-        _sandbox.CommitAndPush("broken", dir =>
-        {
-            var server = Path.Combine(dir, "server.js");
-            File.WriteAllText(server, File.ReadAllText(server).Replace("process.env.FAIL_HEALTH === '1'", "true"));
-        });
+        _sandbox.PushBrokenRelease();
         Assert.That(_sandbox.Tool("--target=Deploy", "--env=prod").ExitCode, Is.Not.EqualTo(0));
 
         var standby = behindProxy ? "running" : "exited";

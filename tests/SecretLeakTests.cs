@@ -19,13 +19,9 @@ public sealed class SecretLeakTests
             sandbox.Tool("--target=Deploy", "--env=prod", "--verbosity=diagnostic"),
             sandbox.Tool("--target=Deploy", "--env=dev", "--verbosity=diagnostic"),
         };
-        sandbox.CommitAndPush("second", dir => File.AppendAllText(Path.Combine(dir, "README.md"), "\ntwo\n"));
+        sandbox.PushChange("second");
         outputs.Add(sandbox.Tool("--target=Deploy", "--env=prod", "--verbosity=diagnostic"));
-        sandbox.CommitAndPush("broken", dir =>
-        {
-            var server = Path.Combine(dir, "server.js");
-            File.WriteAllText(server, File.ReadAllText(server).Replace("process.env.FAIL_HEALTH === '1'", "true"));
-        });
+        sandbox.PushBrokenRelease();
         outputs.Add(sandbox.Tool("--target=Deploy", "--env=prod", "--verbosity=diagnostic"));
         outputs.Add(sandbox.Tool("--target=Rollback", "--env=prod", "--verbosity=diagnostic"));
         outputs.Add(sandbox.Tool("--target=Status", "--json"));
@@ -40,7 +36,7 @@ public sealed class SecretLeakTests
             ["app container logs"] = Shell.Run("docker", "logs", sandbox.ProdContainer).All + Shell.Run("docker", "logs", sandbox.DevContainer).All,
         };
         foreach (var file in Directory.EnumerateFiles(Path.Combine(sandbox.Folder, ".deploy"), "*", SearchOption.AllDirectories)
-                     .Where(f => !Path.GetFileName(f).StartsWith("secrets.", StringComparison.Ordinal)))
+                     .Where(f => !Path.GetFileName(f).StartsWith("secrets.", StringComparison.Ordinal) && !f.EndsWith(".sock", StringComparison.Ordinal)))
         {
             places[file] = File.ReadAllText(file);
         }

@@ -34,7 +34,7 @@ public sealed class ZeroDowntimeTests
     public void A_deploy_under_load_fails_no_request_and_ends_on_the_new_version()
     {
         var old = Http.VersionAt(_sandbox.ProdUrl);
-        var pushed = PushChange("two");
+        var pushed = _sandbox.PushChange("two");
 
         var load = new LoadProbe(_sandbox.ProdUrl);
         var deploy = _sandbox.Tool("--target=Deploy", "--env=prod");
@@ -53,7 +53,7 @@ public sealed class ZeroDowntimeTests
     public void A_release_failing_its_health_check_under_load_fails_no_request_and_the_old_one_keeps_serving()
     {
         var old = Http.VersionAt(_sandbox.ProdUrl);
-        PushBrokenRelease();
+        _sandbox.PushBrokenRelease();
 
         var load = new LoadProbe(_sandbox.ProdUrl);
         var deploy = _sandbox.Tool("--target=Deploy", "--env=prod");
@@ -68,7 +68,7 @@ public sealed class ZeroDowntimeTests
     public void Rollback_under_load_fails_no_request_from_a_warm_standby_and_from_a_stopped_one()
     {
         var v1 = Http.VersionAt(_sandbox.ProdUrl);
-        var v2 = PushChange("two")[..12];
+        var v2 = _sandbox.PushChange("two")[..12];
         Assert.That(_sandbox.Tool("--target=Deploy", "--env=prod").ExitCode, Is.EqualTo(0));
         Assert.That(DockerCli.State($"{_sandbox.ProdContainer}_previous"), Is.EqualTo("running"));
 
@@ -96,9 +96,9 @@ public sealed class ZeroDowntimeTests
     public void Rollback_to_an_older_retained_sha()
     {
         var v1 = Sandbox.Git(_sandbox.Author, "rev-parse", "HEAD");
-        PushChange("two");
+        _sandbox.PushChange("two");
         Assert.That(_sandbox.Tool("--target=Deploy", "--env=prod").ExitCode, Is.EqualTo(0));
-        PushChange("three");
+        _sandbox.PushChange("three");
         Assert.That(_sandbox.Tool("--target=Deploy", "--env=prod").ExitCode, Is.EqualTo(0));
 
         var result = _sandbox.Tool("--target=Rollback", "--env=prod", $"--to={v1[..8]}");
@@ -112,7 +112,7 @@ public sealed class ZeroDowntimeTests
     {
         for (var i = 2; i <= 5; i++)
         {
-            PushChange("release " + i);
+            _sandbox.PushChange("release " + i);
             Assert.That(_sandbox.Tool("--target=Deploy", "--env=prod").ExitCode, Is.EqualTo(0));
         }
 
@@ -125,7 +125,7 @@ public sealed class ZeroDowntimeTests
     public void Killed_between_start_and_switch_the_old_version_keeps_serving_and_the_next_deploy_succeeds()
     {
         var old = Http.VersionAt(_sandbox.ProdUrl);
-        PushBrokenRelease();
+        _sandbox.PushBrokenRelease();
         var load = new LoadProbe(_sandbox.ProdUrl);
 
         using (var deploy = _sandbox.StartTool("--target=Deploy", "--env=prod"))
@@ -136,11 +136,7 @@ public sealed class ZeroDowntimeTests
         }
 
         Assert.That(Http.VersionAt(_sandbox.ProdUrl), Is.EqualTo(old));
-        var fixedRelease = _sandbox.CommitAndPush("fix", dir =>
-        {
-            var server = Path.Combine(dir, "server.js");
-            File.WriteAllText(server, File.ReadAllText(server).Replace("const FAIL_HEALTH = true;", "const FAIL_HEALTH = process.env.FAIL_HEALTH === '1';"));
-        });
+        var fixedRelease = _sandbox.PushFixedRelease();
         var next = _sandbox.Tool("--target=Deploy", "--env=prod");
         await_(load.StopAsync());
 
@@ -149,16 +145,6 @@ public sealed class ZeroDowntimeTests
         Assert.That(Http.CommitAt(_sandbox.ProdUrl), Is.EqualTo(fixedRelease));
         Assert.That(load.Failures, Is.Empty);
     }
-
-    private string PushChange(string text) =>
-        _sandbox.CommitAndPush(text, dir => File.AppendAllText(Path.Combine(dir, "README.md"), $"\n{text}\n"));
-
-    private void PushBrokenRelease() =>
-        _sandbox.CommitAndPush("break the health check", dir =>
-        {
-            var server = Path.Combine(dir, "server.js");
-            File.WriteAllText(server, File.ReadAllText(server).Replace("const FAIL_HEALTH = process.env.FAIL_HEALTH === '1';", "const FAIL_HEALTH = true;"));
-        });
 
     private static void WaitUntil(Func<bool> condition, TimeSpan timeout)
     {

@@ -38,7 +38,7 @@ public sealed class AppImages(DockerConnector docker, LocalBaseImages baseImages
         return tags[0];
     }
 
-    /// <summary>Pulls the environment's registry image and tags it IMAGE:ENV; returns the reference to run.</summary>
+    /// <summary>Pulls the environment's registry image; returns the reference to run.</summary>
     public async Task<string> PullAsync(DeploySettings settings, string reference)
     {
         log.Information("Pulling {0}.", reference);

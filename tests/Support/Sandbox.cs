@@ -162,6 +162,27 @@ public sealed class Sandbox : IDisposable
         return Git(Author, "rev-parse", "HEAD");
     }
 
+    private const string HealthSwitch = "const FAIL_HEALTH = process.env.FAIL_HEALTH === '1';";
+    private const string BrokenHealth = "const FAIL_HEALTH = true;";
+
+    /// <summary>Pushes a harmless change (a line in the README); returns the new commit.</summary>
+    public string PushChange(string text) =>
+        CommitAndPush(text, dir => File.AppendAllText(Path.Combine(dir, "README.md"), $"\n{text}\n"));
+
+    /// <summary>Pushes a release whose health check always answers 500, as a bad change would.</summary>
+    public string PushBrokenRelease() => CommitAndPush("break the health check", dir => EditServer(dir, HealthSwitch, BrokenHealth));
+
+    public string PushFixedRelease() => CommitAndPush("fix the health check", dir => EditServer(dir, BrokenHealth, HealthSwitch));
+
+    private static void EditServer(string dir, string from, string to)
+    {
+        var server = Path.Combine(dir, "server.js");
+        var text = File.ReadAllText(server);
+        File.WriteAllText(server, text.Contains(from, StringComparison.Ordinal)
+            ? text.Replace(from, to)
+            : throw new InvalidOperationException($"server.js no longer contains \"{from}\""));
+    }
+
     /// <summary>Rewrites origin's history, as a force-push does.</summary>
     public string CommitAndPushForce(string message, Action<string> change)
     {
