@@ -30,6 +30,7 @@ public sealed record DeploySettings
     public required string Restart { get; init; }
     public required TimeSpan HealthTimeout { get; init; }
     public SlackSettings? Slack { get; init; }
+    public required int KeepLogs { get; init; }
 
     public string PreviousContainer => Container + "_previous";
     public string FailedContainer => Container + "_failed";
@@ -50,4 +51,7 @@ public sealed record PortMapping(string HostIp, int HostPort, int ContainerPort)
 
 public sealed record LocalRedisSettings(string Container, string Image, string DataFolder, string Password);
 
-public sealed record SlackSettings(string WebhookUrl, TimeSpan Timeout);
+public sealed record SlackSettings(string WebhookUrl, TimeSpan Timeout, SlackUpload? Upload = null);
+
+/// <summary>What uploading a log needs: a bot token with files:write, the channel's id, and the Web API's address.</summary>
+public sealed record SlackUpload(string BotToken, string Channel, Uri ApiUrl);

@@ -9,5 +9,6 @@ namespace KahaDeploy.Tasks;
 [IsDependentOn(typeof(Lock))]
 public sealed class BackupContainer(AppContainers containers) : AsyncFrostingTask<DeployContext>
 {
-    public override Task RunAsync(DeployContext context) => containers.BackupLiveAsync(context.Settings);
+    public override async Task RunAsync(DeployContext context) =>
+        context.PreviousCommit = AppContainers.CommitOf(await containers.BackupLiveAsync(context.Settings));
 }

@@ -11,11 +11,9 @@ public sealed class RestorePrevious(AppContainers containers) : AsyncFrostingTas
 {
     public override async Task RunAsync(DeployContext context)
     {
-        var previous = await containers.PreviousAsync(context.Settings);
-        await containers.SwapWithPreviousAsync(context.Settings);
-        if (previous is not null && previous.Labels.TryGetValue(AppContainers.CommitLabel, out var commit))
-        {
-            context.Version = new ReleaseVersion(commit, AppContainers.VersionOf(previous).EndsWith("-dirty", StringComparison.Ordinal));
-        }
+        var (restored, replaced) = await containers.SwapWithPreviousAsync(context.Settings);
+        context.Version = AppContainers.ReleaseOf(restored);
+        context.Image = new AppImage(restored.ImageReference, restored.ImageId);
+        context.PreviousCommit = AppContainers.CommitOf(replaced);
     }
 }

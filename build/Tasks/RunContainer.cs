@@ -13,7 +13,7 @@ public sealed class RunContainer(AppContainers containers) : AsyncFrostingTask<D
     {
         try
         {
-            await containers.RunReleaseAsync(context.Settings, context.Version!, context.Image!, context.Performer);
+            await containers.RunReleaseAsync(context.Settings, context.Version!, context.Image!.Reference, context.Performer);
         }
         catch
         {
