@@ -21,22 +21,22 @@ public sealed class History(RunHistory history, IAnsiConsole console) : Frosting
             return;
         }
 
-        var table = new Table().AddColumns("Started (UTC)", "Target", "By", "Version", "Result", "Duration", "Failed task / error");
+        // Cells are broken into lines by hand, so that the table fits 80 columns without cutting a word.
+        var table = new Table().AddColumns("Started (UTC)", "Target", "Version", "By", "Result", "Took");
         foreach (var run in runs)
         {
             table.AddRow(
-                Markup.Escape($"{run.Started.UtcDateTime:yyyy-MM-dd HH:mm:ss}"),
+                Markup.Escape($"{run.Started.UtcDateTime:yyyy-MM-dd}\n{run.Started.UtcDateTime:HH:mm:ss}"),
                 Markup.Escape(run.Target),
-                Markup.Escape($"{run.Performer} ({run.Trigger})"),
                 Markup.Escape(run.Version ?? "-"),
+                Markup.Escape($"{run.Performer}\n({run.Trigger})"),
                 run.Result switch
                 {
                     RunRecord.Succeeded => "[green]succeeded[/]",
                     RunRecord.Running => "[blue]running[/]",
-                    var other => $"[red]{Markup.Escape(other)}[/]",
+                    var other => $"[red]{Markup.Escape(other)}{(run.FailedTask is null ? "" : $" in\n{Markup.Escape(run.FailedTask)}")}[/]",
                 },
-                Markup.Escape(run.DurationSeconds is { } seconds ? $"{seconds:N1} s" : "-"),
-                Markup.Escape(run.FailedTask is null ? run.Error ?? "" : $"{run.FailedTask}: {run.Error}"));
+                Markup.Escape(run.DurationSeconds is { } seconds ? $"{seconds:N1} s" : "-"));
         }
 
         console.Write(table);
@@ -44,9 +44,10 @@ public sealed class History(RunHistory history, IAnsiConsole console) : Frosting
         {
             console.MarkupLine($"No run has changed {Markup.Escape(settings.Environment)} yet.");
         }
-        else if (runs.LastOrDefault(r => r.Result is RunRecord.Failed or RunRecord.Interrupted) is { Log: { } log })
+        else if (runs.LastOrDefault(r => r.Result is RunRecord.Failed or RunRecord.Interrupted) is { } failed)
         {
-            console.MarkupLine($"Log of the last failed run: {Markup.Escape(Path.Combine(settings.EnvironmentStateFolder, log))}");
+            console.MarkupLine(Markup.Escape($"The last failed run ({failed.Target}, {failed.Started.UtcDateTime:yyyy-MM-dd HH:mm}): {failed.Error}"));
+            console.MarkupLine(Markup.Escape($"Its log: {Path.Combine(settings.EnvironmentStateFolder, failed.Log ?? "")}"));
         }
     }
 }
