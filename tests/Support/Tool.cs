@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Text;
 
 namespace KahaDeploy.Tests.Support;
@@ -32,6 +33,76 @@ public static class Tool
     public static ProcessResult RunPowerShell(IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment) =>
         Record(Shell.Run(PowerShell.Executable, ["-NoProfile", "-File", Path.Combine(Repo.Root, "build.ps1"), .. arguments],
             Repo.Root, environment, TimeSpan.FromMinutes(5)));
+
+    /// <summary>Starts the tool without waiting for it, for a test that stops it midway (by its id, see <see cref="Running.Kill"/>).</summary>
+    public static Running Start(IEnumerable<string> arguments, IReadOnlyDictionary<string, string?> environment)
+    {
+        var process = Process.Start(Shell.StartInfo(Path.Combine(Repo.Root, "build.sh"), arguments, Repo.Root, environment))!;
+        process.StandardInput.Close();
+        return new Running(process);
+    }
+
+    /// <summary>The tool running in the background; what it printed is kept for the secret scan.</summary>
+    public sealed class Running : IDisposable
+    {
+        private readonly Process _process;
+        private readonly StringBuilder _output = new();
+
+        internal Running(Process process)
+        {
+            _process = process;
+            _process.OutputDataReceived += (_, e) => Append(e.Data);
+            _process.ErrorDataReceived += (_, e) => Append(e.Data);
+            _process.BeginOutputReadLine();
+            _process.BeginErrorReadLine();
+        }
+
+        public string Output
+        {
+            get
+            {
+                lock (_output)
+                {
+                    return _output.ToString();
+                }
+            }
+        }
+
+        /// <summary>Kills the process this test started and whatever it started, as a crash or kill -9 would.</summary>
+        public void Kill()
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit();
+        }
+
+        /// <summary>Waits for the process to end by itself; false when it did not within <paramref name="timeout"/>.</summary>
+        public bool WaitForExit(TimeSpan timeout) => _process.WaitForExit(timeout);
+
+        public void Dispose()
+        {
+            if (!_process.HasExited)
+            {
+                Kill();
+            }
+
+            _process.WaitForExit();
+            Record(new ProcessResult(_process.ExitCode, Output, ""));
+            _process.Dispose();
+        }
+
+        private void Append(string? line)
+        {
+            if (line is null)
+            {
+                return;
+            }
+
+            lock (_output)
+            {
+                _output.AppendLine(line);
+            }
+        }
+    }
 
     private static ProcessResult Record(ProcessResult result)
     {
