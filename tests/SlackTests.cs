@@ -66,7 +66,7 @@ public sealed class SlackTests
 
         Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
         Assert.That(_slack.Messages, Has.Count.EqualTo(3));
-        Assert.That(result.All, Does.Contain("Slack was not told about this run after 3 attempts"));
+        Assert.That(result.All, Does.Contain("Slack did not take the message after 3 attempts"));
     }
 
     [Test]
@@ -74,7 +74,7 @@ public sealed class SlackTests
     {
         var masker = new SecretMasker();
         masker.Add("hunter2-secret");
-        var notifier = new SlackNotifier(new NullLog(), masker);
+        var notifier = new SlackNotifier(new SlackClient(new NullLog(), masker), masker, new NullLog());
 
         var payload = notifier.Render(new SlackNotifier.Report("kaha", "prod", "deploy", false, "abc123def456", "alice (cli)",
             TimeSpan.FromSeconds(12.5), "HealthCheck", "redis://:hunter2-secret@redis:6379 refused"));
@@ -98,7 +98,7 @@ public sealed class SlackTests
         try
         {
             var environment = new CakeEnvironment(new CakePlatform(), new CakeRuntime());
-            var log = new CakeBuildLog(new MaskingConsole(environment, new CakeArguments(Array.Empty<string>().ToLookup(x => x)), masker));
+            var log = new CakeBuildLog(new MaskingConsole(environment, new ConsoleLayout(JsonLines: false, DataOnStdout: false), masker));
             log.Information("connecting with {0} to {1}", "s3cr3t-value", "redis");
         }
         finally
