@@ -115,6 +115,10 @@ public sealed class BadInputTests
     }
 
     [Test]
+    public void Logs_of_an_environment_never_deployed() =>
+        AssertOneLine(_sandbox.Tool("--target=Logs", "--env=prod"), $"There is no {_sandbox.ProdContainer} in prod", "--target=Deploy --env=prod");
+
+    [Test]
     public void Bad_keep_logs() =>
         AssertOneLine(Edit(c => c["environments"]!["dev"]!["keepLogs"] = 0), "environments.dev.keepLogs 0 is out of range", "1 to 10000");
 

@@ -543,7 +543,7 @@ public sealed class DockerEngine : IDisposable
                 ShowStderr = true,
                 Follow = query.Follow,
                 Timestamps = true,
-                Since = query.Since?.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture),
+                Since = query.Since is { } since ? (since.ToUnixTimeMilliseconds() / 1000m).ToString("0.000", CultureInfo.InvariantCulture) : null,
                 Tail = query.Tail < 0 ? "all" : query.Tail.ToString(CultureInfo.InvariantCulture),
             }, ct).ConfigureAwait(false);
 
