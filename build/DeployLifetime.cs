@@ -18,7 +18,7 @@ public sealed class DeployLifetime(DeployLock deployLock, RunRecorder recorder, 
         CakeHost.DefaultTarget, nameof(Status), nameof(History), nameof(Logs),
     };
 
-    /// <summary>Targets that change what runs: each gets a log file and a history line, and its failure is news for the team.</summary>
+    /// <summary>Targets that change what runs: each real run gets a log file and a history line, and its failure is news for the team.</summary>
     private static readonly HashSet<string> RecordedTargets = new(StringComparer.OrdinalIgnoreCase) { nameof(Deploy), nameof(Rollback), nameof(CI) };
 
     public override void Setup(DeployContext context, ISetupContext info)
@@ -29,7 +29,7 @@ public sealed class DeployLifetime(DeployLock deployLock, RunRecorder recorder, 
             _ = context.Settings;
         }
 
-        if (RecordedTargets.Contains(context.TargetName))
+        if (RecordedTargets.Contains(context.TargetName) && !context.DryRun)
         {
             recorder.Start(context);
         }
@@ -43,7 +43,7 @@ public sealed class DeployLifetime(DeployLock deployLock, RunRecorder recorder, 
     {
         try
         {
-            recorder.Finish(context, info.Successful ? null : info.ThrownException);
+            recorder.Finish(context, info.Successful, info.ThrownException);
             if (!info.Successful && RecordedTargets.Contains(context.TargetName) && context.HasSettings)
             {
                 reporter.ReportAsync(context, succeeded: false, info.ThrownException).GetAwaiter().GetResult();

@@ -45,8 +45,8 @@ public sealed class RunRecorder(RunLog runLog, RunHistory history, SecretMasker 
         }
     }
 
-    /// <summary>Writes the run's history line; <paramref name="error"/> is null when it succeeded.</summary>
-    public void Finish(DeployContext context, Exception? error)
+    /// <summary>Writes the run's history line.</summary>
+    public void Finish(DeployContext context, bool succeeded, Exception? error)
     {
         if (_run is null)
         {
@@ -62,16 +62,16 @@ public sealed class RunRecorder(RunLog runLog, RunHistory history, SecretMasker 
             PreviousCommit = context.PreviousCommit,
             Finished = finished,
             DurationSeconds = Math.Round((finished - _run.Started).TotalSeconds, 1),
-            Result = error is null ? RunRecord.Succeeded : RunRecord.Failed,
-            FailedTask = error is null ? null : context.FailedTask,
-            Error = error is null ? null : OneLine(masker.Apply(error.Message)),
+            Result = succeeded ? RunRecord.Succeeded : RunRecord.Failed,
+            FailedTask = succeeded ? null : context.FailedTask,
+            Error = succeeded || error is null ? null : OneLine(masker.Apply(error.Message)),
         };
         history.Finish(_environmentFolder!, run);
         _run = null;
 
         // The console ends with the error anyway; the log file gets it here, before the log is sent anywhere.
         log.Verbose("Run {0} {1} after {2:N1} s{3}.", run.Id, run.Result, run.DurationSeconds!.Value,
-            error is null ? "" : $" in {run.FailedTask ?? "setup"}: {run.Error}");
+            succeeded ? "" : $" in {run.FailedTask ?? "teardown"}: {run.Error}");
     }
 
     private static string OneLine(string text)
