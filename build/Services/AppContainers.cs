@@ -173,7 +173,7 @@ public sealed class AppContainers(DockerConnector docker, ICakeLog log)
         var live = await LiveAsync(settings)
                    ?? throw new ContainerMissingException(
                        $"There is no {settings.Container} in {settings.Environment}, so it has no output; deploy it first (--target=Deploy --env={settings.Environment}).");
-        await Engine.StreamContainerLogsAsync(live.Id, query, output, CancellationToken.None);
+        await Engine.StreamContainerLogsAsync(live.Id, query, output);
     }
 
     public static string VersionOf(ContainerInfo container) =>

@@ -521,16 +521,16 @@ public sealed class DockerEngine : IDisposable
     public async Task<string> GetContainerLogsAsync(string name, int tail)
     {
         var lines = new List<string>();
-        await StreamContainerLogsAsync(name, new LogQuery(tail, Since: null, Follow: false), line => lines.Add(line.Text), CancellationToken.None).ConfigureAwait(false);
+        await StreamContainerLogsAsync(name, new LogQuery(tail, Since: null, Follow: false), line => lines.Add(line.Text)).ConfigureAwait(false);
         return string.Join('\n', lines);
     }
 
     /// <summary>
     /// Hands the container's output to <paramref name="output"/> line by line, stdout and stderr as written: the last
     /// <see cref="LogQuery.Tail"/> lines (or all), only those since <see cref="LogQuery.Since"/>, and with
-    /// <see cref="LogQuery.Follow"/> every new line until the container stops or <paramref name="ct"/> is cancelled.
+    /// <see cref="LogQuery.Follow"/> every new line until the container stops.
     /// </summary>
-    public Task StreamContainerLogsAsync(string name, LogQuery query, Action<ContainerLogLine> output, CancellationToken ct)
+    public Task StreamContainerLogsAsync(string name, LogQuery query, Action<ContainerLogLine> output)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(query);
@@ -545,34 +545,27 @@ public sealed class DockerEngine : IDisposable
                 Timestamps = true,
                 Since = query.Since is { } since ? (since.ToUnixTimeMilliseconds() / 1000m).ToString("0.000", CultureInfo.InvariantCulture) : null,
                 Tail = query.Tail < 0 ? "all" : query.Tail.ToString(CultureInfo.InvariantCulture),
-            }, ct).ConfigureAwait(false);
+            }).ConfigureAwait(false);
 
             // Each stream is cut into lines on its own: a frame may end in the middle of a line, or of a character.
             var pending = new Dictionary<MultiplexedStream.TargetStream, (System.Text.Decoder Decoder, System.Text.StringBuilder Text)>();
             var buffer = new byte[16 * 1024];
             var chars = new char[System.Text.Encoding.UTF8.GetMaxCharCount(buffer.Length)];
-            try
+            while (true)
             {
-                while (true)
+                var read = await stream.ReadOutputAsync(buffer, 0, buffer.Length, CancellationToken.None).ConfigureAwait(false);
+                if (read.EOF || read.Count == 0)
                 {
-                    var read = await stream.ReadOutputAsync(buffer, 0, buffer.Length, ct).ConfigureAwait(false);
-                    if (read.EOF || read.Count == 0)
-                    {
-                        break;
-                    }
-
-                    if (!pending.TryGetValue(read.Target, out var part))
-                    {
-                        pending[read.Target] = part = (System.Text.Encoding.UTF8.GetDecoder(), new System.Text.StringBuilder());
-                    }
-
-                    part.Text.Append(chars, 0, part.Decoder.GetChars(buffer, 0, read.Count, chars, 0));
-                    EmitLines(part.Text, read.Target, output, complete: false);
+                    break;
                 }
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-                return;
+
+                if (!pending.TryGetValue(read.Target, out var part))
+                {
+                    pending[read.Target] = part = (System.Text.Encoding.UTF8.GetDecoder(), new System.Text.StringBuilder());
+                }
+
+                part.Text.Append(chars, 0, part.Decoder.GetChars(buffer, 0, read.Count, chars, 0));
+                EmitLines(part.Text, read.Target, output, complete: false);
             }
 
             foreach (var (target, part) in pending)

@@ -4,40 +4,6 @@ using Cake.Core.Diagnostics;
 
 namespace KahaDeploy.Services;
 
-/// <summary>One run of a target that changes an environment, as history.jsonl keeps it.</summary>
-public sealed record RunRecord
-{
-    public const string Running = "running";
-    public const string Succeeded = "succeeded";
-    public const string Failed = "failed";
-    public const string Interrupted = "interrupted";
-
-    public required string Id { get; init; }
-    public required string Environment { get; init; }
-    public required string Target { get; init; }
-
-    /// <summary>cli, ci, github or dockerhub.</summary>
-    public required string Trigger { get; init; }
-
-    public required string Performer { get; init; }
-    public string? Commit { get; init; }
-    public string? Version { get; init; }
-    public string? ImageId { get; init; }
-
-    /// <summary>The commit that was live before this run changed it.</summary>
-    public string? PreviousCommit { get; init; }
-
-    public required DateTimeOffset Started { get; init; }
-    public DateTimeOffset? Finished { get; init; }
-    public double? DurationSeconds { get; init; }
-    public required string Result { get; init; }
-    public string? FailedTask { get; init; }
-    public string? Error { get; init; }
-
-    /// <summary>The run's log file, relative to the environment's state folder.</summary>
-    public string? Log { get; init; }
-}
-
 /// <summary>
 /// <c>.deploy/ENV/history.jsonl</c>: one JSON line per finished run, each appended in a single write, so the file is
 /// always whole lines. A run in progress is a marker file in <c>.deploy/ENV/runs/</c>; a marker whose process is gone
@@ -45,7 +11,7 @@ public sealed record RunRecord
 /// </summary>
 public sealed class RunHistory(ICakeLog log)
 {
-    public const string FileName = "history.jsonl";
+    private const string FileName = "history.jsonl";
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
