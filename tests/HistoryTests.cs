@@ -69,7 +69,7 @@ public sealed partial class HistoryTests
         Assert.That(runs[2]["durationSeconds"]!.GetValue<double>(), Is.GreaterThan(5), "the failed deploy waited out its 5 s health timeout");
 
         var logs = runs.Select(r => Path.Combine(_sandbox.StateFolder("dev"), r["log"]!.GetValue<string>())).ToList();
-        Assert.That(logs.Select(Path.GetFileName), Has.All.Match(@"^\d{8}T\d{6}Z-(Deploy|Rollback)-[0-9a-f]{8}\.log$"));
+        Assert.That(logs.Select(Path.GetFileName), Has.All.Match(@"^\d{8}T\d{6}\.\d{3}Z-(Deploy|Rollback)-[0-9a-f]{8}\.log$"));
         foreach (var log in logs)
         {
             Assert.That(File.ReadAllLines(log), Has.All.Match(TimestampedLine()), $"every line of {log} starts with its UTC time");

@@ -17,7 +17,8 @@ public sealed class RunRecorder(RunLog runLog, RunHistory history, SecretMasker 
     {
         var settings = context.Settings;
         var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
-        var name = $"{context.StartedAt.UtcDateTime:yyyyMMdd'T'HHmmss'Z'}-{context.TargetName}-{id}.log";
+        // To the millisecond: names sort as the runs started, and rotation removes the oldest by name.
+        var name = $"{context.StartedAt.UtcDateTime:yyyyMMdd'T'HHmmss.fff'Z'}-{context.TargetName}-{id}.log";
         var removed = runLog.Open(Path.Combine(settings.EnvironmentStateFolder, LogFolder), name, settings.KeepLogs);
         _environmentFolder = settings.EnvironmentStateFolder;
         _run = new RunRecord
