@@ -4,17 +4,22 @@ using Cake.Core;
 using Cake.Core.Diagnostics;
 using KahaDeploy.Configuration;
 using KahaDeploy.Frosting;
+using KahaDeploy.Services;
 
 namespace KahaDeploy;
 
 /// <summary>What this run is about, resolved once from the command line and cake-config.json.</summary>
 public sealed partial class DeployContext : FrostingContext
 {
+    private static readonly string[] Triggers = ["cli", "ci", "github", "dockerhub"];
+
     private readonly Lazy<DeploySettings> _settings;
+    private readonly Lazy<DeploySettings> _readOnlySettings;
+    private readonly Lazy<string> _performer;
 
     private readonly ConfigLoader _loader;
 
-    public DeployContext(ICakeContext context, ConfigLoader loader)
+    public DeployContext(ICakeContext context, ConfigLoader loader, GitRepository git)
         : base(context)
     {
         _loader = loader;
@@ -27,13 +32,20 @@ public sealed partial class DeployContext : FrostingContext
         RollbackTo = ParseSha(context.Argument<string?>("to", null), "to");
         Slot = context.Argument<string?>("slot", null);
         Delay = ParseSeconds(context.Argument<string?>("delay", null), "delay");
-        Trigger = context.Argument("trigger", context.EnvironmentVariable("CI") is { Length: > 0 } ? "ci" : "cli");
-        Performer = context.Argument("performer", System.Environment.UserName);
-        _settings = new Lazy<DeploySettings>(() => loader.Load(
-            ConfigFile,
-            EnvironmentName ?? throw new ConfigException("--env is required for this target; add --env=dev, --env=stage or --env=prod."),
-            message => Log.Warning(message),
-            resolveSecrets: !DryRun));
+        Trigger = ParseTrigger(context.Argument("trigger", context.EnvironmentVariable("CI") is { Length: > 0 } ? "ci" : "cli"));
+        Last = ParseCount(context.Argument<string?>("last", null), "last", "runs", 20);
+        var since = ParseSince(context.Argument<string?>("since", null));
+        var tail = context.Argument<string?>("tail", null);
+        Logs = new LogQuery(
+            tail == "all" ? LogQuery.All : ParseCount(tail, "tail", "lines", since is null ? LogQuery.DefaultTail : LogQuery.All),
+            since,
+            context.HasArgument("follow"));
+        _settings = new Lazy<DeploySettings>(() => loader.Load(ConfigFile, RequiredEnvironment(), message => Log.Warning(message), resolveSecrets: !DryRun));
+        _readOnlySettings = new Lazy<DeploySettings>(() => loader.Load(ConfigFile, RequiredEnvironment(), message => Log.Warning(message), resolveSecrets: false));
+
+        // Who deployed is the person, not the account the server runs it under: git's user name when there is one.
+        _performer = new Lazy<string>(() =>
+            context.Argument<string?>("performer", null) ?? git.UserName(Settings.AppFolder) ?? System.Environment.UserName);
     }
 
     public string ConfigFile { get; }
@@ -61,9 +73,17 @@ public sealed partial class DeployContext : FrostingContext
     /// <summary>Only listing what would run: secrets are not needed for that.</summary>
     public bool DryRun { get; }
 
+    /// <summary>cli, ci (the CI variable is set), or what started the run (--trigger=github or dockerhub).</summary>
     public string Trigger { get; }
 
-    public string Performer { get; }
+    /// <summary>--performer, else git's user name, else the account running the tool.</summary>
+    public string Performer => _performer.Value;
+
+    /// <summary>How many runs History shows (--last).</summary>
+    public int Last { get; }
+
+    /// <summary>What Logs shows of the app's output (--tail, --since, --follow).</summary>
+    public LogQuery Logs { get; }
 
     public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
 
@@ -72,19 +92,25 @@ public sealed partial class DeployContext : FrostingContext
 
     public DeploySettings Settings => _settings.Value;
 
+    /// <summary>--env's settings for targets that only read: no secret is required (those found are still masked).</summary>
+    public DeploySettings ReadOnlySettings => _readOnlySettings.Value;
+
     /// <summary>Whether the settings were resolved without error (a failure report needs them).</summary>
     public bool HasSettings => _settings.IsValueCreated;
 
     /// <summary>The release this run builds or restores; set by the version task.</summary>
     public ReleaseVersion? Version { get; set; }
 
-    /// <summary>The image reference this run starts; set by the build task.</summary>
-    public string? Image { get; set; }
+    /// <summary>The image this run starts; set by the build task, or by a rollback.</summary>
+    public AppImage? Image { get; set; }
+
+    /// <summary>The commit that was live before this run replaced it.</summary>
+    public string? PreviousCommit { get; set; }
 
     /// <summary>The task that failed, for the failure report.</summary>
     public string? FailedTask { get; set; }
 
-    /// <summary>Settings to read status with: --env's, or every environment's; unresolved secrets are left as they are.</summary>
+    /// <summary>Settings to read status with: --env's, or every environment's; no secret is required.</summary>
     public IEnumerable<DeploySettings> SettingsForStatus() =>
         (EnvironmentName is null ? _loader.Read(ConfigFile).Environments.Keys.ToList() : [EnvironmentName])
         .Select(environment => _loader.Load(ConfigFile, environment, message => Log.Verbose(message), resolveSecrets: false));
@@ -100,6 +126,9 @@ public sealed partial class DeployContext : FrostingContext
         return condition;
     }
 
+    private string RequiredEnvironment() =>
+        EnvironmentName ?? throw new ConfigException("--env is required for this target; add --env=dev, --env=stage or --env=prod.");
+
     [GeneratedRegex("^[0-9a-fA-F]{7,40}$")]
     private static partial Regex CommitId();
 
@@ -107,6 +136,39 @@ public sealed partial class DeployContext : FrostingContext
         sha is null || CommitId().IsMatch(sha)
             ? sha?.ToLowerInvariant()
             : throw new ConfigException($"--{name}={sha} is not a commit id; give 7 to 40 hex characters, e.g. --{name}=3f2c1ab.");
+
+    private static string ParseTrigger(string trigger) =>
+        Triggers.Contains(trigger)
+            ? trigger
+            : throw new ConfigException($"--trigger={trigger} is not a trigger; use one of {string.Join(", ", Triggers)}.");
+
+    private static int ParseCount(string? value, string name, string what, int fallback) =>
+        value is null
+            ? fallback
+            : int.TryParse(value, out var count) && count is > 0 and <= 100_000
+                ? count
+                : throw new ConfigException($"--{name}={value} is not a number of {what}; use a whole number from 1 to 100000, e.g. --{name}=20.");
+
+    [GeneratedRegex("^([0-9]+)([smhd])$")]
+    private static partial Regex Duration();
+
+    private static DateTimeOffset? ParseSince(string? value)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        if (Duration().Match(value) is { Success: true } duration && int.TryParse(duration.Groups[1].Value, out var amount))
+        {
+            var unit = duration.Groups[2].Value switch { "s" => TimeSpan.FromSeconds(1), "m" => TimeSpan.FromMinutes(1), "h" => TimeSpan.FromHours(1), _ => TimeSpan.FromDays(1) };
+            return DateTimeOffset.UtcNow - unit * amount;
+        }
+
+        return DateTimeOffset.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var time)
+            ? time
+            : throw new ConfigException($"--since={value} is neither a duration nor a time; use e.g. --since=10m (s, m, h or d) or --since=2026-11-25T04:00:00Z.");
+    }
 
     private static TimeSpan ParseSeconds(string? value, string name) =>
         value is null

@@ -5,14 +5,21 @@ using KahaDeploy.Tasks;
 
 namespace KahaDeploy;
 
-/// <summary>Validates the configuration before any task touches Docker, and reports a failed change to Slack.</summary>
-public sealed class DeployLifetime(DeployLock deployLock, RunReporter reporter, DockerConnector docker) : FrostingLifetime<DeployContext>
+/// <summary>
+/// Validates the configuration before any task touches Docker; gives a run that changes an environment its log file
+/// and history line, and reports its failure to Slack.
+/// </summary>
+public sealed class DeployLifetime(DeployLock deployLock, RunRecorder recorder, RunLog runLog, RunReporter reporter, DockerConnector docker)
+    : FrostingLifetime<DeployContext>
 {
-    /// <summary>Targets that read across environments and need no --env.</summary>
-    private static readonly HashSet<string> ReadOnlyTargets = new(StringComparer.OrdinalIgnoreCase) { CakeHost.DefaultTarget, nameof(Status) };
+    /// <summary>Targets that only read, so they need no secrets: across environments, or --env's.</summary>
+    private static readonly HashSet<string> ReadOnlyTargets = new(StringComparer.OrdinalIgnoreCase)
+    {
+        CakeHost.DefaultTarget, nameof(Status), nameof(History), nameof(Logs),
+    };
 
-    /// <summary>Targets whose failure is news for the team.</summary>
-    private static readonly HashSet<string> ReportedTargets = new(StringComparer.OrdinalIgnoreCase) { nameof(Deploy), nameof(Rollback), nameof(CI) };
+    /// <summary>Targets that change what runs: each real run gets a log file and a history line, and its failure is news for the team.</summary>
+    private static readonly HashSet<string> RecordedTargets = new(StringComparer.OrdinalIgnoreCase) { nameof(Deploy), nameof(Rollback), nameof(CI) };
 
     public override void Setup(DeployContext context, ISetupContext info)
     {
@@ -21,13 +28,23 @@ public sealed class DeployLifetime(DeployLock deployLock, RunReporter reporter, 
         {
             _ = context.Settings;
         }
+
+        if (RecordedTargets.Contains(context.TargetName) && !context.DryRun)
+        {
+            recorder.Start(context);
+        }
+        else
+        {
+            runLog.Discard();
+        }
     }
 
     public override void Teardown(DeployContext context, ITeardownContext info)
     {
         try
         {
-            if (!info.Successful && ReportedTargets.Contains(context.TargetName) && context.HasSettings)
+            recorder.Finish(context, info.Successful, info.ThrownException);
+            if (!info.Successful && RecordedTargets.Contains(context.TargetName) && context.HasSettings)
             {
                 reporter.ReportAsync(context, succeeded: false, info.ThrownException).GetAwaiter().GetResult();
             }

@@ -5,12 +5,12 @@ namespace KahaDeploy;
 
 /// <summary>
 /// Cake's console with every resolved secret replaced by *** before it is written.
-/// With --json the log goes to stderr, so stdout carries only the document.
+/// When stdout carries data (--json, Logs) the log goes to stderr.
 /// </summary>
-public sealed class MaskingConsole(ICakeEnvironment environment, ICakeArguments arguments, SecretMasker masker) : IConsole
+public sealed class MaskingConsole(ICakeEnvironment environment, ConsoleLayout layout, SecretMasker masker) : IConsole
 {
     private readonly CakeConsole _inner = new(environment);
-    private readonly bool _logToStandardError = arguments.HasArgument("json");
+    private readonly bool _logToStandardError = layout.DataOnStdout;
 
     public ConsoleColor ForegroundColor
     {
@@ -64,6 +64,5 @@ public sealed class MaskingConsole(ICakeEnvironment environment, ICakeArguments 
 
     public void ResetColor() => _inner.ResetColor();
 
-    private string Masked(string format, object[] arg) =>
-        masker.Apply(arg.Length == 0 ? format : string.Format(System.Globalization.CultureInfo.InvariantCulture, format, arg));
+    private string Masked(string format, object[] arg) => masker.Apply(format, arg);
 }

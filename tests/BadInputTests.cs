@@ -99,6 +99,43 @@ public sealed class BadInputTests
         AssertOneLine(_sandbox.Tool("--target=Deploy", "--env=dev", "--lock-wait=soon"), "--lock-wait=soon is not a number of seconds");
 
     [Test]
+    public void Bad_log_format() =>
+        AssertOneLine(_sandbox.Tool("--target=Deploy", "--env=dev", "--log-format=xml"), "--log-format=xml is not a log format", "--log-format=json");
+
+    [Test]
+    public void Bad_trigger() =>
+        AssertOneLine(_sandbox.Tool("--target=Deploy", "--env=dev", "--trigger=push"), "--trigger=push is not a trigger", "cli, ci, github, dockerhub");
+
+    [Test]
+    public void Bad_history_and_logs_arguments()
+    {
+        AssertOneLine(_sandbox.Tool("--target=History", "--env=dev", "--last=0"), "--last=0 is not a number of runs", "--last=20");
+        AssertOneLine(_sandbox.Tool("--target=Logs", "--env=dev", "--tail=-3"), "--tail=-3 is not a number of lines");
+        AssertOneLine(_sandbox.Tool("--target=Logs", "--env=dev", "--since=yesterday"), "--since=yesterday is neither a duration nor a time", "--since=10m");
+    }
+
+    [Test]
+    public void Logs_of_an_environment_never_deployed() =>
+        AssertOneLine(_sandbox.Tool("--target=Logs", "--env=prod"), $"There is no {_sandbox.ProdContainer} in prod", "--target=Deploy --env=prod");
+
+    [Test]
+    public void Bad_keep_logs() =>
+        AssertOneLine(Edit(c => c["environments"]!["dev"]!["keepLogs"] = 0), "environments.dev.keepLogs 0 is out of range", "1 to 10000");
+
+    [Test]
+    public void Slack_bot_token_without_a_channel() =>
+        AssertOneLine(Edit(c => c["environments"]!["dev"]!["slack"] = new JsonObject { ["webhookUrl"] = "http://127.0.0.1:9/hook", ["botToken"] = "xoxb-1" }),
+            "environments.dev.slack", "set both botToken and channel");
+
+    [Test]
+    public void Slack_channel_name_instead_of_its_id() =>
+        AssertOneLine(Edit(c => c["environments"]!["dev"]!["slack"] = new JsonObject
+            {
+                ["webhookUrl"] = "http://127.0.0.1:9/hook", ["botToken"] = "xoxb-1", ["channel"] = "#deploys",
+            }),
+            "environments.dev.slack.channel \"#deploys\" is not a channel id", "C0123ABCD");
+
+    [Test]
     public void Dirty_checkout_is_refused_before_anything_is_built()
     {
         var readme = Path.Combine(_sandbox.Checkout, "README.md");

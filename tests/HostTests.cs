@@ -10,6 +10,7 @@ public sealed class HostTests
     [
         "Clean", "GitPull", "NpmInstall", "BuildImage", "BackupContainer", "RunContainer", "HealthCheck", "NotifySlack",
         "Rollback", "Deploy", "CI", "Status", "StartRedis", "DockerPreflight", "Lock", "ReadVersion", "RestorePrevious", "AppTests",
+        "History", "Logs",
     ];
 
     [Test]
@@ -60,6 +61,8 @@ public sealed class HostTests
     {
         // No Docker endpoint and no secrets: a dry run must need neither.
         var environment = new Dictionary<string, string?> { ["DOCKER_HOST"] = "unix:///nonexistent/docker.sock", ["PROD_DB_PASSWORD"] = null, ["SLACK_WEBHOOK_URL"] = null };
+        var history = Path.Combine(Repo.Root, ".deploy", "prod", "history.jsonl");
+        var historyBefore = File.Exists(history) ? File.ReadAllText(history) : null;
         var prod = Tool.Run(["--target=Deploy", "--env=prod", "--dryrun"], environment);
         var dev = Tool.Run(["--target=Deploy", "--env=dev", "--whatif"], environment);
 
@@ -80,6 +83,7 @@ public sealed class HostTests
         Assert.That(dev.All, Does.Contain("Skipping GitPull: environments.dev.gitPull is false"));
         Assert.That(prod.All, Does.Contain("Skipping BackupContainer: behind the proxy the live release keeps serving until the switch"));
         Assert.That(File.Exists(Path.Combine(Repo.Root, ".deploy", "secrets.prod")), Is.False, "a dry run must not write secrets");
+        Assert.That(File.Exists(history) ? File.ReadAllText(history) : null, Is.EqualTo(historyBefore), "a dry run changes nothing, so it is no run to record");
     }
 
     [Test]

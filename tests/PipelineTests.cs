@@ -49,7 +49,7 @@ public sealed class PipelineTests
         var work = Path.Combine(_sandbox.Folder, ".deploy", "dev", "work");
         Directory.CreateDirectory(work);
         File.WriteAllText(Path.Combine(work, "leftover.tar"), "x");
-        var dangling = BuildLabelledImage("kaha");
+        var dangling = BuildLabelledImage(_sandbox.AppName);
         var foreign = BuildLabelledImage("someone-else");
         try
         {

@@ -27,6 +27,9 @@ public sealed partial class ConfigLoader(SecretMasker masker)
     [GeneratedRegex("^[a-z0-9]+([._-]?[a-z0-9]+)*(/[a-z0-9]+([._-]?[a-z0-9]+)*)*$")]
     private static partial Regex ImageName();
 
+    [GeneratedRegex("^[A-Z0-9]{9,}$")]
+    private static partial Regex ChannelId();
+
     public DeployConfig Read(string configFile)
     {
         var name = Path.GetFileName(configFile);
@@ -83,6 +86,7 @@ public sealed partial class ConfigLoader(SecretMasker masker)
         Require(DockerName().IsMatch(network), $"{at}.network \"{network}\" is not a valid network name.");
         Require(RestartPolicies.Contains(env.Restart), $"{at}.restart \"{env.Restart}\" is not a restart policy; use one of {string.Join(", ", RestartPolicies)}.");
         Require(env.HealthTimeoutSeconds is > 0 and <= 3600, $"{at}.healthTimeoutSeconds {env.HealthTimeoutSeconds} is out of range; use 1 to 3600.");
+        Require(env.KeepLogs is > 0 and <= 10000, $"{at}.keepLogs {env.KeepLogs} is out of range; use 1 to 10000 (how many run logs to keep).");
 
         var ports = env.Ports.Select((p, i) => ParsePort(p, $"{at}.ports[{i}]")).ToList();
         Require(ports.Count > 0, $"{at}.ports is empty; publish the app's port so it can be reached and health-checked, e.g. \"127.0.0.1:8080:{app.Port}\".");
@@ -121,7 +125,7 @@ public sealed partial class ConfigLoader(SecretMasker masker)
             Require(!resolveSecrets || Uri.TryCreate(webhook, UriKind.Absolute, out var hook) && hook.Scheme is "https" or "http",
                 $"{at}.slack.webhookUrl is not an http(s) URL; use the incoming webhook URL Slack gave you (as a secret).");
             Require(slackConfig.TimeoutSeconds is > 0 and <= 60, $"{at}.slack.timeoutSeconds {slackConfig.TimeoutSeconds} is out of range; use 1 to 60.");
-            slack = new SlackSettings(webhook, TimeSpan.FromSeconds(slackConfig.TimeoutSeconds));
+            slack = new SlackSettings(webhook, TimeSpan.FromSeconds(slackConfig.TimeoutSeconds), ParseSlackUpload(slackConfig, secrets, $"{at}.slack"));
         }
 
         ProxySettings? proxy = null;
@@ -168,7 +172,26 @@ public sealed partial class ConfigLoader(SecretMasker masker)
             Slack = slack,
             Proxy = proxy,
             Retain = env.Retain,
+            KeepLogs = env.KeepLogs,
         };
+    }
+
+    private SlackUpload? ParseSlackUpload(SlackConfig slack, SecretStore secrets, string at)
+    {
+        Require((slack.BotToken is null) == (slack.Channel is null),
+            $"{at}: set both botToken and channel to upload a failed run's log, or neither (the webhook alone gets the log's last lines).");
+        if (slack.BotToken is null)
+        {
+            return null;
+        }
+
+        var token = secrets.Resolve(slack.BotToken, $"{at}.botToken");
+        masker.Add(token);
+        Require(ChannelId().IsMatch(slack.Channel!),
+            $"{at}.channel \"{slack.Channel}\" is not a channel id; use the id shown at the bottom of the channel's details in Slack, e.g. \"C0123ABCD\".");
+        Require(Uri.TryCreate(slack.ApiUrl.EndsWith('/') ? slack.ApiUrl : slack.ApiUrl + "/", UriKind.Absolute, out var api) && api.Scheme is "https" or "http",
+            $"{at}.apiUrl \"{slack.ApiUrl}\" is not an http(s) URL; leave it out to use https://slack.com/api/.");
+        return new SlackUpload(token, slack.Channel!, api!);
     }
 
     private static PortMapping ParsePort(string text, string where)

@@ -71,6 +71,8 @@ public sealed record EnvironmentConfig
 
     /// <summary>How many versions (containers and images) to keep for Rollback --to=SHA.</summary>
     public int Retain { get; init; } = 5;
+    /// <summary>How many run logs to keep in .deploy/ENV/logs; older ones are removed when a run starts.</summary>
+    public int KeepLogs { get; init; } = 50;
 
     /// <summary>Secrets this environment may create itself (random, stored in its secrets file) when unset.</summary>
     public List<string> GeneratedSecrets { get; init; } = [];
@@ -118,4 +120,13 @@ public sealed record SlackConfig
     public required string WebhookUrl { get; init; }
 
     public int TimeoutSeconds { get; init; } = 10;
+
+    /// <summary>A bot token with files:write: a failed run's log is then uploaded to <see cref="Channel"/>.</summary>
+    public string? BotToken { get; init; }
+
+    /// <summary>The id of the channel the log goes to (e.g. C0123ABCD), not its name.</summary>
+    public string? Channel { get; init; }
+
+    /// <summary>Where Slack's Web API answers.</summary>
+    public string ApiUrl { get; init; } = "https://slack.com/api/";
 }

@@ -32,6 +32,7 @@ public sealed record DeploySettings
     public SlackSettings? Slack { get; init; }
     public ProxySettings? Proxy { get; init; }
     public required int Retain { get; init; }
+    public required int KeepLogs { get; init; }
 
     public string PreviousContainer => Container + "_previous";
 
@@ -57,4 +58,7 @@ public sealed record LocalRedisSettings(string Container, string Image, string D
 
 public sealed record ProxySettings(string Container, int HealthyInARow, TimeSpan Drain, TimeSpan Standby);
 
-public sealed record SlackSettings(string WebhookUrl, TimeSpan Timeout);
+public sealed record SlackSettings(string WebhookUrl, TimeSpan Timeout, SlackUpload? Upload = null);
+
+/// <summary>What uploading a log needs: a bot token with files:write, the channel's id, and the Web API's address.</summary>
+public sealed record SlackUpload(string BotToken, string Channel, Uri ApiUrl);

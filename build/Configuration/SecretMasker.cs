@@ -23,6 +23,10 @@ public sealed class SecretMasker
         }
     }
 
+    /// <summary>A log message with its arguments filled in, masked.</summary>
+    public string Apply(string format, object[] args) =>
+        Apply(args.Length == 0 ? format : string.Format(System.Globalization.CultureInfo.InvariantCulture, format, args));
+
     public string Apply(string? text)
     {
         if (string.IsNullOrEmpty(text))

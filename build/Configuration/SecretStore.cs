@@ -17,7 +17,10 @@ public sealed partial class SecretStore
 
     private readonly bool _resolve;
 
-    /// <param name="resolve">false for read-only uses (Status): placeholders stay as written and nothing is generated.</param>
+    /// <param name="resolve">
+    /// false for read-only uses (Status, History, Logs, dry runs): a secret that can be found is still masked, the others
+    /// stay as written, and nothing is generated.
+    /// </param>
     public SecretStore(SecretMasker masker, string secretsFile, IEnumerable<string> generatable, Action<string> warn, bool resolve = true)
     {
         _resolve = resolve;
@@ -33,14 +36,19 @@ public sealed partial class SecretStore
     private static partial Regex Placeholder();
 
     /// <summary>Replaces every placeholder in <paramref name="text"/>; <paramref name="where"/> names the key for errors.</summary>
-    public string Resolve(string text, string where) =>
-        _resolve ? Placeholder().Replace(text, match => Lookup(match.Groups[1].Value, where)) : text;
+    public string Resolve(string text, string where) => Placeholder().Replace(text, match => Lookup(match, where));
 
-    private string Lookup(string name, string where)
+    private string Lookup(Match placeholder, string where)
     {
+        var name = placeholder.Groups[1].Value;
         var value = System.Environment.GetEnvironmentVariable(name);
         if (string.IsNullOrEmpty(value) && !FileValues().TryGetValue(name, out value))
         {
+            if (!_resolve)
+            {
+                return placeholder.Value;
+            }
+
             value = _generatable.Contains(name)
                 ? Generate(name)
                 : throw new ConfigException(

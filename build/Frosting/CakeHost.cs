@@ -73,7 +73,20 @@ public sealed class CakeHost
         }
 
         await using var services = BuildServices(commandLine);
-        var log = services.GetRequiredService<ICakeLog>();
+        ICakeLog log;
+        try
+        {
+            log = services.GetRequiredService<ICakeLog>();
+        }
+        catch (Exception ex)
+        {
+            // The log could not be made (e.g. a bad --log-format), so there is none to report this to.
+            Console.Error.WriteLine($"Error: {Unwrap(ex).Message}");
+            return 1;
+        }
+
+        // As Frosting does: the log is made first, then told the verbosity from the command line.
+        log.Verbosity = commandLine.Verbosity;
         try
         {
             return await RunModeAsync(commandLine, services);
@@ -93,7 +106,7 @@ public sealed class CakeHost
         services.AddSingleton<ICakeEnvironment, CakeEnvironment>();
         services.AddSingleton<IFileSystem, FileSystem>();
         services.AddSingleton<IConsole, CakeConsole>();
-        services.AddSingleton<ICakeLog>(p => new CakeBuildLog(p.GetRequiredService<IConsole>(), commandLine.Verbosity));
+        services.AddSingleton<ICakeLog>(p => new CakeBuildLog(p.GetRequiredService<IConsole>()));
         services.AddSingleton<ICakeArguments>(new CakeArguments(commandLine.Arguments));
         services.AddSingleton<ICakeConfiguration>(p => new CakeConfigurationProvider(
                 p.GetRequiredService<IFileSystem>(), p.GetRequiredService<ICakeEnvironment>())

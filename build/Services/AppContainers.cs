@@ -34,13 +34,14 @@ public sealed class AppContainers(DockerConnector docker, ICakeLog log)
     /// The seed's backup step: the live container becomes NAME_previous. The backup it replaces is kept as NAME_older
     /// until the new release is healthy, so a failed deploy leaves both rollback targets as they were.
     /// </summary>
-    public async Task BackupLiveAsync(DeploySettings settings)
+    /// <returns>The container that was live, if there was one.</returns>
+    public async Task<ContainerInfo?> BackupLiveAsync(DeploySettings settings)
     {
         var live = await LiveAsync(settings);
         if (live is null)
         {
             log.Information("No live {0} yet: nothing to back up.", settings.Container);
-            return;
+            return null;
         }
 
         if (await PreviousAsync(settings) is not null)
@@ -53,6 +54,7 @@ public sealed class AppContainers(DockerConnector docker, ICakeLog log)
         await Engine.StopContainerAsync(settings.Container, StopGrace);
         await Engine.RenameContainerAsync(settings.Container, settings.PreviousContainer);
         log.Information("{0} ({1}) is now {2}.", settings.Container, VersionOf(live), settings.PreviousContainer);
+        return live;
     }
 
     /// <summary>After a healthy release: the backup it replaced goes, as deploy_kaha.sh's "older _previous is removed".</summary>
@@ -136,7 +138,8 @@ public sealed class AppContainers(DockerConnector docker, ICakeLog log)
     }
 
     /// <summary>Makes NAME_previous live and keeps the replaced one as NAME_previous, so a second swap rolls forward.</summary>
-    public async Task SwapWithPreviousAsync(DeploySettings settings)
+    /// <returns>The container now live, and the one it replaced (if any).</returns>
+    public async Task<(ContainerInfo Restored, ContainerInfo? Replaced)> SwapWithPreviousAsync(DeploySettings settings)
     {
         var previous = await PreviousAsync(settings)
                        ?? throw new RollbackImpossibleException(
@@ -159,6 +162,7 @@ public sealed class AppContainers(DockerConnector docker, ICakeLog log)
         await Engine.StartContainerAsync(settings.Container);
         log.Information("{0} now runs {1}{2}.", settings.Container, VersionOf(previous),
             live is null ? "" : $"; {VersionOf(live)} is kept as {settings.PreviousContainer}");
+        return (previous, live);
     }
 
     /// <summary>Running, and not in a crash loop (the restart policy keeps a crashing app "restarting").</summary>
@@ -167,8 +171,25 @@ public sealed class AppContainers(DockerConnector docker, ICakeLog log)
 
     public Task<string> LogsAsync(string container, int tail) => Engine.GetContainerLogsAsync(container, tail);
 
+    /// <summary>The live app's own output, line by line; with --follow until it stops.</summary>
+    public async Task StreamLogsAsync(DeploySettings settings, LogQuery query, Action<ContainerLogLine> output)
+    {
+        var live = await LiveAsync(settings)
+                   ?? throw new ContainerMissingException(
+                       $"There is no {settings.Container} in {settings.Environment}, so it has no output; deploy it first (--target=Deploy --env={settings.Environment}).");
+        await Engine.StreamContainerLogsAsync(live.Id, query, output);
+    }
+
     public static string VersionOf(ContainerInfo container) =>
         container.Labels.TryGetValue(VersionLabel, out var version) ? version : container.ImageReference;
+
+    public static string? CommitOf(ContainerInfo? container) => container?.Labels.GetValueOrDefault(CommitLabel);
+
+    /// <summary>The release a container of this tool runs, from its labels.</summary>
+    public static ReleaseVersion? ReleaseOf(ContainerInfo container) =>
+        CommitOf(container) is { } commit ? new ReleaseVersion(commit, VersionOf(container).EndsWith("-dirty", StringComparison.Ordinal)) : null;
 }
 
 public sealed class RollbackImpossibleException(string message) : Exception(message);
+
+public sealed class ContainerMissingException(string message) : Exception(message);

@@ -6,8 +6,8 @@ namespace KahaDeploy.Services;
 /// <summary>The app's images: built through the engine from the checkout, or pulled when the environment names a registry image.</summary>
 public sealed class AppImages(DockerConnector docker, LocalBaseImages baseImages, GitRepository git, ICakeLog log)
 {
-    /// <summary>Builds IMAGE:VERSION and IMAGE:ENV with OCI labels; returns the image id.</summary>
-    public async Task<string> BuildAsync(DeploySettings settings, ReleaseVersion version)
+    /// <summary>Builds IMAGE:VERSION and IMAGE:ENV with OCI labels.</summary>
+    public async Task<AppImage> BuildAsync(DeploySettings settings, ReleaseVersion version)
     {
         var buildArgs = new Dictionary<string, string>();
         foreach (var (argument, image) in settings.BaseImages)
@@ -35,11 +35,11 @@ public sealed class AppImages(DockerConnector docker, LocalBaseImages baseImages
             line => log.Information(line),
             CancellationToken.None);
         log.Information("Built {0} ({1}).", tags[0], id);
-        return tags[0];
+        return new AppImage(tags[0], id);
     }
 
-    /// <summary>Pulls the environment's registry image; returns the reference to run.</summary>
-    public async Task<string> PullAsync(DeploySettings settings, string reference)
+    /// <summary>Pulls the environment's registry image.</summary>
+    public async Task<AppImage> PullAsync(DeploySettings settings, string reference)
     {
         log.Information("Pulling {0}.", reference);
         if (!await docker.Engine.TryPullImageAsync(reference, line => log.Verbose(line), CancellationToken.None))
@@ -47,7 +47,7 @@ public sealed class AppImages(DockerConnector docker, LocalBaseImages baseImages
             throw new HostSetupException($"Could not pull {reference}; check the image name and that this host can reach its registry (docker login if it is private).");
         }
 
-        return reference;
+        return new AppImage(reference, await docker.Engine.GetImageIdAsync(reference) ?? "");
     }
 
     public Task<int> RemoveDanglingAsync(DeploySettings settings) =>

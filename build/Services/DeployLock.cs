@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Cake.Core.Diagnostics;
 
@@ -106,28 +105,12 @@ public sealed class DeployLock(ICakeLog log)
 
     private static Holder CurrentHolder(string target)
     {
-        using var self = Process.GetCurrentProcess();
-        return new Holder(Environment.UserName, Environment.MachineName, Environment.ProcessId, self.StartTime.ToUniversalTime(), target, DateTimeOffset.UtcNow);
+        var self = ProcessIdentity.Current();
+        return new Holder(Environment.UserName, self.Host, self.Pid, self.Started, target, DateTimeOffset.UtcNow);
     }
 
-    private static bool IsAlive(Holder holder)
-    {
-        if (holder.Host != Environment.MachineName)
-        {
-            return true; // Another machine's process cannot be checked from here; never steal it.
-        }
-
-        try
-        {
-            using var process = Process.GetProcessById(holder.Pid);
-            // A recycled pid belongs to a process that started after the lock was written.
-            return !process.HasExited && Math.Abs((process.StartTime.ToUniversalTime() - holder.ProcessStarted.UtcDateTime).TotalSeconds) < 2;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
-    }
+    // A holder on another machine counts as alive: never steal its lock.
+    private static bool IsAlive(Holder holder) => new ProcessIdentity(holder.Host, holder.Pid, holder.ProcessStarted).IsAlive();
 }
 
 public sealed class DeployLockedException(string message) : Exception(message);

@@ -19,6 +19,13 @@ public sealed class GitRepository(IProcessRunner processes, ICakeLog log)
             .Select(line => line.Length > 3 ? line[3..] : line)
             .ToList();
 
+    /// <summary>The user.name git signs commits with in <paramref name="folder"/>, or null when none is set.</summary>
+    public string? UserName(string folder)
+    {
+        var result = Git(folder, "config user.name");
+        return result.ExitCode == 0 && result.Output.Trim() is { Length: > 0 } name ? name : null;
+    }
+
     public string? RemoteUrl(string folder, string remote)
     {
         var result = Git(folder, $"remote get-url {remote}");

@@ -1,9 +1,9 @@
-using KahaDeploy.Configuration;
+using System.Text.RegularExpressions;
 
 namespace KahaDeploy.Services;
 
 /// <summary>Turns what this run did into the Slack report.</summary>
-public sealed class RunReporter(SlackNotifier slack)
+public sealed partial class RunReporter(SlackNotifier slack, RunLog runLog, GitRepository git)
 {
     public Task ReportAsync(DeployContext context, bool succeeded, Exception? error)
     {
@@ -22,7 +22,19 @@ public sealed class RunReporter(SlackNotifier slack)
             $"{context.Performer} ({context.Trigger})",
             DateTimeOffset.UtcNow - context.StartedAt,
             context.FailedTask,
-            error?.Message);
-        return slack.SendAsync(slackSettings, report);
+            error?.Message,
+            context.Version is { } version && git.RemoteUrl(settings.AppFolder, settings.Remote) is { } remote ? GitHubCommitUrl(remote, version.Commit) : null);
+        var logFile = runLog.FilePath is { } path ? new SlackNotifier.LogFile(Path.GetFileName(path), runLog.ReadAll()) : null;
+        return slack.SendAsync(slackSettings, report, succeeded ? null : logFile);
     }
+
+    /// <summary>The commit's page when the remote is on GitHub (https, ssh:// or git@github.com:owner/repo), else null.</summary>
+    public static Uri? GitHubCommitUrl(string remoteUrl, string commit)
+    {
+        var match = GitHubRemote().Match(remoteUrl.Trim());
+        return match.Success ? new Uri($"https://github.com/{match.Groups["owner"].Value}/{match.Groups["repo"].Value}/commit/{commit}") : null;
+    }
+
+    [GeneratedRegex(@"^(?:https://|ssh://git@|git@)github\.com[:/](?<owner>[A-Za-z0-9_.-]+)/(?<repo>[A-Za-z0-9_.-]+?)(?:\.git)?/?$")]
+    private static partial Regex GitHubRemote();
 }

@@ -1,5 +1,6 @@
 using Cake.Cli;
 using Cake.Core;
+using Cake.Core.Diagnostics;
 using KahaDeploy.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
@@ -12,12 +13,17 @@ public static class ServiceRegistration
     {
         services.AddSingleton<SecretMasker>();
         services.AddSingleton<ConfigLoader>();
+        services.AddSingleton(p => ConsoleLayout.From(p.GetRequiredService<ICakeArguments>()));
         services.AddSingleton<IConsole, MaskingConsole>();
-
-        // With --json, stdout carries only the document; the log and the report go to stderr.
+        services.AddSingleton<RunLog>();
+        services.AddSingleton<ICakeLog>(p => new RecordingLog(
+            p.GetRequiredService<ConsoleLayout>().JsonLines
+                ? new JsonLinesLog(p.GetRequiredService<IConsole>(), p.GetRequiredService<SecretMasker>())
+                : new CakeBuildLog(p.GetRequiredService<IConsole>()),
+            p.GetRequiredService<RunLog>()));
         services.AddSingleton<IAnsiConsole>(p => AnsiConsole.Create(new AnsiConsoleSettings
         {
-            Out = new AnsiConsoleOutput(p.GetRequiredService<ICakeArguments>().HasArgument("json") ? Console.Error : Console.Out),
+            Out = new AnsiConsoleOutput(p.GetRequiredService<ConsoleLayout>().TablesWriter),
         }));
         services.AddSingleton<ICakeReportPrinter, CakeSpectreReportPrinter>();
 
@@ -29,13 +35,17 @@ public static class ServiceRegistration
         services.AddSingleton<AppContainers>();
         services.AddSingleton<LocalRedis>();
         services.AddSingleton<HealthProbe>();
+        services.AddSingleton<SlackClient>();
         services.AddSingleton<SlackNotifier>();
         services.AddSingleton<RunReporter>();
+        services.AddSingleton<RunHistory>();
+        services.AddSingleton<RunRecorder>();
         services.AddSingleton<DeployLock>();
         services.AddSingleton<StatusReader>();
         services.AddSingleton<ProxyAdmin>();
         services.AddSingleton<ProxyContainer>();
         services.AddSingleton<ReleaseSwitch>();
         services.AddSingleton<StandbyTimer>();
+        services.AddSingleton<AppOutput>();
     }
 }

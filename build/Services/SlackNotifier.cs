@@ -1,5 +1,4 @@
-using System.Net;
-using System.Net.Http.Json;
+using System.Text;
 using System.Text.Json.Nodes;
 using Cake.Core.Diagnostics;
 using KahaDeploy.Configuration;
@@ -7,13 +6,14 @@ using KahaDeploy.Configuration;
 namespace KahaDeploy.Services;
 
 /// <summary>
-/// Posts a deploy report to a Slack incoming webhook. Retries what Slack says is worth retrying
-/// (429 with Retry-After, 5xx, timeouts) and never throws: a Slack outage must not fail a deploy.
+/// Tells Slack how a run ended. Success: one compact message. Failure: the failing task and the error, with the run's
+/// log uploaded when a bot token is configured, else its last lines in the message; a failed upload falls back to
+/// the message, so the failure is never lost. Every text is masked.
 /// </summary>
-public sealed class SlackNotifier(ICakeLog log, SecretMasker masker)
+public sealed class SlackNotifier(SlackClient slack, SecretMasker masker, ICakeLog log)
 {
-    private const int Attempts = 3;
-    private static readonly TimeSpan LongestWait = TimeSpan.FromSeconds(10);
+    /// <summary>How many of the log's last lines a failure message carries when the log cannot be uploaded.</summary>
+    public const int TailLines = 20;
 
     public sealed record Report(
         string App,
@@ -24,75 +24,43 @@ public sealed class SlackNotifier(ICakeLog log, SecretMasker masker)
         string TriggeredBy,
         TimeSpan Duration,
         string? FailedTask = null,
-        string? Error = null);
+        string? Error = null,
+        Uri? CommitUrl = null);
 
-    public async Task<bool> SendAsync(SlackSettings slack, Report report)
+    /// <summary>The run's log, for a failure report.</summary>
+    public sealed record LogFile(string Name, byte[] Content);
+
+    public async Task SendAsync(SlackSettings settings, Report report, LogFile? logFile)
     {
-        var payload = Render(report);
-        using var client = new HttpClient { Timeout = slack.Timeout };
-        for (var attempt = 1; attempt <= Attempts; attempt++)
+        if (!report.Succeeded && settings.Upload is { } upload && logFile is not null)
         {
-            TimeSpan? retryAfter;
-            try
+            if (await UploadAsync(settings, upload, report, logFile))
             {
-                using var response = await client.PostAsJsonAsync(slack.WebhookUrl, payload);
-                var body = (await response.Content.ReadAsStringAsync()).Trim();
-                if (response.IsSuccessStatusCode)
-                {
-                    log.Information("Slack: told the channel ({0}).", report.Succeeded ? "success" : "failure");
-                    return true;
-                }
-
-                var reason = $"{(int)response.StatusCode} {Shorten(masker.Apply(body))}";
-                if (response.StatusCode == HttpStatusCode.TooManyRequests)
-                {
-                    retryAfter = response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1);
-                }
-                else if ((int)response.StatusCode >= 500)
-                {
-                    retryAfter = TimeSpan.FromSeconds(attempt);
-                }
-                else
-                {
-                    log.Warning("Slack refused the message ({0}); check the webhook URL secret. The deploy itself is not affected.", reason);
-                    return false;
-                }
-
-                log.Warning("Slack answered {0} (attempt {1} of {2}).", reason, attempt, Attempts);
-            }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
-            {
-                log.Warning("Slack did not answer: {0} (attempt {1} of {2}).", masker.Apply(ex.Message), attempt, Attempts);
-                retryAfter = TimeSpan.FromSeconds(attempt);
+                log.Information("Slack: told the channel (failure), with the log attached.");
+                return;
             }
 
-            if (attempt < Attempts)
-            {
-                await Task.Delay(retryAfter.Value < LongestWait ? retryAfter.Value : LongestWait);
-            }
+            log.Warning("The log could not be uploaded to Slack; the failure goes to the webhook with the log's last {0} lines.", TailLines);
         }
 
-        log.Warning("Slack was not told about this run after {0} attempts. The deploy itself is not affected.", Attempts);
-        return false;
+        var tail = report.Succeeded || logFile is null ? null : LastLines(logFile.Content, TailLines);
+        if (await slack.PostWebhookAsync(settings, Render(report, tail)))
+        {
+            log.Information("Slack: told the channel ({0}).", report.Succeeded ? "success" : "failure");
+        }
     }
 
-    /// <summary>Block Kit with a plain-text fallback, every field masked.</summary>
-    public JsonObject Render(Report report)
+    /// <summary>Block Kit with a plain-text fallback: one section for a success, the details and <paramref name="logTail"/> for a failure.</summary>
+    public JsonObject Render(Report report, string? logTail = null)
     {
-        var icon = report.Succeeded ? ":white_check_mark:" : ":x:";
-        var headline = report.Succeeded
-            ? $"{report.App} {report.Action} to {report.Environment} succeeded"
-            : $"{report.App} {report.Action} to {report.Environment} FAILED";
-        var fields = new JsonArray
+        if (report.Succeeded)
         {
-            Field("Environment", report.Environment),
-            Field("Version", report.Version ?? "unknown"),
-            Field("Triggered by", report.TriggeredBy),
-            Field("Duration", $"{report.Duration.TotalSeconds:N1} s"),
-        };
-        if (!report.Succeeded)
-        {
-            fields.Add(Field("Failed task", report.FailedTask ?? "unknown"));
+            return new JsonObject
+            {
+                ["text"] = masker.Apply($":white_check_mark: {Headline(report)}: version {report.Version ?? "unknown"}, by {report.TriggeredBy}, {Seconds(report)}"),
+                ["blocks"] = new JsonArray(Section(
+                    $":white_check_mark: *{Headline(report)}*: version {VersionLink(report)} · by {report.TriggeredBy} · {Seconds(report)}")),
+            };
         }
 
         var blocks = new JsonArray
@@ -100,28 +68,82 @@ public sealed class SlackNotifier(ICakeLog log, SecretMasker masker)
             new JsonObject
             {
                 ["type"] = "header",
-                ["text"] = new JsonObject { ["type"] = "plain_text", ["text"] = Limit(masker.Apply(headline), 150) },
+                ["text"] = new JsonObject { ["type"] = "plain_text", ["text"] = Limit(masker.Apply(Headline(report)), 150) },
             },
-            new JsonObject { ["type"] = "section", ["fields"] = fields },
-        };
-        if (!report.Succeeded && report.Error is not null)
-        {
-            blocks.Add(new JsonObject
+            new JsonObject
             {
                 ["type"] = "section",
-                ["text"] = new JsonObject { ["type"] = "mrkdwn", ["text"] = Limit($"*Error*\n```{masker.Apply(report.Error)}```", 3000) },
-            });
+                ["fields"] = new JsonArray
+                {
+                    Field("Environment", report.Environment),
+                    Field("Version", VersionLink(report)),
+                    Field("Triggered by", report.TriggeredBy),
+                    Field("Duration", Seconds(report)),
+                    Field("Failed task", report.FailedTask ?? "unknown"),
+                },
+            },
+        };
+        if (report.Error is not null)
+        {
+            blocks.Add(Section($"*Error*\n```{report.Error}```"));
         }
 
-        var text = $"{icon} {headline}: version {report.Version ?? "unknown"}, by {report.TriggeredBy}, {report.Duration.TotalSeconds:N1} s"
-                   + (report.Succeeded ? "" : $"; {report.FailedTask} failed: {report.Error}");
-        return new JsonObject { ["text"] = masker.Apply(text), ["blocks"] = blocks };
+        if (logTail is not null)
+        {
+            blocks.Add(Section($"*Last lines of the log*\n```{LastCharacters(logTail, 2900)}```"));
+        }
+
+        return new JsonObject { ["text"] = masker.Apply(FailureText(report)), ["blocks"] = blocks };
     }
+
+    /// <summary>files.getUploadURLExternal → the bytes to upload_url → files.completeUploadExternal with the failure as the comment.</summary>
+    private async Task<bool> UploadAsync(SlackSettings settings, SlackUpload upload, Report report, LogFile logFile)
+    {
+        var content = logFile.Content;
+        var target = await slack.CallAsync(settings, upload, "files.getUploadURLExternal", new Dictionary<string, string>
+        {
+            ["filename"] = logFile.Name,
+            ["length"] = content.Length.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+        if (target?["upload_url"]?.GetValue<string>() is not { } uploadUrl || target["file_id"]?.GetValue<string>() is not { } fileId
+            || !await slack.UploadAsync(settings, uploadUrl, content))
+        {
+            return false;
+        }
+
+        var done = await slack.CallAsync(settings, upload, "files.completeUploadExternal", new Dictionary<string, string>
+        {
+            ["files"] = new JsonArray(new JsonObject { ["id"] = fileId, ["title"] = logFile.Name }).ToJsonString(),
+            ["channel_id"] = upload.Channel,
+            ["initial_comment"] = masker.Apply($":x: {FailureText(report)}"),
+        });
+        return done is not null;
+    }
+
+    private static string Headline(Report report) =>
+        $"{report.App} {report.Action} to {report.Environment} {(report.Succeeded ? "succeeded" : "FAILED")}";
+
+    private static string FailureText(Report report) =>
+        $"{Headline(report)}: version {report.Version ?? "unknown"}, by {report.TriggeredBy}, {Seconds(report)}; {report.FailedTask ?? "a task"} failed: {report.Error}";
+
+    private static string VersionLink(Report report) =>
+        report.CommitUrl is null ? report.Version ?? "unknown" : $"<{report.CommitUrl}|{report.Version}>";
+
+    private static string Seconds(Report report) => $"{report.Duration.TotalSeconds:N1} s";
+
+    private JsonObject Section(string markdown) =>
+        new() { ["type"] = "section", ["text"] = new JsonObject { ["type"] = "mrkdwn", ["text"] = Limit(masker.Apply(markdown), 3000) } };
 
     private JsonObject Field(string name, string value) =>
         new() { ["type"] = "mrkdwn", ["text"] = Limit(masker.Apply($"*{name}*\n{value}"), 2000) };
 
-    private static string Limit(string text, int max) => text.Length <= max ? text : text[..(max - 1)] + "…";
+    private static string LastLines(byte[] content, int count)
+    {
+        var lines = Encoding.UTF8.GetString(content).TrimEnd('\n').Split('\n');
+        return string.Join('\n', lines[Math.Max(0, lines.Length - count)..]);
+    }
 
-    private static string Shorten(string body) => body.Length <= 80 ? body : body[..80];
+    private static string LastCharacters(string text, int max) => text.Length <= max ? text : "…" + text[^(max - 1)..];
+
+    private static string Limit(string text, int max) => text.Length <= max ? text : text[..(max - 1)] + "…";
 }

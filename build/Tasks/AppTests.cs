@@ -1,5 +1,6 @@
 using Cake.Npm;
 using KahaDeploy.Frosting;
+using KahaDeploy.Services;
 
 namespace KahaDeploy.Tasks;
 
@@ -9,5 +10,5 @@ namespace KahaDeploy.Tasks;
 public sealed class AppTests : FrostingTask<DeployContext>
 {
     public override void Run(DeployContext context) =>
-        context.NpmRunScript(new Cake.Npm.RunScript.NpmRunScriptSettings { ScriptName = "test", WorkingDirectory = context.Settings.AppFolder });
+        context.NpmRunScript(new Cake.Npm.RunScript.NpmRunScriptSettings { ScriptName = "test", WorkingDirectory = context.Settings.AppFolder }.LoggedTo(context.Log));
 }

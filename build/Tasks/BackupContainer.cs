@@ -12,5 +12,6 @@ public sealed class BackupContainer(AppContainers containers) : AsyncFrostingTas
     public override bool ShouldRun(DeployContext context) =>
         context.RunsWhen(nameof(BackupContainer), context.Settings.Proxy is null, "behind the proxy the live release keeps serving until the switch.");
 
-    public override Task RunAsync(DeployContext context) => containers.BackupLiveAsync(context.Settings);
+    public override async Task RunAsync(DeployContext context) =>
+        context.PreviousCommit = AppContainers.CommitOf(await containers.BackupLiveAsync(context.Settings));
 }

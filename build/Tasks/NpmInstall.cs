@@ -2,6 +2,7 @@ using Cake.Npm;
 using Cake.Npm.Ci;
 using Cake.Npm.Install;
 using KahaDeploy.Frosting;
+using KahaDeploy.Services;
 
 namespace KahaDeploy.Tasks;
 
@@ -17,11 +18,11 @@ public sealed class NpmInstall : FrostingTask<DeployContext>
         var folder = context.Settings.AppFolder;
         if (File.Exists(Path.Combine(folder, "package-lock.json")))
         {
-            context.NpmCi(new NpmCiSettings { WorkingDirectory = folder });
+            context.NpmCi(new NpmCiSettings { WorkingDirectory = folder }.LoggedTo(context.Log));
         }
         else
         {
-            context.NpmInstall(new NpmInstallSettings { WorkingDirectory = folder });
+            context.NpmInstall(new NpmInstallSettings { WorkingDirectory = folder }.LoggedTo(context.Log));
         }
     }
 }

@@ -14,9 +14,12 @@ public sealed class RestorePrevious(AppContainers containers, ReleaseSwitch rele
         if (context.Settings.Proxy is not null)
         {
             // Behind the proxy nothing changes until HealthCheck and SwitchTraffic: here the target is only made ready.
+            var live = await containers.LiveAsync(context.Settings);
             context.Candidate = await releases.RollbackCandidateAsync(context.Settings, context.RollbackTo);
-            var target = await containers.InspectAsync(context.Candidate.Container);
-            context.Version = VersionOf(target!);
+            var target = (await containers.InspectAsync(context.Candidate.Container))!;
+            context.Version = AppContainers.ReleaseOf(target);
+            context.Image = new AppImage(target.ImageReference, target.ImageId);
+            context.PreviousCommit = live is null ? null : AppContainers.CommitOf(live);
             return;
         }
 
@@ -25,16 +28,9 @@ public sealed class RestorePrevious(AppContainers containers, ReleaseSwitch rele
             throw new RollbackImpossibleException($"--to needs a proxy in front of {context.Settings.Environment} (retained releases); deploy that commit instead: --target=Deploy --sha={context.RollbackTo}.");
         }
 
-        var previous = await containers.PreviousAsync(context.Settings);
-        await containers.SwapWithPreviousAsync(context.Settings);
-        if (previous is not null)
-        {
-            context.Version = VersionOf(previous);
-        }
+        var (restored, replaced) = await containers.SwapWithPreviousAsync(context.Settings);
+        context.Version = AppContainers.ReleaseOf(restored);
+        context.Image = new AppImage(restored.ImageReference, restored.ImageId);
+        context.PreviousCommit = AppContainers.CommitOf(replaced);
     }
-
-    private static ReleaseVersion? VersionOf(ContainerInfo release) =>
-        release.Labels.TryGetValue(AppContainers.CommitLabel, out var commit)
-            ? new ReleaseVersion(commit, AppContainers.VersionOf(release).EndsWith("-dirty", StringComparison.Ordinal))
-            : null;
 }

@@ -13,13 +13,14 @@ public sealed class RunContainer(AppContainers containers, ReleaseSwitch release
     {
         if (context.Settings.Proxy is not null)
         {
-            context.Candidate = await releases.StartCandidateAsync(context.Settings, context.Version!, context.Image!, context.Performer);
+            context.PreviousCommit = AppContainers.CommitOf(await containers.LiveAsync(context.Settings));
+            context.Candidate = await releases.StartCandidateAsync(context.Settings, context.Version!, context.Image!.Reference, context.Performer);
             return;
         }
 
         try
         {
-            await containers.RunReleaseAsync(context.Settings, context.Version!, context.Image!, context.Performer);
+            await containers.RunReleaseAsync(context.Settings, context.Version!, context.Image!.Reference, context.Performer);
         }
         catch
         {

@@ -6,7 +6,7 @@ using Spectre.Console;
 namespace KahaDeploy.Tasks;
 
 [TaskName(nameof(Status))]
-[TaskDescription("Shows per environment (or only --env) the live and previous container, image, version, state, health and URL; --json for scripts")]
+[TaskDescription("Shows per environment (or only --env) the live and previous container, version, state, health, URL, since when and by whom it is live, and a newer failed run; --json for scripts")]
 [IsDependentOn(typeof(DockerPreflight))]
 public sealed class Status(StatusReader reader, IAnsiConsole console) : AsyncFrostingTask<DeployContext>
 {
@@ -29,21 +29,28 @@ public sealed class Status(StatusReader reader, IAnsiConsole console) : AsyncFro
         var table = new Table().AddColumns("Env", "Container", "Version", "State", "Health", "Since", "By", "URL");
         foreach (var status in statuses)
         {
-            AddRow(table, status.Environment, status.Live, status.Health, status.Url);
-            AddRow(table, "", status.Previous, "", "");
+            AddRow(table, status.Environment, status.Live, status.Health, status.LiveSince, status.LiveBy, status.Url);
+            AddRow(table, "", status.Previous, "", status.Previous?.StartedAt, status.Previous?.DeployedBy, "");
         }
 
         console.Write(table);
+        foreach (var status in statuses.Where(s => s.LastFailedRun is not null))
+        {
+            var run = status.LastFailedRun!;
+            console.MarkupLine(Markup.Escape(
+                $"{status.Environment}: the last {run.Target} ({run.Started.UtcDateTime:yyyy-MM-dd HH:mm}Z by {run.Performer}, version {run.Version ?? "unknown"}) {run.Result}"
+                + (run.FailedTask is null ? "" : $" in {run.FailedTask}") + $": {run.Error}"));
+        }
     }
 
-    private static void AddRow(Table table, string environment, StatusReader.ContainerStatus? container, string health, string url) =>
+    private static void AddRow(Table table, string environment, StatusReader.ContainerStatus? container, string health, DateTimeOffset? since, string? by, string url) =>
         table.AddRow(
             Markup.Escape(environment),
             Markup.Escape(container?.Name ?? "-"),
             Markup.Escape(container?.Version ?? "-"),
             Markup.Escape(container?.State ?? "absent"),
             Markup.Escape(health),
-            Markup.Escape(container?.StartedAt?.ToString("yyyy-MM-dd HH:mm") ?? ""),
-            Markup.Escape(container?.DeployedBy ?? ""),
+            Markup.Escape(since?.UtcDateTime.ToString("yyyy-MM-dd HH:mm") ?? ""),
+            Markup.Escape(by ?? ""),
             Markup.Escape(url));
 }

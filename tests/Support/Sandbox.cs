@@ -48,7 +48,16 @@ public sealed class Sandbox : IDisposable
     public string DevContainer => $"{Prefix}_dev";
     public string ProdContainer => $"{Prefix}_prod";
     public string Image => $"{Prefix}-kaha";
+
+    /// <summary>
+    /// The app's name, unique like the rest: Clean removes the dangling images labelled with it, and another test run on
+    /// the same engine must not lose an image it is building to this one's Clean.
+    /// </summary>
+    public string AppName => $"kaha-{Prefix}";
     public Uri DevUrl => new($"http://127.0.0.1:{DevPort}/");
+
+    /// <summary>The Slack channel id failed runs upload their log to.</summary>
+    public string SlackChannel => "C0KAHATEST";
     public Uri ProdUrl => new($"http://127.0.0.1:{ProdPort}/");
 
     /// <summary>Secrets the tool reads from the environment in these tests.</summary>
@@ -59,8 +68,11 @@ public sealed class Sandbox : IDisposable
         ["PROD_DB_PASSWORD"] = "prod-db-pw-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(6)),
     };
 
-    /// <summary>Writes the config: dev as the README describes it, prod from origin with Redis reached by URL.</summary>
-    public void WriteConfig(string? slackWebhook = null, Action<JsonObject>? adjust = null)
+    /// <summary>
+    /// Writes the config: dev as the README describes it, prod from origin with Redis reached by URL. With
+    /// <paramref name="slackBot"/>, Slack also gets a bot token and a channel, so failed runs upload their log there.
+    /// </summary>
+    public void WriteConfig(string? slackWebhook = null, Action<JsonObject>? adjust = null, FakeSlack? slackBot = null)
     {
         var slack = slackWebhook is null ? null : new JsonObject { ["webhookUrl"] = "${SLACK_WEBHOOK_URL}", ["timeoutSeconds"] = 3 };
         if (slackWebhook is not null)
@@ -68,12 +80,20 @@ public sealed class Sandbox : IDisposable
             Secrets["SLACK_WEBHOOK_URL"] = slackWebhook;
         }
 
+        if (slack is not null && slackBot is not null)
+        {
+            slack["botToken"] = "${SLACK_BOT_TOKEN}";
+            slack["channel"] = SlackChannel;
+            slack["apiUrl"] = slackBot.ApiUrl;
+            Secrets["SLACK_BOT_TOKEN"] = slackBot.BotToken;
+        }
+
         var config = new JsonObject
         {
             ["$schema"] = Path.Combine(Repo.Root, "cake-config.schema.json"),
             ["app"] = new JsonObject
             {
-                ["name"] = "kaha",
+                ["name"] = AppName,
                 ["folder"] = "app",
                 ["port"] = 3000,
                 ["baseImages"] = new JsonObject { ["NODE_IMAGE"] = "node:20-bookworm-slim" },
@@ -139,18 +159,21 @@ public sealed class Sandbox : IDisposable
     /// <summary>Runs the tool against this sandbox's config with its secrets in the environment.</summary>
     public ProcessResult Tool(params string[] arguments) => ToolWith(Secrets, arguments);
 
-    public System.Diagnostics.Process StartTool(params string[] arguments) =>
-        Support.Tool.Start(arguments.Append($"--config={ConfigFile}"), Secrets);
-
     public ProcessResult ToolWith(IReadOnlyDictionary<string, string?> environment, params string[] arguments)
     {
-        foreach (var secret in Secrets.Values.OfType<string>())
-        {
-            Support.Tool.KnownSecrets.TryAdd(secret, 0);
-        }
-
+        RememberSecrets();
         return Support.Tool.Run(arguments.Append($"--config={ConfigFile}"), environment);
     }
+
+    /// <summary>Starts the tool in the background against this sandbox, for a test that stops it midway.</summary>
+    public Support.Tool.Running StartTool(params string[] arguments)
+    {
+        RememberSecrets();
+        return Support.Tool.Start(arguments.Append($"--config={ConfigFile}"), Secrets);
+    }
+
+    /// <summary>The environment's state folder (.deploy/ENV): its history, logs, lock.</summary>
+    public string StateFolder(string environment) => Path.Combine(Folder, ".deploy", environment);
 
     /// <summary>Commits a change to the app as the developer and pushes it to origin; returns the new commit.</summary>
     public string CommitAndPush(string message, Action<string> change)
@@ -200,6 +223,15 @@ public sealed class Sandbox : IDisposable
         Git(Checkout, "add", "-A");
         Git(Checkout, "commit", "--quiet", "-m", message);
         return Git(Checkout, "rev-parse", "HEAD");
+    }
+
+    /// <summary>The secret scan at the end of the run looks for every value handed to the tool.</summary>
+    private void RememberSecrets()
+    {
+        foreach (var secret in Secrets.Values.OfType<string>())
+        {
+            Support.Tool.KnownSecrets.TryAdd(secret, 0);
+        }
     }
 
     public static string Git(string folder, params string[] arguments) =>

@@ -23,6 +23,26 @@ public static class Shell
     public static ProcessResult Run(string program, IEnumerable<string> arguments, string? workingDirectory = null,
         IReadOnlyDictionary<string, string?>? environment = null, TimeSpan? timeout = null)
     {
+        using var process = Process.Start(StartInfo(program, arguments, workingDirectory, environment))!;
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(timeout ?? TimeSpan.FromMinutes(5)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{program} {string.Join(' ', arguments)} did not finish in time");
+        }
+
+        process.WaitForExit();
+        return new ProcessResult(process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    public static ProcessResult Run(string program, params string[] arguments) => Run(program, arguments, null);
+
+    /// <summary>A program with its output captured, without colours, and the environment changed as given (null: removed).</summary>
+    public static ProcessStartInfo StartInfo(string program, IEnumerable<string> arguments, string? workingDirectory,
+        IReadOnlyDictionary<string, string?>? environment)
+    {
         var start = new ProcessStartInfo(program)
         {
             RedirectStandardOutput = true,
@@ -49,21 +69,8 @@ public static class Shell
             }
         }
 
-        using var process = Process.Start(start)!;
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(timeout ?? TimeSpan.FromMinutes(5)))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{program} {string.Join(' ', arguments)} did not finish in time");
-        }
-
-        process.WaitForExit();
-        return new ProcessResult(process.ExitCode, stdout.Result, stderr.Result);
+        return start;
     }
-
-    public static ProcessResult Run(string program, params string[] arguments) => Run(program, arguments, null);
 
     /// <summary>Runs a program and fails the test when it does not succeed.</summary>
     public static string Must(string program, params string[] arguments) => MustIn(null, program, arguments);

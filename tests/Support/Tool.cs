@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Text;
 
 namespace KahaDeploy.Tests.Support;
@@ -33,32 +34,74 @@ public static class Tool
         Record(Shell.Run(PowerShell.Executable, ["-NoProfile", "-File", Path.Combine(Repo.Root, "build.ps1"), .. arguments],
             Repo.Root, environment, TimeSpan.FromMinutes(5)));
 
-    /// <summary>Starts the tool without waiting, for a test that stops it half-way; what it prints still goes to the transcript.</summary>
-    public static System.Diagnostics.Process Start(IEnumerable<string> arguments, IReadOnlyDictionary<string, string?> environment)
+    /// <summary>Starts the tool without waiting for it, for a test that stops it midway (by its id, see <see cref="Running.Kill"/>).</summary>
+    public static Running Start(IEnumerable<string> arguments, IReadOnlyDictionary<string, string?> environment)
     {
-        var start = new System.Diagnostics.ProcessStartInfo(Path.Combine(Repo.Root, "build.sh"))
+        var process = Process.Start(Shell.StartInfo(Path.Combine(Repo.Root, "build.sh"), arguments, Repo.Root, environment))!;
+        process.StandardInput.Close();
+        return new Running(process);
+    }
+
+    /// <summary>The tool running in the background; what it printed is kept for the secret scan.</summary>
+    public sealed class Running : IDisposable
+    {
+        private readonly Process _process;
+        private readonly StringBuilder _output = new();
+
+        internal Running(Process process)
         {
-            WorkingDirectory = Repo.Root,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
+            _process = process;
+            _process.OutputDataReceived += (_, e) => Append(e.Data);
+            _process.ErrorDataReceived += (_, e) => Append(e.Data);
+            _process.BeginOutputReadLine();
+            _process.BeginErrorReadLine();
         }
 
-        foreach (var (name, value) in environment)
+        public string Output
         {
-            start.Environment[name] = value;
+            get
+            {
+                lock (_output)
+                {
+                    return _output.ToString();
+                }
+            }
         }
 
-        var process = System.Diagnostics.Process.Start(start)!;
-        process.OutputDataReceived += (_, line) => Record(new ProcessResult(0, line.Data ?? "", ""));
-        process.ErrorDataReceived += (_, line) => Record(new ProcessResult(0, "", line.Data ?? ""));
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
+        /// <summary>Kills the process this test started and whatever it started, as a crash or kill -9 would.</summary>
+        public void Kill()
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit();
+        }
+
+        /// <summary>Waits for the process to end by itself; false when it did not within <paramref name="timeout"/>.</summary>
+        public bool WaitForExit(TimeSpan timeout) => _process.WaitForExit(timeout);
+
+        public void Dispose()
+        {
+            if (!_process.HasExited)
+            {
+                Kill();
+            }
+
+            _process.WaitForExit();
+            Record(new ProcessResult(_process.ExitCode, Output, ""));
+            _process.Dispose();
+        }
+
+        private void Append(string? line)
+        {
+            if (line is null)
+            {
+                return;
+            }
+
+            lock (_output)
+            {
+                _output.AppendLine(line);
+            }
+        }
     }
 
     private static ProcessResult Record(ProcessResult result)

@@ -1,0 +1,29 @@
+using Cake.Core.Diagnostics;
+using Cake.Core.Tooling;
+
+namespace KahaDeploy.Services;
+
+public static class ToolOutput
+{
+    /// <summary>
+    /// What the tool prints goes through Cake's log line by line instead of straight to the terminal, so it is masked,
+    /// lands in the run's log file, and stays off stdout with --log-format=json.
+    /// </summary>
+    public static T LoggedTo<T>(this T settings, ICakeLog log) where T : ToolSettings
+    {
+        settings.SetupProcessSettings = process =>
+        {
+            process.RedirectStandardOutput = true;
+            process.RedirectStandardError = true;
+            process.RedirectedStandardOutputHandler = line => Logged(log, line);
+            process.RedirectedStandardErrorHandler = line => Logged(log, line);
+        };
+        return settings;
+    }
+
+    private static string Logged(ICakeLog log, string line)
+    {
+        log.Information(line);
+        return line;
+    }
+}

@@ -1,0 +1,13 @@
+using KahaDeploy.Frosting;
+using KahaDeploy.Services;
+
+namespace KahaDeploy.Tasks;
+
+[TaskName(nameof(Logs))]
+[TaskDescription("Shows the app's own output in --env: --tail=N lines (default 100, or all), --since=10m, --follow until Ctrl+C")]
+[IsDependentOn(typeof(DockerPreflight))]
+public sealed class Logs(AppContainers containers, AppOutput output) : AsyncFrostingTask<DeployContext>
+{
+    public override Task RunAsync(DeployContext context) =>
+        containers.StreamLogsAsync(context.ReadOnlySettings, context.Logs, line => output.Write(context.ReadOnlySettings.Container, line));
+}
