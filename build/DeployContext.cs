@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text.RegularExpressions;
 using Cake.Common;
 using Cake.Core;
@@ -12,7 +13,11 @@ public sealed partial class DeployContext : FrostingContext
 {
     private readonly Lazy<DeploySettings> _settings;
 
+    private readonly Lazy<ListenerSettings> _listener;
+
     private readonly ConfigLoader _loader;
+
+    private readonly string? _imageArgument;
 
     public DeployContext(ICakeContext context, ConfigLoader loader)
         : base(context)
@@ -26,11 +31,19 @@ public sealed partial class DeployContext : FrostingContext
         DryRun = context.HasArgument("dryrun") || context.HasArgument("whatif") || context.HasArgument("noop");
         Trigger = context.Argument("trigger", context.EnvironmentVariable("CI") is { Length: > 0 } ? "ci" : "cli");
         Performer = context.Argument("performer", System.Environment.UserName);
+        _imageArgument = ParseImage(context.Argument<string?>("image", null));
+        var address = ParseAddress(context.Argument<string?>("address", null));
+        var port = ParsePort(context.Argument<string?>("port", null));
         _settings = new Lazy<DeploySettings>(() => loader.Load(
             ConfigFile,
             EnvironmentName ?? throw new ConfigException("--env is required for this target; add --env=dev, --env=stage or --env=prod."),
             message => Log.Warning(message),
             resolveSecrets: !DryRun));
+        _listener = new Lazy<ListenerSettings>(() =>
+        {
+            var listener = loader.LoadListener(ConfigFile, message => Log.Warning(message), resolveSecrets: !DryRun);
+            return listener with { Address = address ?? listener.Address, Port = port ?? listener.Port };
+        });
     }
 
     public string ConfigFile { get; }
@@ -57,6 +70,18 @@ public sealed partial class DeployContext : FrostingContext
     public string TargetName { get; set; } = CakeHost.DefaultTarget;
 
     public DeploySettings Settings => _settings.Value;
+
+    /// <summary>The listener's settings, with --address and --port applied.</summary>
+    public ListenerSettings Listener => _listener.Value;
+
+    /// <summary>The registry image this run pulls instead of building: --image (a webhook's tag), else the environment's pullImage.</summary>
+    public string? PullImage => _imageArgument switch
+    {
+        null => Settings.PullImage,
+        _ when Settings.PullImage is null => throw new ConfigException(
+            $"--image={_imageArgument} needs an environment that pulls its image; set environments.{Settings.Environment}.pullImage, or leave --image out to build from the checkout."),
+        _ => _imageArgument,
+    };
 
     /// <summary>Whether the settings were resolved without error (a failure report needs them).</summary>
     public bool HasSettings => _settings.IsValueCreated;
@@ -93,6 +118,25 @@ public sealed partial class DeployContext : FrostingContext
         sha is null || CommitId().IsMatch(sha)
             ? sha?.ToLowerInvariant()
             : throw new ConfigException($"--sha={sha} is not a commit id; give 7 to 40 hex characters, e.g. --sha=3f2c1ab.");
+
+    private static string? ParseImage(string? image) =>
+        image is null || ConfigLoader.IsImageReference(image) && image.LastIndexOf(':') > image.LastIndexOf('/')
+            ? image
+            : throw new ConfigException($"--image={image} is not an image reference with a tag; write REGISTRY/REPOSITORY:TAG, e.g. --image=kaha/app:v1.2.");
+
+    private static IPAddress? ParseAddress(string? address) =>
+        address is null
+            ? null
+            : IPAddress.TryParse(address, out var parsed)
+                ? parsed
+                : throw new ConfigException($"--address={address} is not an IP address; use e.g. --address=127.0.0.1 or --address=0.0.0.0.");
+
+    private static int? ParsePort(string? port) =>
+        port is null
+            ? null
+            : int.TryParse(port, out var parsed) && parsed is > 0 and < 65536
+                ? parsed
+                : throw new ConfigException($"--port={port} is not a port; use a number from 1 to 65535, e.g. --port=9000.");
 
     private static TimeSpan ParseSeconds(string? value, string name) =>
         value is null

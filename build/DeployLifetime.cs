@@ -5,7 +5,7 @@ using KahaDeploy.Tasks;
 
 namespace KahaDeploy;
 
-/// <summary>Validates the configuration before any task touches Docker, and reports a failed change to Slack.</summary>
+/// <summary>Validates the configuration (an environment's, or the listener's) before any task touches Docker, and reports a failed change to Slack.</summary>
 public sealed class DeployLifetime(DeployLock deployLock, RunReporter reporter, DockerConnector docker) : FrostingLifetime<DeployContext>
 {
     /// <summary>Targets that read across environments and need no --env.</summary>
@@ -17,9 +17,14 @@ public sealed class DeployLifetime(DeployLock deployLock, RunReporter reporter, 
     public override void Setup(DeployContext context, ISetupContext info)
     {
         context.TargetName = info.TargetTask.Name;
-        if (!ReadOnlyTargets.Contains(context.TargetName))
+        if (context.TargetName.Equals(nameof(Listen), StringComparison.OrdinalIgnoreCase))
+        {
+            _ = context.Listener;
+        }
+        else if (!ReadOnlyTargets.Contains(context.TargetName))
         {
             _ = context.Settings;
+            _ = context.PullImage;
         }
     }
 

@@ -1,6 +1,7 @@
 using Cake.Cli;
 using Cake.Core;
 using KahaDeploy.Configuration;
+using KahaDeploy.Services.Webhooks;
 using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 
@@ -33,5 +34,9 @@ public static class ServiceRegistration
         services.AddSingleton<RunReporter>();
         services.AddSingleton<DeployLock>();
         services.AddSingleton<StatusReader>();
+        services.AddSingleton<DeployRunner>();
+        services.AddSingleton<DockerHubCallback>();
+        services.AddSingleton<ListenerStatus>();
+        services.AddSingleton<WebhookListener>();
     }
 }

@@ -25,7 +25,7 @@ public sealed class StatusReader(AppContainers containers)
         return answer == "200" ? "healthy" : $"unhealthy ({answer})";
     }
 
-    private static ContainerStatus? Describe(ContainerInfo? container) =>
+    public static ContainerStatus? Describe(ContainerInfo? container) =>
         container is null
             ? null
             : new ContainerStatus(
