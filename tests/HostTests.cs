@@ -9,7 +9,7 @@ public sealed class HostTests
     private static readonly string[] Targets =
     [
         "Clean", "GitPull", "NpmInstall", "BuildImage", "BackupContainer", "RunContainer", "HealthCheck", "NotifySlack",
-        "Rollback", "Deploy", "CI", "Status", "StartRedis", "DockerPreflight", "Lock", "ReadVersion", "RestorePrevious", "AppTests",
+        "Rollback", "Deploy", "CI", "Status", "StartRedis", "DockerPreflight", "Lock", "ReadVersion", "RestorePrevious", "AppTests", "Listen",
     ];
 
     [Test]

@@ -4,7 +4,7 @@ using KahaDeploy.Services;
 namespace KahaDeploy.Tasks;
 
 [TaskName(nameof(BuildImage))]
-[TaskDescription("Builds the app image through the engine, tagged IMAGE:COMMIT and IMAGE:ENV with OCI labels (or pulls the environment's registry image, or --image)")]
+[TaskDescription("Builds the app image through the engine, tagged IMAGE:COMMIT and IMAGE:ENV with OCI labels, or pulls the environment's registry image (pullImage, or --image=REPO:TAG)")]
 [IsDependentOn(typeof(DockerPreflight))]
 [IsDependentOn(typeof(ReadVersion))]
 public sealed class BuildImage(AppImages images) : AsyncFrostingTask<DeployContext>
