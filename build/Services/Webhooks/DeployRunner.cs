@@ -38,6 +38,8 @@ public sealed class DeployRunner(ICakeLog log)
 
         await using var output = new StreamWriter(logFile) { AutoFlush = true };
         using var process = Process.Start(start)!;
+        // Below the listener, and so are git, npm and the rest it starts: a deploy must not slow the answers GitHub waits for.
+        process.PriorityClass = ProcessPriorityClass.BelowNormal;
         process.StandardInput.Close();
         var errorLine = new StrongBox<string?>(null);
         var pumps = Task.WhenAll(Pump(process.StandardOutput, output, errorLine), Pump(process.StandardError, output, errorLine));
