@@ -267,6 +267,15 @@ public sealed class ListenerInputTests
     }
 
     [Test]
+    public void Payload_text_is_logged_as_text()
+    {
+        var answer = _github.Send("push", FakeGitHub.PushPayload(_head, @ref: "refs/heads/x{0}{1}"));
+
+        Assert.That(answer.Status, Is.EqualTo(202), answer.ToString());
+        AssertLogged(answer, "202 ignored: refs/heads/x{0}{1} is not mapped");
+    }
+
+    [Test]
     public void A_deleted_branch_is_ignored()
     {
         var answer = _github.Send("push", FakeGitHub.PushPayload(new string('0', 40), deleted: true));

@@ -113,7 +113,6 @@ public sealed partial class ConfigLoader
             ShutdownGrace = TimeSpan.FromSeconds(listener.ShutdownGraceSeconds),
             GitHub = github,
             DockerHub = dockerHub,
-            Environments = environments,
         };
     }
 

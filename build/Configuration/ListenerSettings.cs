@@ -20,9 +20,6 @@ public sealed record ListenerSettings
     public GitHubHookSettings? GitHub { get; init; }
     public DockerHubHookSettings? DockerHub { get; init; }
 
-    /// <summary>Every environment of the file, for /status.</summary>
-    public required IReadOnlyList<string> Environments { get; init; }
-
     public string DeployLogFolder => Path.Combine(StateFolder, "deploys");
 }
 

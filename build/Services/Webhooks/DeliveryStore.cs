@@ -41,15 +41,24 @@ public sealed class DeliveryStore
 
     private DeliveryStore(string file) => _file = file;
 
-    public static DeliveryStore Open(string file)
+    public static DeliveryStore Open(string file, Action<string> warn)
     {
         var store = new DeliveryStore(file);
-        if (File.Exists(file))
+        if (!File.Exists(file))
+        {
+            return store;
+        }
+
+        try
         {
             foreach (var stored in JsonSerializer.Deserialize<List<Stored>>(File.ReadAllBytes(file)) ?? [])
             {
                 store.Remember(new DeliveryKey(stored.Source, stored.Hook, stored.Delivery), new Entry(stored.Deploy, DeployState.Succeeded));
             }
+        }
+        catch (JsonException)
+        {
+            warn($"{file} is not valid JSON; starting without the deliveries it held (a replay of one of them would deploy again).");
         }
 
         return store;

@@ -74,5 +74,6 @@ public sealed class DeployJob(DeployRequest first)
         startedAt = StartedAt,
         finishedAt = FinishedAt,
         result = Result?.Summary,
+        log = Result?.LogFile,
     };
 }

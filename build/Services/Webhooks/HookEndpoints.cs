@@ -67,14 +67,15 @@ public sealed class HookEndpoints(
             answer = new HookAnswer(StatusCodes.Status500InternalServerError, $"the listener failed: {ex.Message}", Silent: true);
         }
 
+        // The line holds payload text (a branch name may contain braces): it is an argument, never the format.
         var line = $"{source} delivery {delivery} from {client?.ToString() ?? "?"}: {answer.Status} {answer.Message}";
         if (answer.Status >= 400)
         {
-            log.Warning(line);
+            log.Warning("{0}", line);
         }
         else
         {
-            log.Information(line);
+            log.Information("{0}", line);
         }
 
         deliveries.Record(new DeliveryStore.Decision(DateTimeOffset.UtcNow, source, delivery, client?.ToString(), answer.Status, answer.Message, answer.Deploy));

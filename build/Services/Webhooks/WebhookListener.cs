@@ -15,7 +15,7 @@ public sealed class WebhookListener(ICakeLog log, DeployRunner runner, DockerHub
 {
     public async Task RunAsync(ListenerSettings settings, IReadOnlyList<DeploySettings> environments)
     {
-        var deliveries = DeliveryStore.Open(Path.Combine(settings.StateFolder, "deliveries.json"));
+        var deliveries = DeliveryStore.Open(Path.Combine(settings.StateFolder, "deliveries.json"), message => log.Warning("{0}", message));
         var queue = new DeployQueue((job, cut) => runner.RunAsync(settings, job, cut), job => FinishedAsync(deliveries, job), log);
         var endpoints = new HookEndpoints(
             settings,
