@@ -20,7 +20,7 @@ public sealed partial class ConfigLoader
     public static partial Regex DockerHubRepository();
 
     [GeneratedRegex("^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
-    private static partial Regex GitHubRepository();
+    public static partial Regex GitHubRepository();
 
     /// <summary>REGISTRY/REPOSITORY[:TAG], as docker pull takes it.</summary>
     public static bool IsImageReference(string text) => ImageReference().IsMatch(text);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using KahaDeploy.Configuration;
 
 namespace KahaDeploy.Services.Webhooks;
 
@@ -15,9 +16,6 @@ public sealed partial record GitHubPush(string Ref, string After, bool Deleted, 
     [GeneratedRegex(@"^refs/[^\x00-\x20\x7f~^:?*\[\\]{1,240}$")]
     private static partial Regex RefName();
 
-    [GeneratedRegex("^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
-    private static partial Regex RepositoryName();
-
     /// <exception cref="PayloadException">Malformed JSON, or a field missing or not as GitHub writes it.</exception>
     public static GitHubPush Parse(byte[] body, string mediaType)
     {
@@ -26,7 +24,7 @@ public sealed partial record GitHubPush(string Ref, string After, bool Deleted, 
             PayloadReader.String(root, "ref", RefName()),
             PayloadReader.String(root, "after", CommitId()),
             PayloadReader.Boolean(root, "deleted"),
-            PayloadReader.String(root, "repository.full_name", RepositoryName()),
+            PayloadReader.String(root, "repository.full_name", ConfigLoader.GitHubRepository()),
             PayloadReader.String(root, "pusher.name", PayloadReader.UserName()));
     }
 }
