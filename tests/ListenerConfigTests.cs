@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
 using KahaDeploy.Tests.Support;
@@ -66,6 +68,16 @@ public sealed class ListenerConfigTests
     [Test]
     public void Bad_port_argument() =>
         Expect.OneErrorLine(Listen(arguments: "--port=70000"), "--port=70000 is not a port");
+
+    [Test]
+    public void A_port_in_use_is_named_with_the_way_out()
+    {
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+
+        Expect.OneErrorLine(Listen(arguments: $"--port={port}"), $"Could not listen on http://127.0.0.1:{port}/", "address already in use", "--port=N");
+    }
 
     [Test]
     public void A_branch_mapped_to_an_unknown_environment() =>

@@ -20,7 +20,9 @@ public sealed class DeployRunner(ICakeLog log)
         var logFile = Path.Combine(settings.DeployLogFolder, $"{job.Id}.log");
         var start = new ProcessStartInfo
         {
-            // A session of its own: a Ctrl-C in the listener's terminal then reaches only the listener, which lets the deploy finish.
+            // setsid: a session of its own, so a Ctrl-C in the listener's terminal reaches only the listener, which lets
+            // the deploy finish. nice: below the listener, with git, npm and the rest it starts, so a deploy does not slow
+            // the answers GitHub waits for. Both exec what follows: the process keeps its id.
             FileName = "setsid",
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -28,7 +30,7 @@ public sealed class DeployRunner(ICakeLog log)
             UseShellExecute = false,
             WorkingDirectory = Path.GetDirectoryName(settings.ConfigFile)!,
         };
-        foreach (var argument in ThisTool().Concat(DeployArguments(settings, request)))
+        foreach (var argument in new[] { "nice", "-n", "10" }.Concat(ThisTool()).Concat(DeployArguments(settings, request)))
         {
             start.ArgumentList.Add(argument);
         }
@@ -38,8 +40,6 @@ public sealed class DeployRunner(ICakeLog log)
 
         await using var output = new StreamWriter(logFile) { AutoFlush = true };
         using var process = Process.Start(start)!;
-        // Below the listener, and so are git, npm and the rest it starts: a deploy must not slow the answers GitHub waits for.
-        process.PriorityClass = ProcessPriorityClass.BelowNormal;
         process.StandardInput.Close();
         var errorLine = new StrongBox<string?>(null);
         var pumps = Task.WhenAll(Pump(process.StandardOutput, output, errorLine), Pump(process.StandardError, output, errorLine));

@@ -5,7 +5,7 @@ namespace KahaDeploy.Services.Webhooks;
 /// <summary>Ctrl-C or SIGTERM once: stop taking deliveries and let the running deploy finish. Twice: cut it.</summary>
 public sealed class StopSignals : IDisposable
 {
-    private readonly CancellationTokenSource _stop = new();
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _cut = new();
     private readonly PosixSignalRegistration[] _registrations;
 
@@ -18,14 +18,18 @@ public sealed class StopSignals : IDisposable
         ];
     }
 
-    public CancellationToken Stopping => _stop.Token;
+    /// <summary>Completes on the first signal.</summary>
+    public Task Stopped => _stopped.Task;
 
     public CancellationToken Cutting => _cut.Token;
 
     private void Handle(PosixSignalContext context)
     {
         context.Cancel = true;
-        (_stop.IsCancellationRequested ? _cut : _stop).Cancel();
+        if (!_stopped.TrySetResult())
+        {
+            _cut.Cancel();
+        }
     }
 
     public void Dispose()
@@ -35,7 +39,6 @@ public sealed class StopSignals : IDisposable
             registration.Dispose();
         }
 
-        _stop.Dispose();
         _cut.Dispose();
     }
 }

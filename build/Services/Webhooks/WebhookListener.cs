@@ -28,11 +28,19 @@ public sealed class WebhookListener(ICakeLog log, DeployRunner runner, DockerHub
         using var signals = new StopSignals();
         await using var app = Build(settings);
         endpoints.Map(app);
-        await app.StartAsync();
+        try
+        {
+            await app.StartAsync();
+        }
+        catch (IOException ex)
+        {
+            throw new HostSetupException($"Could not listen on http://{settings.Address}:{settings.Port}/ ({ex.Message.TrimEnd('.')}); stop what uses that port, or pass --port=N.");
+        }
+
         log.Information("Listening on http://{0}:{1}/ for {2}; Ctrl-C or SIGTERM stops.", settings.Address, settings.Port,
             string.Join(" and ", new[] { settings.GitHub is null ? null : "POST /hooks/github", settings.DockerHub is null ? null : "POST /hooks/dockerhub/TOKEN" }.OfType<string>()));
 
-        await Task.Delay(Timeout.Infinite, signals.Stopping).ContinueWith(_ => { }, TaskScheduler.Default);
+        await signals.Stopped;
         log.Information("Stopping: no new deliveries are taken.");
         await app.StopAsync(signals.Cutting);
         await queue.StopAsync(settings.ShutdownGrace, signals.Cutting);
