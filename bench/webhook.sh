@@ -3,7 +3,7 @@
 # second for 10 s, while the deploys they ask for run and coalesce. Writes its own section of bench/RESULTS.md.
 #
 # Usage: bench/webhook.sh                     (from anywhere; about 1-2 minutes; needs Docker, git, node/npm as the tests do)
-#   RATE=200 DURATION=20 bench/webhook.sh     to change the load.
+#   RATE=200 DURATION=20 ROUNDS=5 bench/webhook.sh   to change the load.
 # Traffic goes to 127.0.0.1 only; it removes the containers, images and folders it made, and leaves no process behind.
 set -euo pipefail
 
