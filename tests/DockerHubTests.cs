@@ -82,10 +82,11 @@ public sealed class DockerHubTests
     [OneTimeTearDown]
     public void StopEverything()
     {
-        _listener.Dispose();
-        _hub.Dispose();
-        _registry.Dispose();
-        _sandbox.Dispose();
+        // Set up may have failed half-way: whatever exists is stopped, then the sandbox's containers and images go.
+        _listener?.Dispose();
+        _hub?.Dispose();
+        _registry?.Dispose();
+        _sandbox?.Dispose();
     }
 
     [Test, Order(1)]

@@ -37,10 +37,11 @@ public sealed class ListenerDeployTests
     [TearDown]
     public void StopListener()
     {
-        _github.Dispose();
-        _listener.Dispose();
-        _sandbox.Dispose();
-        _slack.Dispose();
+        // Set up may have failed half-way: whatever exists is stopped, then the sandbox's containers go.
+        _github?.Dispose();
+        _listener?.Dispose();
+        _sandbox?.Dispose();
+        _slack?.Dispose();
     }
 
     [Test]

@@ -47,9 +47,9 @@ public sealed class ListenerInputTests
     [OneTimeTearDown]
     public void StopListener()
     {
-        _github.Dispose();
-        _listener.Dispose();
-        _sandbox.Dispose();
+        _github?.Dispose();
+        _listener?.Dispose();
+        _sandbox?.Dispose();
     }
 
     [TearDown]
