@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text.RegularExpressions;
 using Cake.Common;
 using Cake.Core;
@@ -17,7 +18,11 @@ public sealed partial class DeployContext : FrostingContext
     private readonly Lazy<DeploySettings> _readOnlySettings;
     private readonly Lazy<string> _performer;
 
+    private readonly Lazy<ListenerSettings> _listener;
+
     private readonly ConfigLoader _loader;
+
+    private readonly string? _imageArgument;
 
     public DeployContext(ICakeContext context, ConfigLoader loader, GitRepository git)
         : base(context)
@@ -46,6 +51,14 @@ public sealed partial class DeployContext : FrostingContext
         // Who deployed is the person, not the account the server runs it under: git's user name when there is one.
         _performer = new Lazy<string>(() =>
             context.Argument<string?>("performer", null) ?? git.UserName(Settings.AppFolder) ?? System.Environment.UserName);
+        _imageArgument = ParseImage(context.Argument<string?>("image", null));
+        var address = ParseAddress(context.Argument<string?>("address", null));
+        var port = ParsePort(context.Argument<string?>("port", null));
+        _listener = new Lazy<ListenerSettings>(() =>
+        {
+            var listener = loader.LoadListener(ConfigFile, message => Log.Warning(message), resolveSecrets: !DryRun);
+            return listener with { Address = address ?? listener.Address, Port = port ?? listener.Port };
+        });
     }
 
     public string ConfigFile { get; }
@@ -94,6 +107,18 @@ public sealed partial class DeployContext : FrostingContext
 
     /// <summary>--env's settings for targets that only read: no secret is required (those found are still masked).</summary>
     public DeploySettings ReadOnlySettings => _readOnlySettings.Value;
+
+    /// <summary>The listener's settings, with --address and --port applied.</summary>
+    public ListenerSettings Listener => _listener.Value;
+
+    /// <summary>The registry image this run pulls instead of building: --image (a webhook's tag), else the environment's pullImage.</summary>
+    public string? PullImage => _imageArgument switch
+    {
+        null => Settings.PullImage,
+        _ when Settings.PullImage is null => throw new ConfigException(
+            $"--image={_imageArgument} needs an environment that pulls its image; set environments.{Settings.Environment}.pullImage, or leave --image out to build from the checkout."),
+        _ => _imageArgument,
+    };
 
     /// <summary>Whether the settings were resolved without error (a failure report needs them).</summary>
     public bool HasSettings => _settings.IsValueCreated;
@@ -169,6 +194,25 @@ public sealed partial class DeployContext : FrostingContext
             ? time
             : throw new ConfigException($"--since={value} is neither a duration nor a time; use e.g. --since=10m (s, m, h or d) or --since=2026-11-25T04:00:00Z.");
     }
+
+    private static string? ParseImage(string? image) =>
+        image is null || ConfigLoader.IsImageReference(image) && image.LastIndexOf(':') > image.LastIndexOf('/')
+            ? image
+            : throw new ConfigException($"--image={image} is not an image reference with a tag; write REGISTRY/REPOSITORY:TAG, e.g. --image=kaha/app:v1.2.");
+
+    private static IPAddress? ParseAddress(string? address) =>
+        address is null
+            ? null
+            : IPAddress.TryParse(address, out var parsed)
+                ? parsed
+                : throw new ConfigException($"--address={address} is not an IP address; use e.g. --address=127.0.0.1 or --address=0.0.0.0.");
+
+    private static int? ParsePort(string? port) =>
+        port is null
+            ? null
+            : int.TryParse(port, out var parsed) && parsed is > 0 and < 65536
+                ? parsed
+                : throw new ConfigException($"--port={port} is not a port; use a number from 1 to 65535, e.g. --port=9000.");
 
     private static TimeSpan ParseSeconds(string? value, string name) =>
         value is null

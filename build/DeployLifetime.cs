@@ -24,9 +24,14 @@ public sealed class DeployLifetime(DeployLock deployLock, RunRecorder recorder, 
     public override void Setup(DeployContext context, ISetupContext info)
     {
         context.TargetName = info.TargetTask.Name;
-        if (!ReadOnlyTargets.Contains(context.TargetName))
+        if (context.TargetName.Equals(nameof(Listen), StringComparison.OrdinalIgnoreCase))
+        {
+            _ = context.Listener;
+        }
+        else if (!ReadOnlyTargets.Contains(context.TargetName))
         {
             _ = context.Settings;
+            _ = context.PullImage;
         }
 
         if (RecordedTargets.Contains(context.TargetName) && !context.DryRun)

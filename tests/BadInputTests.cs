@@ -43,11 +43,11 @@ public sealed class BadInputTests
 
     [Test]
     public void Unknown_environment() =>
-        AssertOneLine(_sandbox.Tool("--target=Deploy", "--env=qa"), "Unknown environment 'qa'", "dev, backing, prod");
+        Expect.OneErrorLine(_sandbox.Tool("--target=Deploy", "--env=qa"), "Unknown environment 'qa'", "dev, backing, prod");
 
     [Test]
     public void Missing_environment() =>
-        AssertOneLine(_sandbox.Tool("--target=Deploy"), "--env is required", "--env=dev");
+        Expect.OneErrorLine(_sandbox.Tool("--target=Deploy"), "--env is required", "--env=dev");
 
     [Test]
     public void Malformed_json_names_line_and_column()
@@ -57,79 +57,88 @@ public sealed class BadInputTests
         lines[line] = lines[line].Replace("3000,", "3000,,");
         File.WriteAllText(_sandbox.ConfigFile, string.Join('\n', lines));
 
-        AssertOneLine(_sandbox.Tool("--target=Deploy", "--env=dev"), $"cake-config.json:{line + 1}:", "invalid JSON", "fix the syntax");
+        Expect.OneErrorLine(_sandbox.Tool("--target=Deploy", "--env=dev"), $"cake-config.json:{line + 1}:", "invalid JSON", "fix the syntax");
     }
 
     [Test]
     public void Unknown_key_is_named_with_its_path() =>
-        AssertOneLine(Edit(c => c["environments"]!["dev"]!["mountSorce"] = true), "environments.dev", "unknown key \"mountSorce\"");
+        Expect.OneErrorLine(Edit(c => c["environments"]!["dev"]!["mountSorce"] = true), "environments.dev", "unknown key \"mountSorce\"");
 
     [Test]
     public void Missing_key_is_named() =>
-        AssertOneLine(Edit(c => c["app"]!.AsObject().Remove("port")), "app", "missing key \"port\"");
+        Expect.OneErrorLine(Edit(c => c["app"]!.AsObject().Remove("port")), "app", "missing key \"port\"");
 
     [Test]
     public void Wrong_type_is_named() =>
-        AssertOneLine(Edit(c => c["app"]!["port"] = "three thousand"), "app.port", "wrong type of value", "a whole number");
+        Expect.OneErrorLine(Edit(c => c["app"]!["port"] = "three thousand"), "app.port", "wrong type of value", "a whole number");
 
     [Test]
     public void Bad_port_mapping() =>
-        AssertOneLine(Edit(c => c["environments"]!["dev"]!["ports"] = new JsonArray("127.0.0.1:99999:3000")),
+        Expect.OneErrorLine(Edit(c => c["environments"]!["dev"]!["ports"] = new JsonArray("127.0.0.1:99999:3000")),
             "environments.dev.ports[0]", "is not a port mapping", "127.0.0.1:8080:3000");
 
     [Test]
     public void Bad_restart_policy() =>
-        AssertOneLine(Edit(c => c["environments"]!["dev"]!["restart"] = "sometimes"), "environments.dev.restart", "unless-stopped");
+        Expect.OneErrorLine(Edit(c => c["environments"]!["dev"]!["restart"] = "sometimes"), "environments.dev.restart", "unless-stopped");
 
     [Test]
     public void Unresolved_secret_names_the_variable_and_the_secrets_file()
     {
         var environment = new Dictionary<string, string?>(_sandbox.Secrets) { ["PROD_DB_PASSWORD"] = null };
 
-        AssertOneLine(_sandbox.ToolWith(environment, "--target=Deploy", "--env=prod"),
+        Expect.OneErrorLine(_sandbox.ToolWith(environment, "--target=Deploy", "--env=prod"),
             "environments.prod.env.DB_PASSWORD", "${PROD_DB_PASSWORD} is not set", "secrets.prod");
     }
 
     [Test]
     public void Bad_sha_argument() =>
-        AssertOneLine(_sandbox.Tool("--target=Deploy", "--env=prod", "--sha=not-a-commit"), "--sha=not-a-commit is not a commit id");
+        Expect.OneErrorLine(_sandbox.Tool("--target=Deploy", "--env=prod", "--sha=not-a-commit"), "--sha=not-a-commit is not a commit id");
 
     [Test]
     public void Bad_lock_wait_argument() =>
-        AssertOneLine(_sandbox.Tool("--target=Deploy", "--env=dev", "--lock-wait=soon"), "--lock-wait=soon is not a number of seconds");
+        Expect.OneErrorLine(_sandbox.Tool("--target=Deploy", "--env=dev", "--lock-wait=soon"), "--lock-wait=soon is not a number of seconds");
+
+    [Test]
+    public void Bad_image_argument() =>
+        Expect.OneErrorLine(_sandbox.Tool("--target=Deploy", "--env=dev", "--image=kaha app"), "--image=kaha app is not an image reference with a tag");
+
+    [Test]
+    public void Image_argument_for_an_environment_that_builds() =>
+        Expect.OneErrorLine(_sandbox.Tool("--target=Deploy", "--env=dev", "--image=kaha/app:v2"),
+            "--image=kaha/app:v2 needs an environment that pulls its image", "environments.dev.pullImage");
 
     [Test]
     public void Bad_log_format() =>
-        AssertOneLine(_sandbox.Tool("--target=Deploy", "--env=dev", "--log-format=xml"), "--log-format=xml is not a log format", "--log-format=json");
+        Expect.OneErrorLine(_sandbox.Tool("--target=Deploy", "--env=dev", "--log-format=xml"), "--log-format=xml is not a log format", "--log-format=json");
 
     [Test]
     public void Bad_trigger() =>
-        AssertOneLine(_sandbox.Tool("--target=Deploy", "--env=dev", "--trigger=push"), "--trigger=push is not a trigger", "cli, ci, github, dockerhub");
+        Expect.OneErrorLine(_sandbox.Tool("--target=Deploy", "--env=dev", "--trigger=push"), "--trigger=push is not a trigger", "cli, ci, github, dockerhub");
 
     [Test]
     public void Bad_history_and_logs_arguments()
     {
-        AssertOneLine(_sandbox.Tool("--target=History", "--env=dev", "--last=0"), "--last=0 is not a number of runs", "--last=20");
-        AssertOneLine(_sandbox.Tool("--target=Logs", "--env=dev", "--tail=-3"), "--tail=-3 is not a number of lines");
-        AssertOneLine(_sandbox.Tool("--target=Logs", "--env=dev", "--since=yesterday"), "--since=yesterday is neither a duration nor a time", "--since=10m");
+        Expect.OneErrorLine(_sandbox.Tool("--target=History", "--env=dev", "--last=0"), "--last=0 is not a number of runs", "--last=20");
+        Expect.OneErrorLine(_sandbox.Tool("--target=Logs", "--env=dev", "--tail=-3"), "--tail=-3 is not a number of lines");
+        Expect.OneErrorLine(_sandbox.Tool("--target=Logs", "--env=dev", "--since=yesterday"), "--since=yesterday is neither a duration nor a time", "--since=10m");
     }
 
     [Test]
     public void Logs_of_an_environment_never_deployed() =>
-        AssertOneLine(_sandbox.Tool("--target=Logs", "--env=prod"), $"There is no {_sandbox.ProdContainer} in prod", "--target=Deploy --env=prod");
+        Expect.OneErrorLine(_sandbox.Tool("--target=Logs", "--env=prod"), $"There is no {_sandbox.ProdContainer} in prod", "--target=Deploy --env=prod");
 
     [Test]
     public void Bad_keep_logs() =>
-        AssertOneLine(Edit(c => c["environments"]!["dev"]!["keepLogs"] = 0), "environments.dev.keepLogs 0 is out of range", "1 to 10000");
+        Expect.OneErrorLine(Edit(c => c["environments"]!["dev"]!["keepLogs"] = 0), "environments.dev.keepLogs 0 is out of range", "1 to 10000");
 
     [Test]
     public void Slack_bot_token_without_a_channel() =>
-        AssertOneLine(Edit(c => c["environments"]!["dev"]!["slack"] = new JsonObject { ["webhookUrl"] = "http://127.0.0.1:9/hook", ["botToken"] = "xoxb-1" }),
+        Expect.OneErrorLine(Edit(c => c["environments"]!["dev"]!["slack"] = new JsonObject { ["webhookUrl"] = "http://127.0.0.1:9/hook", ["botToken"] = "xoxb-1" }),
             "environments.dev.slack", "set both botToken and channel");
 
     [Test]
     public void Slack_channel_name_instead_of_its_id() =>
-        AssertOneLine(Edit(c => c["environments"]!["dev"]!["slack"] = new JsonObject
+        Expect.OneErrorLine(Edit(c => c["environments"]!["dev"]!["slack"] = new JsonObject
             {
                 ["webhookUrl"] = "http://127.0.0.1:9/hook", ["botToken"] = "xoxb-1", ["channel"] = "#deploys",
             }),
@@ -145,7 +154,7 @@ public sealed class BadInputTests
         {
             var result = _sandbox.Tool("--target=Deploy", "--env=prod");
 
-            AssertOneLine(result, "has uncommitted changes (README.md)", "git stash");
+            Expect.OneErrorLine(result, "has uncommitted changes (README.md)", "git stash");
             Assert.That(result.All, Does.Not.Contain("Building"));
         }
         finally
@@ -170,7 +179,7 @@ public sealed class BadInputTests
         }));
         try
         {
-            AssertOneLine(_sandbox.Tool("--target=Deploy", "--env=dev"),
+            Expect.OneErrorLine(_sandbox.Tool("--target=Deploy", "--env=dev"),
                 "Environment 'dev' is locked by alice@", "Deploy since", "--lock-wait=SECONDS");
             Assert.That(File.Exists(lockFile), Is.True, "someone else's lock is never removed");
         }
@@ -192,7 +201,7 @@ public sealed class BadInputTests
         }));
         try
         {
-            AssertOneLine(_sandbox.Tool("--target=Rollback", "--env=dev"), "is locked by bob@");
+            Expect.OneErrorLine(_sandbox.Tool("--target=Rollback", "--env=dev"), "is locked by bob@");
         }
         finally
         {
@@ -206,15 +215,5 @@ public sealed class BadInputTests
         change(config);
         File.WriteAllText(_sandbox.ConfigFile, config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         return _sandbox.Tool("--target=Deploy", "--env=dev");
-    }
-
-    private static void AssertOneLine(ProcessResult result, params string[] expected)
-    {
-        Assert.That(result.ExitCode, Is.Not.EqualTo(0), result.ToString());
-        Assert.That(result.ErrorLines, Has.Count.EqualTo(1), result.ToString());
-        foreach (var part in expected)
-        {
-            Assert.That(result.ErrorLines[0], Does.Contain(part), result.ToString());
-        }
     }
 }

@@ -10,7 +10,7 @@ public sealed class HostTests
     [
         "Clean", "GitPull", "NpmInstall", "BuildImage", "BackupContainer", "RunContainer", "HealthCheck", "NotifySlack",
         "Rollback", "Deploy", "CI", "Status", "StartRedis", "DockerPreflight", "Lock", "ReadVersion", "RestorePrevious", "AppTests",
-        "History", "Logs",
+        "History", "Logs", "Listen", "EnsureProxy", "SwitchTraffic", "Drain", "Prune", "Reconcile",
     ];
 
     [Test]

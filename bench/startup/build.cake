@@ -19,7 +19,7 @@ Task("BackupContainer")
     .Does(() => Information("BackupContainer"));
 
 Task("BuildImage")
-    .Description("Builds the app image through the engine, tagged IMAGE:COMMIT and IMAGE:ENV with OCI labels (or pulls the environment's registry image)")
+    .Description("Builds the app image through the engine, tagged IMAGE:COMMIT and IMAGE:ENV with OCI labels, or pulls the environment's registry image (pullImage, or --image=REPO:TAG)")
     .IsDependentOn("DockerPreflight")
     .IsDependentOn("ReadVersion")
     .Does(() => Information("BuildImage"));
@@ -53,6 +53,7 @@ Task("Deploy")
     .IsDependentOn("BackupContainer")
     .IsDependentOn("RunContainer")
     .IsDependentOn("HealthCheck")
+    .IsDependentOn("RemoveOlderBackup")
     .IsDependentOn("NotifySlack")
     .Does(() => Information("Deploy"));
 
@@ -69,6 +70,11 @@ Task("HealthCheck")
     .IsDependentOn("DockerPreflight")
     .Does(() => Information("HealthCheck"));
 
+Task("Listen")
+    .Description("Push to deploy: serves GitHub and Docker Hub webhooks on --address/--port and deploys each accepted push in the background, one at a time per environment")
+    .IsDependentOn("DockerPreflight")
+    .Does(() => Information("Listen"));
+
 Task("Lock")
     .Description("Takes the environment's deploy lock, so two changes never overlap (--lock-wait=SECONDS waits for it)")
     .Does(() => Information("Lock"));
@@ -84,6 +90,11 @@ Task("NpmInstall")
 Task("ReadVersion")
     .Description("Takes the checked-out commit as the release version (image tag, labels, APP_VERSION/APP_COMMIT)")
     .Does(() => Information("ReadVersion"));
+
+Task("RemoveOlderBackup")
+    .Description("Once the new release is healthy, removes the backup it replaced (NAME_older)")
+    .IsDependentOn("HealthCheck")
+    .Does(() => Information("RemoveOlderBackup"));
 
 Task("RestorePrevious")
     .Description("Makes NAME_previous live again and keeps the replaced container as NAME_previous, so a second rollback rolls forward")

@@ -11,6 +11,9 @@ public sealed record DeployConfig
     public required AppConfig App { get; init; }
 
     public required Dictionary<string, EnvironmentConfig> Environments { get; init; }
+
+    /// <summary>The push-to-deploy listener (the Listen target); absent when no webhook deploys.</summary>
+    public ListenerConfig? Listener { get; init; }
 }
 
 public sealed record AppConfig
@@ -129,4 +132,57 @@ public sealed record SlackConfig
 
     /// <summary>Where Slack's Web API answers.</summary>
     public string ApiUrl { get; init; } = "https://slack.com/api/";
+}
+
+public sealed record ListenerConfig
+{
+    /// <summary>Where Kestrel listens; --address and --port override it.</summary>
+    public string Address { get; init; } = "127.0.0.1";
+
+    public int Port { get; init; } = 9000;
+
+    /// <summary>Peers (nginx in front) whose X-Forwarded-For is believed.</summary>
+    public List<string> TrustedProxies { get; init; } = [];
+
+    public int MaxBodyBytes { get; init; } = 1024 * 1024;
+
+    /// <summary>How long a client may take to send its headers, and its body.</summary>
+    public int RequestTimeoutSeconds { get; init; } = 10;
+
+    /// <summary>How long a webhook deploy waits for a deploy already holding the environment's lock.</summary>
+    public int LockWaitSeconds { get; init; } = 900;
+
+    /// <summary>On Ctrl-C or SIGTERM, how long a running deploy may go on before it is cut.</summary>
+    public int ShutdownGraceSeconds { get; init; } = 600;
+
+    [JsonPropertyName("github")]
+    public GitHubHookConfig? GitHub { get; init; }
+
+    public DockerHubHookConfig? DockerHub { get; init; }
+}
+
+public sealed record GitHubHookConfig
+{
+    public required string Secret { get; init; }
+
+    /// <summary>OWNER/NAME: pushes to any other repository are ignored.</summary>
+    public required string Repository { get; init; }
+
+    /// <summary>Ref → environment; the seed's captainhook deployed master to stage.</summary>
+    public Dictionary<string, string> Branches { get; init; } = new() { ["refs/heads/master"] = "stage" };
+
+    /// <summary>GitHub's hook source ranges (its /meta API, "hooks"); nothing else by default.</summary>
+    public List<string> AllowedNetworks { get; init; } = ["192.30.252.0/22", "185.199.108.0/22", "140.82.112.0/20", "143.55.64.0/20"];
+}
+
+public sealed record DockerHubHookConfig
+{
+    /// <summary>The secret part of the hook URL (/hooks/dockerhub/TOKEN): Docker Hub signs nothing.</summary>
+    public required string Token { get; init; }
+
+    /// <summary>"REPO:TAG" or "REPO:*" → an environment that pulls its image.</summary>
+    public required Dictionary<string, string> Images { get; init; }
+
+    /// <summary>The only hosts a callback_url may point at.</summary>
+    public List<string> CallbackHosts { get; init; } = ["registry.hub.docker.com"];
 }

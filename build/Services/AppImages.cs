@@ -38,8 +38,10 @@ public sealed class AppImages(DockerConnector docker, LocalBaseImages baseImages
         return new AppImage(tags[0], id);
     }
 
-    /// <summary>Pulls the environment's registry image.</summary>
-    public async Task<AppImage> PullAsync(DeploySettings settings, string reference)
+    /// <summary>
+    /// Pulls a registry image; its tag names the release, and its OCI revision label (when the image has one) is the commit.
+    /// </summary>
+    public async Task<(AppImage Image, ReleaseVersion Version)> PullAsync(string reference)
     {
         log.Information("Pulling {0}.", reference);
         if (!await docker.Engine.TryPullImageAsync(reference, line => log.Verbose(line), CancellationToken.None))
@@ -47,7 +49,12 @@ public sealed class AppImages(DockerConnector docker, LocalBaseImages baseImages
             throw new HostSetupException($"Could not pull {reference}; check the image name and that this host can reach its registry (docker login if it is private).");
         }
 
-        return new AppImage(reference, await docker.Engine.GetImageIdAsync(reference) ?? "");
+        var tag = DockerEngine.SplitReference(reference).Tag;
+        var labels = await docker.Engine.GetImageLabelsAsync(reference);
+        var commit = labels?.GetValueOrDefault("org.opencontainers.image.revision") is { Length: > 0 } revision ? revision : tag;
+        var version = new ReleaseVersion(commit, Dirty: false) { ImageTag = tag };
+        log.Information("Release version {0} (commit {1}), pulled as {2}.", version.Tag, commit, reference);
+        return (new AppImage(reference, await docker.Engine.GetImageIdAsync(reference) ?? ""), version);
     }
 
     public Task<int> RemoveDanglingAsync(DeploySettings settings) =>

@@ -36,7 +36,12 @@ public sealed class DeployLock(ICakeLog log)
                 return;
             }
 
-            var holder = Read(file);
+            var holder = await ReadSettledAsync(file);
+            if (holder is null && !File.Exists(file))
+            {
+                continue; // released while we looked
+            }
+
             if (holder is null || !IsAlive(holder))
             {
                 log.Warning("Taking over the {0} lock left by {1}, whose process is gone.", environment, holder?.ToString() ?? "an unreadable lock file");
@@ -86,6 +91,21 @@ public sealed class DeployLock(ICakeLog log)
         catch (Exception ex) when (ex is IOException or JsonException)
         {
             return null;
+        }
+    }
+
+    /// <summary>The holder; a lock file that cannot be read yet is read again for a moment, as its holder may be writing it right now.</summary>
+    private static async Task<Holder?> ReadSettledAsync(string file)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var holder = Read(file);
+            if (holder is not null || attempt == 20 || !File.Exists(file))
+            {
+                return holder;
+            }
+
+            await Task.Delay(50);
         }
     }
 

@@ -117,6 +117,24 @@ public sealed class DockerEngine : IDisposable
         });
     }
 
+    /// <summary>The labels of the image (empty when it has none), or null when there is no such image.</summary>
+    public Task<IReadOnlyDictionary<string, string>?> GetImageLabelsAsync(string reference)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(reference);
+        return CallAsync($"inspect image '{reference}'", async () =>
+        {
+            try
+            {
+                var image = await _client.Images.InspectImageAsync(reference).ConfigureAwait(false);
+                return (IReadOnlyDictionary<string, string>?)new Dictionary<string, string>(image.Config?.Labels ?? new Dictionary<string, string>());
+            }
+            catch (DockerImageNotFoundException)
+            {
+                return null;
+            }
+        });
+    }
+
     /// <summary>Gives the image <paramref name="source"/> the name <c>repository:tag</c> (moving the tag if another image had it).</summary>
     public Task TagImageAsync(string source, string repository, string tag)
     {

@@ -2,6 +2,7 @@ using Cake.Cli;
 using Cake.Core;
 using Cake.Core.Diagnostics;
 using KahaDeploy.Configuration;
+using KahaDeploy.Services.Webhooks;
 using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 
@@ -47,5 +48,9 @@ public static class ServiceRegistration
         services.AddSingleton<ReleaseSwitch>();
         services.AddSingleton<StandbyTimer>();
         services.AddSingleton<AppOutput>();
+        services.AddSingleton<DeployRunner>();
+        services.AddSingleton<DockerHubCallback>();
+        services.AddSingleton<ListenerStatus>();
+        services.AddSingleton<WebhookListener>();
     }
 }

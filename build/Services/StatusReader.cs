@@ -52,7 +52,7 @@ public sealed class StatusReader(AppContainers containers, RunHistory history)
     private static DateTimeOffset? DeployedAt(ContainerInfo? container) =>
         container?.Labels.GetValueOrDefault(AppContainers.DeployedAtLabel) is { } text && DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var time) ? time : null;
 
-    private static ContainerStatus? Describe(ContainerInfo? container) =>
+    public static ContainerStatus? Describe(ContainerInfo? container) =>
         container is null
             ? null
             : new ContainerStatus(

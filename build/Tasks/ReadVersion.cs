@@ -8,6 +8,9 @@ namespace KahaDeploy.Tasks;
 [TaskDescription("Takes the checked-out commit as the release version (image tag, labels, APP_VERSION/APP_COMMIT)")]
 public sealed class ReadVersion(GitRepository git) : FrostingTask<DeployContext>
 {
+    public override bool ShouldRun(DeployContext context) =>
+        context.RunsWhen(nameof(ReadVersion), context.PullImage is null, $"{context.Settings.Environment} pulls {context.PullImage}: the image's tag names the release.");
+
     public override void Run(DeployContext context)
     {
         var folder = context.Settings.AppFolder;

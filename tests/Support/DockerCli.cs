@@ -20,6 +20,7 @@ public static class DockerCli
     public static string Snapshot(string prefix) =>
         Shell.Must("docker", "ps", "-a", "--filter", $"name=^{prefix}", "--format", "{{.Names}} {{.ID}} {{.State}} {{.Image}}");
 
+    /// <summary>Containers and networks named PREFIX..., images named PREFIX... or REGISTRY/PREFIX/... (pulled from a local registry).</summary>
     public static void RemoveEverythingNamed(string prefix)
     {
         foreach (var container in Containers(prefix))
@@ -35,7 +36,7 @@ public static class DockerCli
 
         foreach (var image in Shell.Must("docker", "images", "--format", "{{.Repository}}:{{.Tag}}")
                      .Split('\n', StringSplitOptions.RemoveEmptyEntries)
-                     .Where(i => i.StartsWith(prefix, StringComparison.Ordinal)))
+                     .Where(i => i.StartsWith(prefix, StringComparison.Ordinal) || i.Contains($"/{prefix}/", StringComparison.Ordinal)))
         {
             Shell.Run("docker", "rmi", "-f", image);
         }

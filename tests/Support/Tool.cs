@@ -106,11 +106,16 @@ public static class Tool
 
     private static ProcessResult Record(ProcessResult result)
     {
+        Record(result.All);
+        return result;
+    }
+
+    /// <summary>Adds what a long-running tool process (the listener) printed to the transcript.</summary>
+    public static void Record(string output)
+    {
         lock (TranscriptGate)
         {
-            TranscriptText.AppendLine(result.All);
+            TranscriptText.AppendLine(output);
         }
-
-        return result;
     }
 }

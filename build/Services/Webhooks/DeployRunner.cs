@@ -1,0 +1,105 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using Cake.Core.Diagnostics;
+using KahaDeploy.Configuration;
+
+namespace KahaDeploy.Services.Webhooks;
+
+/// <summary>
+/// Runs a deploy as a child process of this same tool (--target=Deploy), under the environment's lock, so the listener
+/// outlives a deploy that crashes and a deploy from the command line waits for it. Arguments go as a list, never
+/// through a shell; each was checked before it got here. The child's output goes to a log file per deploy.
+/// </summary>
+public sealed class DeployRunner(ICakeLog log)
+{
+    public async Task<DeployResult> RunAsync(ListenerSettings settings, DeployJob job, CancellationToken cut)
+    {
+        var request = job.Request;
+        Directory.CreateDirectory(settings.DeployLogFolder);
+        var logFile = Path.Combine(settings.DeployLogFolder, $"{job.Id}.log");
+        var start = new ProcessStartInfo
+        {
+            // setsid: a session of its own, so a Ctrl-C in the listener's terminal reaches only the listener, which lets
+            // the deploy finish. nice: below the listener, with git, npm and the rest it starts, so a deploy does not slow
+            // the answers GitHub waits for. Both exec what follows: the process keeps its id.
+            FileName = "setsid",
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetDirectoryName(settings.ConfigFile)!,
+        };
+        foreach (var argument in new[] { "nice", "-n", "10" }.Concat(ThisTool()).Concat(DeployArguments(settings, request)))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["NO_COLOR"] = "1";
+        log.Information("Deploy {0}: {1} to {2} for {3} ({4}); log: {5}", job.Id, request.What, request.Environment, request.Performer, request.Trigger, logFile);
+
+        await using var output = new StreamWriter(logFile) { AutoFlush = true };
+        using var process = Process.Start(start)!;
+        process.StandardInput.Close();
+        var errorLine = new StrongBox<string?>(null);
+        var pumps = Task.WhenAll(Pump(process.StandardOutput, output, errorLine), Pump(process.StandardError, output, errorLine));
+        var started = Stopwatch.StartNew();
+        try
+        {
+            await process.WaitForExitAsync(cut);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync(CancellationToken.None);
+            await pumps;
+            var advice = $"see ./build.sh --target=Status --env={request.Environment}, then roll back or deploy again";
+            log.Warning("Deploy {0} of {1} to {2} was cut after {3:N0} s: the listener stopped; {4}.", job.Id, request.What, request.Environment, started.Elapsed.TotalSeconds, advice);
+            return new DeployResult(DeployState.Cut, $"cut after {started.Elapsed.TotalSeconds:N0} s when the listener stopped; {advice}", logFile);
+        }
+
+        await pumps;
+        if (process.ExitCode == 0)
+        {
+            log.Information("Deploy {0} of {1} to {2} succeeded in {3:N1} s.", job.Id, request.What, request.Environment, started.Elapsed.TotalSeconds);
+            return new DeployResult(DeployState.Succeeded, $"deployed {request.What} to {request.Environment}", logFile);
+        }
+
+        var reason = errorLine.Value ?? $"exit code {process.ExitCode}";
+        log.Warning("Deploy {0} of {1} to {2} failed: {3} (log: {4})", job.Id, request.What, request.Environment, reason, logFile);
+        return new DeployResult(DeployState.Failed, reason, logFile);
+    }
+
+    private static IEnumerable<string> DeployArguments(ListenerSettings settings, DeployRequest request)
+    {
+        yield return "--target=Deploy";
+        yield return $"--env={request.Environment}";
+        yield return request.Sha is not null ? $"--sha={request.Sha}" : $"--image={request.Image}";
+        yield return $"--config={settings.ConfigFile}";
+        yield return $"--lock-wait={settings.LockWait.TotalSeconds.ToString(CultureInfo.InvariantCulture)}";
+        yield return $"--trigger={request.Trigger}";
+        yield return $"--performer={request.Performer}";
+    }
+
+    /// <summary>This tool, started the way it was started itself: through the dotnet host, or as its own executable.</summary>
+    private static IEnumerable<string> ThisTool()
+    {
+        var host = Environment.ProcessPath!;
+        return Path.GetFileNameWithoutExtension(host) == "dotnet" ? [host, typeof(DeployRunner).Assembly.Location] : [host];
+    }
+
+    private static async Task Pump(StreamReader from, StreamWriter to, StrongBox<string?> errorLine)
+    {
+        while (await from.ReadLineAsync() is { } line)
+        {
+            lock (to)
+            {
+                to.WriteLine(line);
+                if (line.StartsWith("Error: ", StringComparison.Ordinal))
+                {
+                    errorLine.Value = line["Error: ".Length..];
+                }
+            }
+        }
+    }
+}

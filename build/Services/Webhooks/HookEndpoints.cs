@@ -1,0 +1,138 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Cake.Core.Diagnostics;
+using KahaDeploy.Configuration;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace KahaDeploy.Services.Webhooks;
+
+/// <summary>
+/// The HTTP side of the listener: the routes, the body limits, and one log line per decision naming the delivery.
+/// Everything else (404 for an unknown path, 405 for a wrong method) is Kestrel's routing, with empty bodies.
+/// </summary>
+public sealed class HookEndpoints(
+    ListenerSettings settings,
+    GitHubHook? github,
+    DockerHubHook? dockerHub,
+    DeliveryStore deliveries,
+    Func<Task<object>> status,
+    ICakeLog log)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public void Map(IEndpointRouteBuilder routes)
+    {
+        routes.MapGet("/healthz", (RequestDelegate)(http => http.Response.WriteAsync("ok")));
+        routes.MapGet("/status", (RequestDelegate)(async http => await WriteJsonAsync(http, StatusCodes.Status200OK, await status())));
+        if (github is not null)
+        {
+            routes.MapPost("/hooks/github", GitHubAsync);
+        }
+
+        if (dockerHub is not null)
+        {
+            routes.MapPost("/hooks/dockerhub/{token}", DockerHubAsync);
+        }
+    }
+
+    private Task GitHubAsync(HttpContext http)
+    {
+        var delivery = GitHubDelivery.From(name => http.Request.Headers[name].FirstOrDefault(), http.Request.ContentType);
+        return DecideAsync(http, "github", delivery.Name, async client =>
+            github!.Refuse(client) ?? await WithBodyAsync(http, body => github.Handle(delivery, body)));
+    }
+
+    private Task DockerHubAsync(HttpContext http)
+    {
+        // Docker Hub sends no delivery id: this one names the delivery in the log and in /status.
+        var delivery = "dh-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
+        return DecideAsync(http, "dockerhub", delivery, async _ =>
+            dockerHub!.Refuse(http.Request.RouteValues["token"] as string)
+            ?? await WithBodyAsync(http, body => dockerHub.Handle(delivery, http.Request.ContentType, body)));
+    }
+
+    private async Task DecideAsync(HttpContext http, string source, string delivery, Func<IPAddress?, Task<HookAnswer>> decide)
+    {
+        var client = ClientAddress.Resolve(http.Connection.RemoteIpAddress!, string.Join(',', http.Request.Headers["X-Forwarded-For"].ToArray()), settings.TrustedProxies);
+        HookAnswer answer;
+        try
+        {
+            answer = await decide(client);
+        }
+        catch (Exception ex)
+        {
+            answer = new HookAnswer(StatusCodes.Status500InternalServerError, $"the listener failed: {ex.Message}", Silent: true);
+        }
+
+        // The line holds payload text (a branch name may contain braces): it is an argument, never the format.
+        var line = $"{source} delivery {delivery} from {client?.ToString() ?? "?"}: {answer.Status} {answer.Message}";
+        if (answer.Status >= 400)
+        {
+            log.Warning("{0}", line);
+        }
+        else
+        {
+            log.Information("{0}", line);
+        }
+
+        deliveries.Record(new DeliveryStore.Decision(DateTimeOffset.UtcNow, source, delivery, client?.ToString(), answer.Status, answer.Message, answer.Deploy));
+        if (http.RequestAborted.IsCancellationRequested)
+        {
+            return;
+        }
+
+        if (answer.Status is StatusCodes.Status408RequestTimeout or StatusCodes.Status413PayloadTooLarge)
+        {
+            // Otherwise Kestrel would go on reading the body we refused.
+            http.Response.Headers.Connection = "close";
+        }
+
+        if (answer.Silent)
+        {
+            http.Response.StatusCode = answer.Status;
+            return;
+        }
+
+        await WriteJsonAsync(http, answer.Status, answer.Deploy is null ? new { message = answer.Message } : new { message = answer.Message, deploy = answer.Deploy });
+    }
+
+    /// <summary>Reads the body within listener.maxBodyBytes and listener.requestTimeoutSeconds, then decides on it.</summary>
+    private async Task<HookAnswer> WithBodyAsync(HttpContext http, Func<byte[], HookAnswer> decide)
+    {
+        if (http.Request.ContentLength > settings.MaxBodyBytes)
+        {
+            return new HookAnswer(StatusCodes.Status413PayloadTooLarge, $"a body of {http.Request.ContentLength} bytes is over listener.maxBodyBytes ({settings.MaxBodyBytes}); not read");
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
+        timeout.CancelAfter(settings.RequestTimeout);
+        using var body = new MemoryStream();
+        try
+        {
+            await http.Request.Body.CopyToAsync(body, timeout.Token);
+        }
+        catch (BadHttpRequestException ex)
+        {
+            // Kestrel's own limits: a chunked body over the cap (413), or one arriving too slowly (408).
+            return new HookAnswer(ex.StatusCode, $"the body was refused: {ex.Message}");
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException)
+        {
+            return http.RequestAborted.IsCancellationRequested
+                ? new HookAnswer(StatusCodes.Status400BadRequest, "the client closed the connection before the body was complete")
+                : new HookAnswer(StatusCodes.Status408RequestTimeout, $"the body did not arrive within listener.requestTimeoutSeconds ({settings.RequestTimeout.TotalSeconds:N0} s)");
+        }
+
+        return decide(body.ToArray());
+    }
+
+    private static Task WriteJsonAsync(HttpContext http, int status, object value)
+    {
+        http.Response.StatusCode = status;
+        http.Response.ContentType = "application/json; charset=utf-8";
+        return http.Response.WriteAsync(JsonSerializer.Serialize(value, Json));
+    }
+}

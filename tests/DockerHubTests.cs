@@ -1,0 +1,164 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using KahaDeploy.Tests.Support;
+using NUnit.Framework;
+
+namespace KahaDeploy.Tests;
+
+/// <summary>
+/// Issue 4, acceptance 3: a Docker Hub push with the right token deploys the pushed tag, pulled from a real registry on
+/// 127.0.0.1, and calls back; a wrong token is a 404 like any unknown path; a callback host off the list is not called.
+/// </summary>
+[NonParallelizable]
+public sealed class DockerHubTests
+{
+    private static readonly TimeSpan DeployTime = TimeSpan.FromMinutes(3);
+
+    private Sandbox _sandbox = null!;
+    private LocalRegistry _registry = null!;
+    private FakeDockerHub _hub = null!;
+    private ListenerProcess _listener = null!;
+    private string _token = null!;
+    private string _commit = null!;
+    private int _hubPort;
+
+    private string Repository => $"{_sandbox.Prefix}/app";
+
+    private Uri HubUrl => new($"http://127.0.0.1:{_hubPort}/");
+
+    [OneTimeSetUp]
+    public void PushAnImageAndStartTheListener()
+    {
+        _sandbox = new Sandbox();
+        _registry = new LocalRegistry();
+        _hub = new FakeDockerHub();
+        _hubPort = FreePort.OnLoopback();
+        _token = ListenerConfig.NewSecret("hub");
+        _sandbox.Secrets["DOCKERHUB_WEBHOOK_TOKEN"] = _token;
+        _sandbox.WriteConfig(adjust: config =>
+        {
+            config["environments"]!["hub"] = new JsonObject
+            {
+                ["container"] = $"{_sandbox.Prefix}_hub",
+                ["pullImage"] = $"{_registry.Host}/{Repository}:latest",
+                ["ports"] = new JsonArray($"127.0.0.1:{_hubPort}:3000"),
+                ["gitPull"] = false,
+                ["npmInstall"] = false,
+                ["redis"] = new JsonObject
+                {
+                    ["local"] = new JsonObject
+                    {
+                        ["container"] = $"{_sandbox.Prefix}_hub_redis",
+                        ["dataFolder"] = "redis-data/hub",
+                        ["password"] = "${DEV_REDIS_PASSWORD}",
+                    },
+                },
+                ["healthTimeoutSeconds"] = 20,
+            };
+            config["listener"] = new JsonObject
+            {
+                ["dockerHub"] = new JsonObject
+                {
+                    ["token"] = "${DOCKERHUB_WEBHOOK_TOKEN}",
+                    ["images"] = new JsonObject { [$"{Repository}:*"] = "hub" },
+                    ["callbackHosts"] = new JsonArray("127.0.0.1"),
+                },
+            };
+        });
+
+        // The app image, built by the tool itself, then "pushed" to the local registry as v2 and v3.
+        foreach (var step in new[] { "NpmInstall", "BuildImage" })
+        {
+            var result = _sandbox.Tool($"--target={step}", "--env=dev");
+            Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
+        }
+
+        _commit = Sandbox.Git(_sandbox.Checkout, "rev-parse", "HEAD");
+        _registry.Add($"{_sandbox.Image}:{_commit[..12]}", Repository, "v2");
+        _registry.Add($"{_sandbox.Image}:{_commit[..12]}", Repository, "v3");
+        _listener = ListenerProcess.Start(_sandbox, FreePort.OnLoopback());
+    }
+
+    [OneTimeTearDown]
+    public void StopEverything()
+    {
+        // Set up may have failed half-way: whatever exists is stopped, then the sandbox's containers and images go.
+        _listener?.Dispose();
+        _hub?.Dispose();
+        _registry?.Dispose();
+        _sandbox?.Dispose();
+    }
+
+    [Test, Order(1)]
+    public void A_push_with_the_right_token_deploys_the_pulled_tag_and_calls_back()
+    {
+        var answer = _hub.Push(_listener.Url, _token, Repository, "v2");
+
+        Assert.That(answer.Status, Is.EqualTo(202), answer.ToString());
+        Assert.That(answer.Message, Does.StartWith($"accepted: deploy {answer.Deploy} of {_registry.Host}/{Repository}:v2 to hub"));
+        var deploy = _listener.WaitForDeploys(1, DeployTime)[^1];
+        Assert.That(deploy["state"]!.GetValue<string>(), Is.EqualTo("succeeded"), deploy.ToJsonString());
+        Assert.That(Http.VersionAt(HubUrl), Is.EqualTo("v2"), "the tag names the release");
+        Assert.That(Http.CommitAt(HubUrl), Is.EqualTo(_commit), "the image's revision label is the commit");
+        Assert.That(DockerCli.Inspect($"{_sandbox.Prefix}_hub", "{{.Config.Image}}"), Is.EqualTo($"{_registry.Host}/{Repository}:v2"));
+        Assert.That(_registry.Requests, Has.Some.Matches<string>(r => r.EndsWith($"/v2/{Repository}/manifests/v2", StringComparison.Ordinal)),
+            "the engine pulled it from the registry");
+        _listener.WaitUntil(() => !_hub.Callbacks.IsEmpty, TimeSpan.FromSeconds(10), "the callback");
+        var (host, _, body) = _hub.Callbacks.Single();
+        Assert.That(host, Is.EqualTo("127.0.0.1"));
+        Assert.That(body["state"]!.GetValue<string>(), Is.EqualTo("success"));
+        Assert.That(body["description"]!.GetValue<string>(), Is.EqualTo($"deployed {_registry.Host}/{Repository}:v2 to hub"));
+    }
+
+    [Test, Order(2)]
+    public void A_wrong_token_is_a_404_that_looks_like_any_unknown_path()
+    {
+        var before = _listener.Deploys().Count;
+        var body = Encoding.UTF8.GetBytes("{}");
+
+        var wrong = FakeDockerHub.Send(_listener.Url, ListenerConfig.NewSecret("hub"), body);
+        var shorter = FakeDockerHub.Send(_listener.Url, _token[..^1], body);
+        using var client = new HttpClient();
+        using var unknown = client.PostAsync(new Uri(_listener.Url, "hooks/quay/" + _token), new ByteArrayContent(body)).GetAwaiter().GetResult();
+
+        Assert.That(wrong.Status, Is.EqualTo(404));
+        Assert.That(wrong.Body, Is.Empty);
+        Assert.That(shorter.Status, Is.EqualTo(404));
+        Assert.That((int)unknown.StatusCode, Is.EqualTo(404));
+        Assert.That(unknown.Content.ReadAsStringAsync().GetAwaiter().GetResult(), Is.EqualTo(wrong.Body));
+        _listener.WaitForOutput(": 404 wrong token", TimeSpan.FromSeconds(5));
+        Assert.That(_listener.WaitForDeploys(before, DeployTime), Has.Count.EqualTo(before), "no deploy started");
+    }
+
+    [Test, Order(3)]
+    public void A_callback_host_off_the_allow_list_is_not_called()
+    {
+        var before = _listener.Deploys().Count;
+        var callbacks = _hub.Callbacks.Count;
+
+        var answer = _hub.Push(_listener.Url, _token, Repository, "v3", callbackHost: "localhost");
+
+        Assert.That(answer.Status, Is.EqualTo(202), answer.ToString());
+        Assert.That(answer.Message, Does.EndWith("callback host localhost is not in listener.dockerHub.callbackHosts, so it will not be called"));
+        var deploy = _listener.WaitForDeploys(before + 1, DeployTime)[^1];
+        Assert.That(deploy["state"]!.GetValue<string>(), Is.EqualTo("succeeded"), deploy.ToJsonString());
+        Assert.That(Http.VersionAt(HubUrl), Is.EqualTo("v3"), "the push itself was deployed");
+        Thread.Sleep(TimeSpan.FromSeconds(1));
+        Assert.That(_hub.Callbacks, Has.Count.EqualTo(callbacks), "localhost was never called");
+    }
+
+    [Test, Order(4)]
+    public void A_tag_of_a_repository_that_is_not_mapped_is_ignored_and_bad_json_is_400()
+    {
+        var before = _listener.Deploys().Count;
+
+        var unmapped = _hub.Push(_listener.Url, _token, "someone/else", "v1");
+        var malformed = FakeDockerHub.Send(_listener.Url, _token, Encoding.UTF8.GetBytes("{\"push_data\": "));
+
+        Assert.That(unmapped.Status, Is.EqualTo(202), unmapped.ToString());
+        Assert.That(unmapped.Message, Is.EqualTo("ignored: someone/else:v1 is not mapped to an environment (listener.dockerHub.images)"));
+        Assert.That(malformed.Status, Is.EqualTo(400), malformed.ToString());
+        Assert.That(malformed.Message, Is.EqualTo("malformed JSON"));
+        Assert.That(_listener.WaitForDeploys(before, DeployTime), Has.Count.EqualTo(before));
+    }
+}
