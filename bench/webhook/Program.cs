@@ -358,7 +358,10 @@ void WriteResults(List<Phase> phases, string newest, string loadBefore, string l
     var deploys = underDeploys.SelectMany(p => p.Deploys).ToList();
     var lastDeploy = deploys.LastOrDefault();
     var endedOnNewest = lastDeploy?["sha"]?.GetValue<string>() == newest && lastDeploy?["state"]?.GetValue<string>() == "succeeded";
-    var met = p99 < TargetP99Ms && phases.All(p => p.Results.All(r => r.Status == 202));
+    // Each round is one run of the issue's load (RATE/s for DURATION s): the target holds for a round or it does not.
+    var roundP99s = underDeploys.Select(p => Percentile(p.Results, 99)).ToList();
+    var roundsMet = underDeploys.Count(p => Percentile(p.Results, 99) < TargetP99Ms && p.Results.All(r => r.Status == 202));
+    var verdict = roundsMet == underDeploys.Count ? "met" : roundsMet == 0 ? "not met" : $"met in {roundsMet} of {underDeploys.Count} rounds";
     var rows = phases.Select(p => Row(p.Name, p.Results, p.Took, p.Deploys.Count))
         .Append(Row($"all {underDeploys.Count} rounds with deploys", all, TimeSpan.FromTicks(underDeploys.Sum(p => p.Took.Ticks)), deploys.Count));
     var deployLines = string.Join("\n", underDeploys.SelectMany(p => p.Deploys.Select(d =>
@@ -370,7 +373,8 @@ void WriteResults(List<Phase> phases, string newest, string loadBefore, string l
         ## Webhook listener: acknowledgement latency while deploys coalesce
 
         Target (issue 4): valid signed GitHub pushes at {rate} requests a second for {seconds} s are acknowledged with p99 **< {TargetP99Ms:N0} ms**
-        while the deploys they ask for run. Result: **{(met ? "met" : "not met")}**: p99 {p99:N1} ms over the {all.Length} pushes sent while deploys ran.
+        while the deploys they ask for run. Result: **{verdict}**: p99 per round {string.Join(", ", roundP99s.Select(v => $"{v:N1}"))} ms
+        ({p99:N1} ms over all {all.Length} pushes sent while deploys ran; {Percentile(phases[0].Results, 99):N1} ms with nothing to deploy).
 
         | load | pushes | rate kept | bench's send lag, max | p50 | p90 | p99 | max | answers | deploys |
         |---|---|---|---|---|---|---|---|---|---|
