@@ -5,7 +5,8 @@ namespace ZeroDowntimeLoad;
 /// <summary>
 /// A line the driver appends to the marks file while the load runs: "EPOCH_SECONDS KIND [ARGUMENT]" (bash's $EPOCHREALTIME).
 /// Kinds: idle (the idle window starts), op TARGET (the command starts; 100 % of answers should come from TARGET),
-/// switch TARGET (one more switch inside the same operation), phase NAME (a part of the operation starts), end (the command returned).
+/// switch TARGET (one more switch inside the same operation), phase NAME (a step of the operation starts: a task of the tool),
+/// part NAME (a coarser part starts, e.g. "build" and "release"), end (the command returned).
 /// </summary>
 public sealed record Mark(double AtMs, string Kind, string Argument)
 {
@@ -82,11 +83,14 @@ public sealed record Summary(
     double StartedMs,
     double StoppedMs,
     Stats Idle,
+    double IdleLongestWithoutGoodAnswerMs,
     double? CommandSeconds,
     Stats? DuringCommand,
     Stats? Operation,
+    double? LongestWithoutGoodAnswerMs,
     IReadOnlyList<Switch> Switches,
     IReadOnlyList<Phase> Phases,
+    IReadOnlyList<Phase> Parts,
     Stats WholeRun,
     IReadOnlyList<string> FailureSamples)
 {
@@ -105,17 +109,26 @@ public sealed record Summary(
         var idleFrom = marks.FirstOrDefault(m => m.Kind == "idle")?.AtMs ?? startedMs;
         var idleTo = op?.AtMs ?? stoppedMs;
         var idle = Stats.Of(Started(idleFrom, idleTo), (idleTo - idleFrom) / 1000, versions);
+        double LongestSilence(double from, double to)
+        {
+            var goodEnds = records.Where(r => r.Outcome == Outcome.Ok && r.End >= from && r.End < to).Select(r => r.End).Order().Prepend(from).Append(to).ToList();
+            return Math.Round(goodEnds.Zip(goodEnds.Skip(1), (a, b) => b - a).Max(), 1);
+        }
 
         double? commandSeconds = null;
         Stats? during = null, operation = null;
+        double? silence = null;
         var switches = new List<Switch>();
-        var phases = new List<Phase>();
+        IReadOnlyList<Phase> phases = [], parts = [];
         if (op is not null)
         {
             var end = marks.FirstOrDefault(m => m.Kind == "end" && m.AtMs >= op.AtMs)?.AtMs ?? stoppedMs;
             commandSeconds = Math.Round((end - op.AtMs) / 1000, 3);
             during = Stats.Of(Started(op.AtMs, end), (end - op.AtMs) / 1000, versions);
             operation = Stats.Of(Started(op.AtMs, stoppedMs), (stoppedMs - op.AtMs) / 1000, versions);
+
+            // The longest stretch, from the command on, in which no connection got a good answer (any version): downtime.
+            silence = LongestSilence(op.AtMs, stoppedMs);
 
             var switchMarks = marks.Where(m => m.Kind is "op" or "switch").ToList();
             for (var i = 0; i < switchMarks.Count; i++)
@@ -125,34 +138,42 @@ public sealed record Summary(
                 switches.Add(Converge(records, versions, switchMarks[i].Argument, at, until));
             }
 
-            var phaseMarks = marks.Where(m => m.Kind == "phase" && m.AtMs >= op.AtMs && m.AtMs <= end).ToList();
-            for (var i = 0; i < phaseMarks.Count; i++)
+            phases = Split("phase", op.AtMs, end);
+            parts = Split("part", op.AtMs, end);
+        }
+
+        // Consecutive marks of one kind cut the command into pieces; the last one runs to the end of the command.
+        IReadOnlyList<Phase> Split(string kind, double opAt, double end)
+        {
+            var cuts = marks.Where(m => m.Kind == kind && m.AtMs >= opAt && m.AtMs <= end).ToList();
+            return cuts.Select((cut, i) =>
             {
-                var from = phaseMarks[i].AtMs;
-                var to = i + 1 < phaseMarks.Count ? phaseMarks[i + 1].AtMs : end;
-                phases.Add(new Phase(phaseMarks[i].Argument, Math.Round(from, 1), Stats.Of(Started(from, to), (to - from) / 1000, versions)));
-            }
+                var to = i + 1 < cuts.Count ? cuts[i + 1].AtMs : end;
+                return new Phase(cut.Argument, Math.Round(cut.AtMs, 1), Stats.Of(Started(cut.AtMs, to), (to - cut.AtMs) / 1000, versions));
+            }).ToList();
         }
 
         return new Summary(connections, interval.TotalMilliseconds, timeout.TotalMilliseconds, url.ToString(), Math.Round(startedMs, 1), Math.Round(stoppedMs, 1),
-            idle, commandSeconds, during, operation, switches, phases,
+            idle, LongestSilence(idleFrom, idleTo), commandSeconds, during, operation, silence, switches, phases, parts,
             Stats.Of(records, (stoppedMs - startedMs) / 1000, versions), load.FailureSamples.Take(50).ToList());
     }
 
     /// <summary>
-    /// Looks at the answers that arrived after the switch (and before the next one): the time from the switch to the
-    /// last answer that was not a good answer from the target is when 100 % of answers started coming from the target.
+    /// Looks at the answers that arrived after the switch (and before the next one). The target has all the traffic from the
+    /// first good answer from it that came after the last answer that was not (an old version's answer or a failure): from
+    /// then on, 100 % of answers come from the target. (Counting from the first target answer, not from the last other one,
+    /// matters when requests hang without an answer for a while, as they do while nothing listens behind a published port.)
     /// </summary>
     private static Switch Converge(List<Record> records, Versions versions, string target, double at, double until)
     {
         var after = records.Where(r => r.End >= at && r.Start < until).OrderBy(r => r.End).ToList();
         bool OnTarget(Record r) => r.Outcome == Outcome.Ok && versions.Name(r.Version) == target;
         var firstTarget = after.FirstOrDefault(OnTarget);
-        var others = after.Where(r => !OnTarget(r)).ToList();
+        var lastOther = after.FindLastIndex(r => !OnTarget(r));
         var endsOnTarget = after.Count > 0 && OnTarget(after[^1]);
-        double? allTarget = !endsOnTarget ? null : others.Count == 0 ? 0 : Math.Round(others[^1].End - at, 1);
+        double? allTarget = endsOnTarget ? Math.Round(after[lastOther + 1].End - at, 1) : null;
         return new Switch(target, Math.Round(at, 1),
             firstTarget == default ? null : Math.Round(firstTarget.End - at, 1),
-            allTarget, others.Count, endsOnTarget);
+            allTarget, after.Count(r => !OnTarget(r)), endsOnTarget);
     }
 }
