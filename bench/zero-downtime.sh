@@ -15,6 +15,9 @@
 #
 # Usage: bench/zero-downtime.sh          (from anywhere; about 4–6 minutes; needs a running Docker engine, root for apt-get)
 #   CONNECTIONS=32 INTERVAL_MS=20 IDLE_SECONDS=10 STANDBY_SECONDS=20 RELOADS=6 bench/zero-downtime.sh
+#   The machine may be shared: before each row (but (c), which must run inside the standby window) the script waits, up to
+#   QUIET_WAIT_SECONDS=180 in all, until other work uses less than QUIET_PERCENT=15 % of the two cores; rows measured while
+#   others were busy anyway are flagged in the results.
 #   KEEP_FILES=DIR keeps the raw files of the run (every request, the marks, the tool's output) in DIR.
 # Traffic goes only to 127.0.0.1 and to the containers this script makes; ports are published as 127.0.0.1:PORT:PORT.
 # Every container, network and image it makes carries a random prefix (zdbXXXXXX) and is removed on exit, also on failure.
@@ -33,6 +36,8 @@ idle_seconds="${IDLE_SECONDS:-10}"
 standby_seconds="${STANDBY_SECONDS:-20}"
 reloads="${RELOADS:-6}"
 reload_gap="${RELOAD_GAP_SECONDS:-3}"
+quiet_percent="${QUIET_PERCENT:-15}"
+quiet_budget="${QUIET_WAIT_SECONDS:-180}"
 tail_seconds=1
 
 export MSBUILDDISABLENODEREUSE=1 DOTNET_CLI_USE_MSBUILD_SERVER=0 UseSharedCompilation=false DOTNET_NOLOGO=1
@@ -125,6 +130,24 @@ wait_for_version() {
 
 state_of() { docker inspect --format '{{.State.Status}}' "$1" 2>/dev/null || echo missing; }
 
+# wait_quiet ROW: waits (from the run's budget) until processes that are not this run's use < QUIET_PERCENT of the cores.
+wait_quiet() {
+  local share waited=0
+  while :; do
+    share="$(python3 "$bench/zero-downtime/cpu_sampler.py" --others 2 "$$" "$config" "$prefix" || echo 0)"; share="${share:-0}"
+    waited=$((waited + 2))
+    [ "$share" -lt "$quiet_percent" ] && break
+    if [ "$quiet_budget" -le 0 ]; then
+      say "row $1: other work uses ${share} % of the cores and the wait budget is spent; measuring anyway"
+      break
+    fi
+    say "row $1: other work uses ${share} % of the cores; waiting for it to calm down (${quiet_budget} s of waiting left)"
+    sleep 3
+    waited=$((waited + 3)); quiet_budget=$((quiet_budget - 5))
+  done
+  printf '%s %s\n' "$waited" "$share" >"$tmp/$1.quiet"
+}
+
 # The current row's files: $tmp/ROW.marks (the marks the load generator reads), .summary.json, .cpu, .log
 row=""
 mark() { printf '%s %s\n' "$EPOCHREALTIME" "$*" >>"$tmp/$row.marks"; }
@@ -190,6 +213,7 @@ tool_marked() {
 
 run_tool_row() { # ROW PORT TARGET_VERSION ARGS...: one tool command under load
   local name="$1" port="$2" target="$3"; shift 3
+  [ "$name" = c ] && printf '0 -\n' >"$tmp/$name.quiet" || wait_quiet "$name"
   start_load "$name" "$port"
   mark op "$target"
   mark part "build: start-up … BuildImage"
@@ -305,6 +329,7 @@ old_way_row() { # ROW NAME PORT [COMMAND...]
   local name="$1" live="$2" port="$3"; shift 3
   old_run "$live" "$port" "$v1" "$@"
   wait_for_version "$port" "$v1" 30 || die "row $name: the old-way container does not answer."
+  wait_quiet "$name"
   start_load "$name" "$port"
   mark op "$v2"
   mark phase "docker stop"
@@ -381,6 +406,7 @@ wait_for_version "$nginx_port" "$v1" 30 || { docker logs "$ngx" 2>&1 | tail -n 2
 docker exec "$ngx" nginx -t -q || die "nginx -t fails in the nginx container."
 
 say "(n) nginx: $reloads switches between v1 and v2 with nginx -s reload, ${reload_gap} s apart, under load"
+wait_quiet n
 start_load n "$nginx_port"
 for i in $(seq 1 "$reloads"); do
   index=$((i % 2)); target=$([ "$index" -eq 1 ] && echo "$v2" || echo "$v1")
@@ -407,7 +433,7 @@ if [ -n "$(git -C "$root" status --porcelain -- build proxy bench/zero-downtime 
   commit="$commit + uncommitted changes"
 fi
 invocation="bench/zero-downtime.sh"
-for v in CONNECTIONS INTERVAL_MS TIMEOUT_MS IDLE_SECONDS STANDBY_SECONDS RELOADS RELOAD_GAP_SECONDS; do
+for v in CONNECTIONS INTERVAL_MS TIMEOUT_MS IDLE_SECONDS STANDBY_SECONDS RELOADS RELOAD_GAP_SECONDS QUIET_PERCENT QUIET_WAIT_SECONDS; do
   [ -n "${!v:-}" ] && invocation="$v=${!v} $invocation"
 done
 
@@ -417,7 +443,7 @@ export TMPDIR_RUN="$tmp" RESULTS_OUT="$tmp/section.md" BEGIN_MARKER="$begin_mark
   DOCKER="$(docker version --format '{{.Server.Version}} (API {{.Server.APIVersion}})')" NODE="$(node --version 2>/dev/null || echo none)" \
   NGINX="$(nginx -v 2>&1 | sed 's/^nginx version: //')" DATE="$(date -u '+%Y-%m-%d %H:%M UTC')" COMMIT="$commit" INVOCATION="$invocation" \
   LOAD_BEFORE="$load_before" LOAD_AFTER="$load_after" CONNECTIONS_N="$connections" INTERVAL="$interval_ms" TIMEOUT="$timeout_ms" \
-  IDLE="$idle_seconds" STANDBY="$standby_seconds" TAIL="$tail_seconds" RELOADS_N="$reloads" V1="$v1" V2="$v2"
+  IDLE="$idle_seconds" QUIET_PERCENT="$quiet_percent" STANDBY="$standby_seconds" TAIL="$tail_seconds" RELOADS_N="$reloads" V1="$v1" V2="$v2"
 python3 "$bench/zero-downtime/report.py"
 
 # Replace only our section; keep everything else in the file (other benchmarks write their own).

@@ -1,6 +1,7 @@
 """CPU use of the whole machine, split by who used it, every 250 ms, for bench/zero-downtime.sh.
 
 Usage: cpu_sampler.py OUT STOP_FILE DRIVER_PID LOAD_PID CONFIG PREFIX [MAX_SECONDS]
+       cpu_sampler.py --others SECONDS DRIVER_PID CONFIG PREFIX    prints the % of both cores that class "other" used over SECONDS
 
 Writes one JSON line per interval: {"t": end of the interval (Unix ms), "capacity": clock ticks the cores had in the interval
 (wall time × cores × CLK_TCK), "by": {class: clock ticks of CPU time used}, "stat_total"/"stat_busy": the same interval as
@@ -25,8 +26,15 @@ import subprocess
 import sys
 import time
 
-out_path, stop_file, driver_pid, load_pid, config, prefix = sys.argv[1:7]
-max_seconds = float(sys.argv[7]) if len(sys.argv) > 7 else 480.0
+if sys.argv[1] == "--others":
+    quiet_seconds = float(sys.argv[2])
+    out_path, stop_file, load_pid = os.devnull, "", "0"
+    driver_pid, config, prefix = sys.argv[3:6]
+    max_seconds = quiet_seconds
+else:
+    quiet_seconds = None
+    out_path, stop_file, driver_pid, load_pid, config, prefix = sys.argv[1:7]
+    max_seconds = float(sys.argv[7]) if len(sys.argv) > 7 else 480.0
 driver_pid, load_pid = int(driver_pid), int(load_pid)
 me = os.getpid()
 ENGINE = {"dockerd", "containerd", "runc", "docker-proxy", "docker-init"}
@@ -108,8 +116,9 @@ started = time.time()
 previous_time = started
 previous_total, previous_busy = machine()
 previous_uptime = uptime_ticks()
+others = capacity = 0.0
 with open(out_path, "w") as out:
-    while not os.path.exists(stop_file) and time.time() - started < max_seconds:
+    while not (stop_file and os.path.exists(stop_file)) and time.time() - started < max_seconds:
         time.sleep(0.25)
         processes = {}
         for entry in os.listdir("/proc"):
@@ -133,4 +142,8 @@ with open(out_path, "w") as out:
         out.write(json.dumps({"t": now * 1000, "capacity": (now - previous_time) * cores * ticks_per_second, "by": by,
                               "stat_total": total - previous_total, "stat_busy": busy - previous_busy}) + "\n")
         out.flush()
+        others += by.get("other", 0)
+        capacity += (now - previous_time) * cores * ticks_per_second
         previous_total, previous_busy, previous_uptime, previous_time = total, busy, uptime_ticks(), now
+if quiet_seconds is not None:
+    print(round(100 * others / capacity) if capacity else 0)

@@ -122,6 +122,15 @@ rows.sort(key=lambda r: order.index(r[0]) if r[0] in order else 99)
 summaries = {key: json.load(open(path(f"{key}.summary.json"))) for key, *_ in rows}
 marks = {key: read_marks(key) for key, *_ in rows}
 
+threshold = float(e["QUIET_PERCENT"])
+
+
+def other_share(row, start_ms, end_ms):
+    window = cpu_window(row, start_ms, end_ms)
+    return None if window is None else window[1].get("other", 0.0)
+
+
+disturbed = {}
 table = []
 conditions = []
 for key, label, command, note in rows:
@@ -146,8 +155,12 @@ for key, label, command, note in rows:
     end_at = next((m[0] for m in marks[key] if m[1] == "end"), None)
     idle_at = next((m[0] for m in marks[key] if m[1] == "idle"), None)
     loadavg = open(path(f"{key}.loadavg")).read().strip()
+    others = [v for v in (other_share(key, idle_at, op_at), other_share(key, op_at, end_at)) if v is not None]
+    if others and max(others) > threshold:
+        disturbed[key] = max(others)
+    waited, share = (open(path(f"{key}.quiet")).read().split() + ["0", "-"])[:2]
     idle_note = "" if idle["failed"] == 0 else f" ({idle['failed']} failed while idle!)"
-    conditions.append(f"| {label.split(' ')[0]} | {idle['requestsPerSecond']:,.0f}{idle_note} | {during['requestsPerSecond']:,.0f} "
+    conditions.append(f"| {label.split(' ')[0]}{' ⚠ disturbed' if key in disturbed else ''} | {waited} s | {idle['requestsPerSecond']:,.0f}{idle_note} | {during['requestsPerSecond']:,.0f} "
                       f"| {cpu_split(key, idle_at, op_at)} | {cpu_split(key, op_at, end_at)} | {loadavg} "
                       f"| {operation['foundClosedByServer']} | {operation['newConnections']} | {ms(during['maxMs'])} |")
 
@@ -181,6 +194,13 @@ all_met &= ok
 verdicts.append(f"- (b) p99 during the deploy at most 2× idle — **{'met' if ok else 'not met'}**: {ms(p99_b)} during vs {ms(p99_idle)} idle "
                 f"({p99_b / p99_idle:.1f}×); by part: " + ", ".join(f"{p['name'].split(':')[0]} {ms(p['stats']['p99Ms'])}" for p in b["parts"])
                 + " (see “(b) step by step” below).")
+
+bad = [k for k in ("b", "c", "d") if k in disturbed]
+if bad:
+    verdicts.append(f"- ⚠ Rows {', '.join('(' + k + ')' for k in bad)} were measured while other work on the machine used up to "
+                    f"{max(disturbed[k] for k in bad):.0f} % of the two cores (see *Conditions* below): their latencies and times say more "
+                    "about that work than about the tool. Failed-request counts still hold. Run again on a quiet machine before trusting "
+                    "the latency verdicts.")
 
 # --- (b) step by step --------------------------------------------------------------------------
 def phase_rows(key, phases):
@@ -268,7 +288,7 @@ section = f"""{e['BEGIN_MARKER']}
 ## Zero downtime: the old way, our proxy, and nginx, under the same load
 
 Targets (issue 3): (b), (c), (d) fail no request; (c) brings the old version back within 1.5 s of the command, tool start
-included; p99 during (b) at most 2× idle. Result: **{'all met' if all_met else 'not all met'}**.
+included; p99 during (b) at most 2× idle. Result: **{'all met' if all_met else 'not all met'}**{' — ⚠ but partly measured while other work kept the machine busy, see below' if bad else ''}.
 
 {chr(10).join(verdicts)}
 
@@ -329,11 +349,13 @@ moment gets no answer: a read error.
 
 ### Conditions of each row
 
-| row | req/s idle | req/s during | CPU idle window | CPU during the command | load average at the start | server-closed idle connections | new connections | max latency during |
-|---|---|---|---|---|---|---|---|---|
+| row | waited for quiet | req/s idle | req/s during | CPU idle window | CPU during the command | load average at the start | server-closed idle connections | new connections | max latency during |
+|---|---|---|---|---|---|---|---|---|---|
 {chr(10).join(conditions)}
 
-CPU is the CPU time processes used, as a share of both cores (100 % = both busy), from the per-process times in `/proc` sampled
+Before each row but (c) (which has to run inside the standby window) the script waited, from a budget of 180 s, until other work
+used less than {e['QUIET_PERCENT']} % of the cores; a row is marked *disturbed* when other work still used more than that in its idle
+window or during its command. CPU is the CPU time processes used, as a share of both cores (100 % = both busy), from the per-process times in `/proc` sampled
 every 250 ms by `bench/zero-downtime/cpu_sampler.py`, split by who used it (the classes are explained under (b)); the kernel's own
 work outside processes (loopback networking) is not in it, nor processes that started and ended between two samples. The
 machine may be shared: *other* is everyone else's work. Compare rows of the same run.
