@@ -194,6 +194,11 @@ all_met &= ok
 verdicts.append(f"- (b) p99 during the deploy at most 2× idle — **{'met' if ok else 'not met'}**: {ms(p99_b)} during vs {ms(p99_idle)} idle "
                 f"({p99_b / p99_idle:.1f}×); by part: " + ", ".join(f"{p['name'].split(':')[0]} {ms(p['stats']['p99Ms'])}" for p in b["parts"])
                 + " (see “(b) step by step” below).")
+proxy_idle = {k: row_summary(k)["idle"]["p99Ms"] for k in ("b", "c", "d")}
+lowest = min(proxy_idle, key=lambda k: proxy_idle[k])
+verdicts.append("  The verdict leans on the idle baseline, which moves from window to window: idle p99 through the same proxy in this run was "
+                + ", ".join(f"{ms(v)} before ({k})" for k, v in proxy_idle.items())
+                + (f"; against the lowest, p99 during (b) is {p99_b / proxy_idle[lowest]:.1f}× idle." if lowest != "b" else "."))
 
 bad = [k for k in ("b", "c", "d") if k in disturbed]
 if bad:
