@@ -14,7 +14,7 @@
 # bench/RESULTS.md (between <!-- zero-downtime:begin --> and <!-- zero-downtime:end -->), keeps the rest.
 #
 # Usage: bench/zero-downtime.sh          (from anywhere; about 4–6 minutes; needs a running Docker engine, root for apt-get)
-#   CONNECTIONS=32 INTERVAL_MS=20 IDLE_SECONDS=10 STANDBY_SECONDS=20 RELOADS=6 bench/zero-downtime.sh
+#   CONNECTIONS=32 INTERVAL_MS=20 WARMUP_SECONDS=15 IDLE_SECONDS=10 STANDBY_SECONDS=20 RELOADS=6 bench/zero-downtime.sh
 #   The machine may be shared: before each row (but (c), which must run inside the standby window) the script waits, up to
 #   QUIET_WAIT_SECONDS=180 in all, until other work uses less than QUIET_PERCENT=15 % of the two cores; rows measured while
 #   others were busy anyway are flagged in the results.
@@ -33,6 +33,7 @@ connections="${CONNECTIONS:-32}"
 interval_ms="${INTERVAL_MS:-20}"
 timeout_ms="${TIMEOUT_MS:-5000}"
 idle_seconds="${IDLE_SECONDS:-10}"
+warmup_seconds="${WARMUP_SECONDS:-15}"
 standby_seconds="${STANDBY_SECONDS:-20}"
 reloads="${RELOADS:-6}"
 reload_gap="${RELOAD_GAP_SECONDS:-3}"
@@ -173,6 +174,14 @@ start_load() {
   sleep "$idle_seconds"
 }
 
+# warm_up PORT: the same load, unmeasured, for WARMUP_SECONDS, so that a process just started (the proxy after the first
+# deploy, an app container, nginx) is not measured while it is still cold (.NET tiered JIT, V8) in the idle window.
+warm_up() {
+  dotnet "$loadgen" run --url="http://127.0.0.1:$1/version" --connections="$connections" --interval-ms="$interval_ms" \
+    --timeout-ms="$timeout_ms" --marks="$tmp/warmup.marks" --stop-file="$tmp/warmup.stop" --summary="$tmp/warmup-$1.json" \
+    --max-seconds="$warmup_seconds" 2>>"$tmp/warmup.log" || die "the warm-up load failed: $(tail -n 3 "$tmp/warmup.log")"
+}
+
 # stop_load: the tail (so a failure just after the command is counted), then the summary.
 stop_load() {
   sleep "$tail_seconds"
@@ -214,6 +223,8 @@ tool_marked() {
 run_tool_row() { # ROW PORT TARGET_VERSION ARGS...: one tool command under load
   local name="$1" port="$2" target="$3"; shift 3
   [ "$name" = c ] && printf '0 -\n' >"$tmp/$name.quiet" || wait_quiet "$name"
+  # The proxy and the first release were just created: warm them up first. (c) must not wait; (d) finds them warm.
+  [ "$name" = b ] && warm_up "$port"
   start_load "$name" "$port"
   mark op "$target"
   mark part "build: start-up … BuildImage"
@@ -330,6 +341,7 @@ old_way_row() { # ROW NAME PORT [COMMAND...]
   old_run "$live" "$port" "$v1" "$@"
   wait_for_version "$port" "$v1" 30 || die "row $name: the old-way container does not answer."
   wait_quiet "$name"
+  warm_up "$port"
   start_load "$name" "$port"
   mark op "$v2"
   mark phase "docker stop"
@@ -407,6 +419,7 @@ docker exec "$ngx" nginx -t -q || die "nginx -t fails in the nginx container."
 
 say "(n) nginx: $reloads switches between v1 and v2 with nginx -s reload, ${reload_gap} s apart, under load"
 wait_quiet n
+warm_up "$nginx_port"
 start_load n "$nginx_port"
 for i in $(seq 1 "$reloads"); do
   index=$((i % 2)); target=$([ "$index" -eq 1 ] && echo "$v2" || echo "$v1")
@@ -433,7 +446,7 @@ if [ -n "$(git -C "$root" status --porcelain -- build proxy bench/zero-downtime 
   commit="$commit + uncommitted changes"
 fi
 invocation="bench/zero-downtime.sh"
-for v in CONNECTIONS INTERVAL_MS TIMEOUT_MS IDLE_SECONDS STANDBY_SECONDS RELOADS RELOAD_GAP_SECONDS QUIET_PERCENT QUIET_WAIT_SECONDS; do
+for v in CONNECTIONS INTERVAL_MS TIMEOUT_MS WARMUP_SECONDS IDLE_SECONDS STANDBY_SECONDS RELOADS RELOAD_GAP_SECONDS QUIET_PERCENT QUIET_WAIT_SECONDS; do
   [ -n "${!v:-}" ] && invocation="$v=${!v} $invocation"
 done
 
@@ -443,7 +456,7 @@ export TMPDIR_RUN="$tmp" RESULTS_OUT="$tmp/section.md" BEGIN_MARKER="$begin_mark
   DOCKER="$(docker version --format '{{.Server.Version}} (API {{.Server.APIVersion}})')" NODE="$(node --version 2>/dev/null || echo none)" \
   NGINX="$(nginx -v 2>&1 | sed 's/^nginx version: //')" DATE="$(date -u '+%Y-%m-%d %H:%M UTC')" COMMIT="$commit" INVOCATION="$invocation" \
   LOAD_BEFORE="$load_before" LOAD_AFTER="$load_after" CONNECTIONS_N="$connections" INTERVAL="$interval_ms" TIMEOUT="$timeout_ms" \
-  IDLE="$idle_seconds" QUIET_PERCENT="$quiet_percent" STANDBY="$standby_seconds" TAIL="$tail_seconds" RELOADS_N="$reloads" V1="$v1" V2="$v2"
+  IDLE="$idle_seconds" WARMUP="$warmup_seconds" QUIET_PERCENT="$quiet_percent" STANDBY="$standby_seconds" TAIL="$tail_seconds" RELOADS_N="$reloads" V1="$v1" V2="$v2"
 python3 "$bench/zero-downtime/report.py"
 
 # Replace only our section; keep everything else in the file (other benchmarks write their own).

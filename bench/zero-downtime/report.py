@@ -304,7 +304,9 @@ included; p99 during (b) at most 2× idle. Result: **{'all met' if all_met else 
 - Load: {e['CONNECTIONS_N']} keep-alive connections to `GET /version` on 127.0.0.1 for the whole of each row, each sending one request at a
   time and a new one every {e['INTERVAL']} ms (≈ {int(e['CONNECTIONS_N']) * 1000 // max(1, int(e['INTERVAL']))} requests/s offered; at once when an answer took longer), timeout {int(e['TIMEOUT']) / 1000:g} s;
   the load generator is `bench/zero-downtime` (plain sockets, see below). Each row first has an **idle** window of {e['IDLE']} s with the same
-  load (the p50/p99 on the left of each arrow), then the command.
+  load (the p50/p99 on the left of each arrow), then the command. Rows whose serving processes were just started ((a), (a′), (n), and
+  (b), whose proxy and first release the set-up had just created) get {e['WARMUP']} s of the same load, unmeasured, before the idle window,
+  so that the idle baseline is not that of a cold process (.NET's tiered JIT, V8); (c) follows (b) at once and (d) finds the proxy warm.
 - *requests* and *failed* count every request started from the command until the load stopped ({e['TAIL']} s after the target version
   answered, so late failures are counted); *during* is the latency of the requests started while the command ran. *Failed* is what
   wrk counts: connect errors (refused), read errors (the connection closed or reset before a complete answer), write errors,
