@@ -1,0 +1,477 @@
+#!/usr/bin/env bash
+# Zero-downtime benchmark (issue 3): the same load on every way of replacing a release, side by side in one run.
+#
+# 32 keep-alive connections (bench/zero-downtime, a .NET load generator) ask GET /version for the whole of each
+# operation; before each one an idle window with the same load gives the baseline latency. Rows:
+#   (a)  the old way, as deploy_kaha.sh did: docker stop → docker rename → docker run on the same published port
+#   (a′) the same with the seed's app, which ignored SIGTERM (docker stop waits its full 10 s)
+#   (b)  ./build.sh --target=Deploy --env=prod    through the proxy (YARP)
+#   (c)  ./build.sh --target=Rollback --env=prod  to a warm standby
+#   (d)  ./build.sh --target=Rollback --env=prod  to a stopped previous (after the standby window)
+#   (n)  the losing option: nginx 1.22 (Debian's nginx-light, in a FROM-scratch image) switched 6 times with nginx -s reload
+# For each: requests, failed requests (connect/read/write errors, timeouts, non-2xx), p50/p99 idle vs during the command,
+# and the time from the command to 100 % of answers coming from the target version. Writes its own section of
+# bench/RESULTS.md (between <!-- zero-downtime:begin --> and <!-- zero-downtime:end -->), keeps the rest.
+#
+# Usage: bench/zero-downtime.sh          (from anywhere; about 4–6 minutes; needs a running Docker engine, root for apt-get)
+#   CONNECTIONS=32 INTERVAL_MS=20 WARMUP_SECONDS=15 IDLE_SECONDS=10 STANDBY_SECONDS=20 RELOADS=6 bench/zero-downtime.sh
+#   The machine may be shared: before each row (but (c), which must run inside the standby window) the script waits, up to
+#   QUIET_WAIT_SECONDS=180 in all, until other work uses less than QUIET_PERCENT=15 % of the two cores; rows measured while
+#   others were busy anyway are flagged in the results.
+#   KEEP_FILES=DIR keeps the raw files of the run (every request, the marks, the tool's output) in DIR.
+# Traffic goes only to 127.0.0.1 and to the containers this script makes; ports are published as 127.0.0.1:PORT:PORT.
+# Every container, network and image it makes carries a random prefix (zdbXXXXXX) and is removed on exit, also on failure.
+set -euo pipefail
+shopt -s extglob
+
+bench="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$bench/.." && pwd)"
+results="$bench/RESULTS.md"
+begin_marker='<!-- zero-downtime:begin -->'
+end_marker='<!-- zero-downtime:end -->'
+connections="${CONNECTIONS:-32}"
+interval_ms="${INTERVAL_MS:-20}"
+timeout_ms="${TIMEOUT_MS:-5000}"
+idle_seconds="${IDLE_SECONDS:-10}"
+warmup_seconds="${WARMUP_SECONDS:-15}"
+standby_seconds="${STANDBY_SECONDS:-20}"
+reloads="${RELOADS:-6}"
+reload_gap="${RELOAD_GAP_SECONDS:-3}"
+quiet_percent="${QUIET_PERCENT:-15}"
+quiet_budget="${QUIET_WAIT_SECONDS:-180}"
+tail_seconds=1
+
+export MSBUILDDISABLENODEREUSE=1 DOTNET_CLI_USE_MSBUILD_SERVER=0 UseSharedCompilation=false DOTNET_NOLOGO=1
+
+say() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'Error: %s\n' "$*" >&2; exit 1; }
+
+prefix="zdb$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')"
+tmp="$(mktemp -d /tmp/kaha-bench-zd.XXXXXX)"
+sandbox="$tmp/sandbox"
+config="$sandbox/cake-config.json"
+load_pid=""
+sampler_pid=""
+
+# --- cleanup: everything this run made, also on failure ---------------------------------------
+cleanup() {
+  local status=$?
+  set +e
+  trap - EXIT INT TERM
+  if [ -n "$load_pid" ]; then kill "$load_pid" 2>/dev/null; wait "$load_pid" 2>/dev/null; fi
+  if [ -n "$sampler_pid" ]; then kill "$sampler_pid" 2>/dev/null; wait "$sampler_pid" 2>/dev/null; fi
+  # The tool leaves a timer process per proxy environment (the warm-standby window); end ours, by its recorded pid,
+  # and only when that pid still runs the tool on this run's config.
+  local pidfile pid
+  for pidfile in "$sandbox"/.deploy/*/standby.pid; do
+    [ -f "$pidfile" ] || continue
+    pid="$(tr -dc '0-9' <"$pidfile")"
+    if [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -qF -- "--config=$config"; then
+      kill "$pid" 2>/dev/null
+    fi
+  done
+  local containers networks images
+  containers="$(docker ps -aq --filter "name=^${prefix}_" 2>/dev/null)"
+  [ -n "$containers" ] && docker rm -f -v $containers >/dev/null 2>&1
+  networks="$(docker network ls -q --filter "name=^${prefix}_" 2>/dev/null)"
+  [ -n "$networks" ] && docker network rm $networks >/dev/null 2>&1
+  images="$(docker images --format '{{.Repository}}:{{.Tag}}' 2>/dev/null | grep "^${prefix}-" || true)"
+  [ -n "$images" ] && docker rmi -f $images >/dev/null 2>&1
+  if [ -n "${KEEP_FILES:-}" ] && [ -d "$tmp" ]; then
+    mkdir -p "$KEEP_FILES" && cp "$tmp"/*.* "$KEEP_FILES"/ 2>/dev/null
+  fi
+  if [ "$status" -ne 0 ] && [ -d "$tmp" ]; then
+    mkdir -p /tmp/kaha-bench-zd-failed
+    cp -r "$tmp"/*.log "$tmp"/*.json "$tmp"/*.marks /tmp/kaha-bench-zd-failed/ 2>/dev/null
+    say "failed; the logs of this run are in /tmp/kaha-bench-zd-failed/"
+  fi
+  rm -rf "$tmp"
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# --- tools -------------------------------------------------------------------------------------
+need_apt=()
+[ -x /usr/sbin/nginx ] || need_apt+=(nginx-light)
+[ -x /bin/busybox ] || need_apt+=(busybox-static)
+command -v curl >/dev/null || need_apt+=(curl)
+command -v python3 >/dev/null || need_apt+=(python3)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  say "installing ${need_apt[*]} (Debian packages)"
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+fi
+command -v dotnet >/dev/null || die "dotnet is not on PATH."
+command -v git >/dev/null || die "git is not on PATH."
+docker info >/dev/null 2>&1 || die "no Docker engine answers; start dockerd (see .ci/run) and run again."
+
+say "building the load generator (bench/zero-downtime)"
+dotnet build "$bench/zero-downtime/ZeroDowntimeLoad.csproj" -c Release -nologo -v quiet -clp:NoSummary >"$tmp/loadgen-build.log" 2>&1 \
+  || { cat "$tmp/loadgen-build.log" >&2; die "the load generator did not build."; }
+loadgen="$bench/zero-downtime/bin/Release/net10.0/zero-downtime-load.dll"
+say "self-test of the load generator's client"
+dotnet "$loadgen" self-test --summary="$tmp/selftest.json" >/dev/null || { cat "$tmp/selftest.json" >&2; die "the load generator's self-test failed."; }
+
+# --- helpers -----------------------------------------------------------------------------------
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+version_at() { curl -s --max-time 1 "http://127.0.0.1:$1/version" | python3 -c 'import json, sys; print(json.load(sys.stdin)["version"])' 2>/dev/null || true; }
+
+# wait_for_version PORT VERSION SECONDS: until GET /version answers VERSION (bounded)
+wait_for_version() {
+  local i
+  for i in $(seq 1 $(($3 * 10))); do
+    [ "$(version_at "$1")" = "$2" ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+state_of() { docker inspect --format '{{.State.Status}}' "$1" 2>/dev/null || echo missing; }
+
+# wait_quiet ROW: waits (from the run's budget) until processes that are not this run's use < QUIET_PERCENT of the cores.
+wait_quiet() {
+  local share waited=0
+  while :; do
+    share="$(python3 "$bench/zero-downtime/cpu_sampler.py" --others 2 "$$" "$config" "$prefix" || echo 0)"; share="${share:-0}"
+    waited=$((waited + 2))
+    [ "$share" -lt "$quiet_percent" ] && break
+    if [ "$quiet_budget" -le 0 ]; then
+      say "row $1: other work uses ${share} % of the cores and the wait budget is spent; measuring anyway"
+      break
+    fi
+    say "row $1: other work uses ${share} % of the cores; waiting for it to calm down (${quiet_budget} s of waiting left)"
+    sleep 3
+    waited=$((waited + 3)); quiet_budget=$((quiet_budget - 5))
+  done
+  printf '%s %s\n' "$waited" "$share" >"$tmp/$1.quiet"
+}
+
+# The current row's files: $tmp/ROW.marks (the marks the load generator reads), .summary.json, .cpu, .log
+row=""
+mark() { printf '%s %s\n' "$EPOCHREALTIME" "$*" >>"$tmp/$row.marks"; }
+
+# start_load ROW PORT: the load runs; an idle window of IDLE_SECONDS is marked and waited out.
+start_load() {
+  row="$1"
+  : >"$tmp/$row.marks"
+  rm -f "$tmp/$row.stop" "$tmp/$row.ready"
+  dotnet "$loadgen" run --url="http://127.0.0.1:$2/version" --connections="$connections" --interval-ms="$interval_ms" \
+    --timeout-ms="$timeout_ms" --marks="$tmp/$row.marks" --stop-file="$tmp/$row.stop" --summary="$tmp/$row.summary.json" \
+    --ready-file="$tmp/$row.ready" --raw="$tmp/$row.raw.csv" --max-seconds=480 2>>"$tmp/$row.load.log" &
+  load_pid=$!
+  # CPU use of the machine every 250 ms, split by who used it (bench/zero-downtime/cpu_sampler.py), until the row ends.
+  python3 "$bench/zero-downtime/cpu_sampler.py" "$tmp/$row.cpu" "$tmp/$row.stop" "$$" "$load_pid" "$config" "$prefix" 480 &
+  sampler_pid=$!
+  local i
+  for i in $(seq 1 150); do [ -f "$tmp/$row.ready" ] && break; sleep 0.1; done
+  [ -f "$tmp/$row.ready" ] || die "the load generator did not start (row $row)."
+  grep -q "^$connections/$connections " "$tmp/$row.ready" || die "row $row: not every connection answered before the idle window: $(cat "$tmp/$row.ready")"
+  printf '%s\n' "$(cut -d' ' -f1-3 /proc/loadavg)" >"$tmp/$row.loadavg"
+  mark idle
+  sleep "$idle_seconds"
+}
+
+# warm_up PORT: the same load, unmeasured, for WARMUP_SECONDS, so that a process just started (the proxy after the first
+# deploy, an app container, nginx) is not measured while it is still cold (.NET tiered JIT, V8) in the idle window.
+warm_up() {
+  dotnet "$loadgen" run --url="http://127.0.0.1:$1/version" --connections="$connections" --interval-ms="$interval_ms" \
+    --timeout-ms="$timeout_ms" --marks="$tmp/warmup.marks" --stop-file="$tmp/warmup.stop" --summary="$tmp/warmup-$1.json" \
+    --max-seconds="$warmup_seconds" 2>>"$tmp/warmup.log" || die "the warm-up load failed: $(tail -n 3 "$tmp/warmup.log")"
+}
+
+# stop_load: the tail (so a failure just after the command is counted), then the summary.
+stop_load() {
+  sleep "$tail_seconds"
+  touch "$tmp/$row.stop"
+  wait "$load_pid" || die "the load generator failed (row $row): $(tail -n 5 "$tmp/$row.load.log")"
+  load_pid=""
+  wait "$sampler_pid" 2>/dev/null || true
+  sampler_pid=""
+  [ -s "$tmp/$row.summary.json" ] || die "row $row: no summary from the load generator."
+  say "row $row: $(tail -n 1 "$tmp/$row.load.log")"
+}
+
+# tool_marked ARGS...: runs ./build.sh with this run's config; marks each task of the tool as a phase (Cake's task
+# headers), and the tool's own start-up before the first one. Sets tool_status.
+tool_marked() {
+  mark phase "(start-up)"
+  set +e
+  (cd "$root" && timeout 300 ./build.sh "$@" --config="$config" 2>&1) | {
+    previous=""
+    while IFS= read -r line; do
+      printf '%s %s\n' "$EPOCHREALTIME" "$line" >>"$tmp/$row.log"
+      # No process per line (it would delay the marks on a busy machine): colours and blanks off with bash alone.
+      clean="${line//$'\e'\[*([0-9;])m/}"
+      clean="${clean##+([[:space:]])}"
+      clean="${clean%%+([[:space:]])}"
+      # A Cake task header is the task's name between two rules of '═' (Setup's of '─'); mark it when the name arrives.
+      if [[ "$previous" =~ ^(═|─|=)+$ && "$clean" =~ ^[A-Za-z]+$ ]]; then
+        mark phase "$clean"
+        # The coarse split of a deploy: before the new release starts (pull, npm, image build) and the release itself.
+        [ "$clean" = RunContainer ] && mark part "release: RunContainer … end"
+      fi
+      previous="$clean"
+    done
+  }
+  tool_status=${PIPESTATUS[0]}
+  set -e
+}
+
+run_tool_row() { # ROW PORT TARGET_VERSION ARGS...: one tool command under load
+  local name="$1" port="$2" target="$3"; shift 3
+  [ "$name" = c ] && printf '0 -\n' >"$tmp/$name.quiet" || wait_quiet "$name"
+  # The proxy and the first release were just created: warm them up first. (c) must not wait; (d) finds them warm.
+  [ "$name" = b ] && warm_up "$port"
+  start_load "$name" "$port"
+  mark op "$target"
+  mark part "build: start-up … BuildImage"
+  local began=$EPOCHREALTIME
+  tool_marked "$@"
+  mark end
+  local ended=$EPOCHREALTIME
+  printf '%s\n' "$tool_status" >"$tmp/$name.status"
+  wait_for_version "$port" "$target" 30 || true
+  stop_load
+  say "row $name: ./build.sh $* exited $tool_status after $(python3 -c "print(f'{$ended - $began:.2f}')") s"
+  [ "$tool_status" -eq 0 ] || { sed 's/\x1b\[[0-9;]*m//g' "$tmp/$name.log" | tail -n 30 >&2; die "row $name: the tool failed."; }
+}
+
+# --- the app and the tool's config (as tests/Support/Sandbox.cs sets them up) ------------------
+say "sandbox $prefix: the sample app in a bare origin, a deploy checkout, a config with unique names"
+mkdir -p "$sandbox"
+git init --quiet --bare --initial-branch=master "$sandbox/origin.git"
+mkdir -p "$sandbox/author"
+(cd "$root/sample" && tar --exclude=./node_modules -cf - .) | tar -xf - -C "$sandbox/author"
+gitc() { git -C "$1" -c user.name="kaha bench" -c user.email=bench@kaha-deploy.invalid "${@:2}"; }
+gitc "$sandbox/author" init --quiet --initial-branch=master
+gitc "$sandbox/author" add -A
+gitc "$sandbox/author" commit --quiet -m "sample app"
+gitc "$sandbox/author" remote add origin "$sandbox/origin.git"
+gitc "$sandbox/author" push --quiet origin master
+git clone --quiet "$sandbox/origin.git" "$sandbox/app"
+
+prod_port="$(free_port)"; old_port="$(free_port)"; seed_port="$(free_port)"; nginx_port="$(free_port)"
+image="${prefix}-kaha"
+container="${prefix}_prod"
+network="${prefix}_prodnet"
+redis_container="${prefix}_prod_redis"
+export PROD_REDIS_PASSWORD="bench-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+export PROD_DB_PASSWORD="bench-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+cat >"$config" <<EOF
+{
+  "\$schema": "$root/cake-config.schema.json",
+  "app": { "name": "$prefix", "folder": "app", "port": $prod_port, "baseImages": { "NODE_IMAGE": "node:20-bookworm-slim" } },
+  "environments": {
+    "backing": {
+      "container": "${prefix}_backing", "image": "$image", "network": "$network",
+      "ports": ["127.0.0.1:$prod_port:$prod_port"],
+      "redis": { "local": { "container": "$redis_container", "dataFolder": "redis-data/prod", "password": "\${PROD_REDIS_PASSWORD}" } }
+    },
+    "prod": {
+      "container": "$container", "image": "$image", "network": "$network",
+      "ports": ["127.0.0.1:$prod_port:$prod_port"],
+      "env": { "NODE_ENV": "production", "DB_PASSWORD": "\${PROD_DB_PASSWORD}" },
+      "mountSource": false, "gitPull": true,
+      "redis": { "url": "redis://:\${PROD_REDIS_PASSWORD}@$redis_container:6379" },
+      "restart": "always", "healthTimeoutSeconds": 60,
+      "proxy": { "enabled": true, "healthyInARow": 3, "drainSeconds": 2, "standbySeconds": $standby_seconds },
+      "retain": 5
+    }
+  }
+}
+EOF
+
+say "setting up: Redis for prod (--target=StartRedis --env=backing), then the first release through the proxy"
+row="setup"
+(cd "$root" && ./build.sh --target=StartRedis --env=backing --config="$config") >"$tmp/setup.log" 2>&1 || { tail -n 30 "$tmp/setup.log" >&2; die "StartRedis failed."; }
+(cd "$root" && ./build.sh --target=Deploy --env=prod --config="$config") >>"$tmp/setup.log" 2>&1 || { tail -n 30 "$tmp/setup.log" >&2; die "the first Deploy failed."; }
+v1="$(git -C "$sandbox/origin.git" rev-parse HEAD | cut -c1-12)"
+wait_for_version "$prod_port" "$v1" 20 || die "prod does not answer $v1 after the first deploy."
+
+echo "second release" >>"$sandbox/author/README.md"
+gitc "$sandbox/author" commit --quiet -am "second release"
+gitc "$sandbox/author" push --quiet origin master
+v2="$(git -C "$sandbox/origin.git" rev-parse HEAD | cut -c1-12)"
+say "releases: v1 $v1 (live), v2 $v2 (pushed)"
+
+load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
+: >"$tmp/rows.tsv"
+add_row() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$tmp/rows.tsv"; } # key, label, command, note
+
+# --- (b) Deploy through the proxy ----------------------------------------------------------------
+say "(b) Deploy v2 through the proxy, under load"
+run_tool_row b "$prod_port" "$v2" --target=Deploy --env=prod
+add_row b "(b) Deploy through the proxy (YARP)" "./build.sh --target=Deploy --env=prod" \
+  "previous after the deploy: $(state_of "${container}_previous")"
+standby_state="$(state_of "${container}_previous")"
+
+# --- (c) Rollback to the warm standby --------------------------------------------------------------
+say "(c) Rollback to the warm standby ($container""_previous is $standby_state)"
+[ "$standby_state" = running ] || die "after the deploy ${container}_previous is $standby_state, not a running warm standby."
+run_tool_row c "$prod_port" "$v1" --target=Rollback --env=prod
+grep -q "is running as a warm standby" "$tmp/c.log" || die "(c) did not roll back to a warm standby (see the tool's output)."
+add_row c "(c) Rollback, warm standby" "./build.sh --target=Rollback --env=prod" "${container}_previous was running (standby window ${standby_seconds} s)"
+
+# --- (d) Rollback to a stopped previous -----------------------------------------------------------
+say "(d) waiting for the standby window (${standby_seconds} s) to stop ${container}_previous"
+for _ in $(seq 1 $((standby_seconds * 2 + 60))); do
+  [ "$(state_of "${container}_previous")" = exited ] && break
+  sleep 0.5
+done
+[ "$(state_of "${container}_previous")" = exited ] || die "${container}_previous was not stopped after the standby window (state: $(state_of "${container}_previous"))."
+say "(d) Rollback to the stopped previous"
+run_tool_row d "$prod_port" "$v2" --target=Rollback --env=prod
+grep -q "which was stopped" "$tmp/d.log" || die "(d) did not start a stopped previous (see the tool's output)."
+add_row d "(d) Rollback, stopped previous" "./build.sh --target=Rollback --env=prod" "${container}_previous had been stopped by the standby timer"
+
+# --- (a) the old way -------------------------------------------------------------------------------
+# The tool's images of v1 and v2, run as deploy_kaha.sh ran them: published directly, no proxy.
+old="${prefix}_old"
+app_env=(-e NODE_ENV=production -e "REDIS_URL=redis://:${PROD_REDIS_PASSWORD}@${redis_container}:6379")
+old_run() { # NAME PORT VERSION [COMMAND...]
+  local name="$1" port="$2" version="$3"; shift 3
+  docker run -d --init=false --name "$name" --network "$network" -p "127.0.0.1:$port:$port" -e "PORT=$port" -e "APP_VERSION=$version" \
+    "${app_env[@]}" --restart always "$image:$version" "$@" >/dev/null
+}
+old_way_row() { # ROW NAME PORT [COMMAND...]
+  local name="$1" live="$2" port="$3"; shift 3
+  old_run "$live" "$port" "$v1" "$@"
+  wait_for_version "$port" "$v1" 30 || die "row $name: the old-way container does not answer."
+  wait_quiet "$name"
+  warm_up "$port"
+  start_load "$name" "$port"
+  mark op "$v2"
+  mark phase "docker stop"
+  docker stop "$live" >/dev/null
+  mark phase "docker rename"
+  docker rename "$live" "${live}_previous"
+  mark phase "docker run"
+  old_run "$live" "$port" "$v2" "$@"
+  mark end
+  wait_for_version "$port" "$v2" 30 || die "row $name: the new old-way container does not answer."
+  stop_load
+  docker rm -f "$live" "${live}_previous" >/dev/null
+}
+old_command="docker stop kaha_prod && docker rename kaha_prod kaha_prod_previous && docker run -d --name kaha_prod -p 127.0.0.1:PORT:PORT … kaha:NEW"
+
+say "(a) the old way: docker stop → rename → run, with the sample app (it handles SIGTERM)"
+old_way_row a "$old" "$old_port"
+add_row a "(a) old way: stop → rename → run (sample app, handles SIGTERM)" "$old_command" ""
+
+# The seed's app did not handle SIGTERM: node as PID 1 then ignores it and docker stop waits its 10 s grace.
+seed_server='const http = require("http"); http.createServer((q, s) => { const b = JSON.stringify({ version: process.env.APP_VERSION }); s.writeHead(200, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(b) }); s.end(b); }).listen(Number(process.env.PORT));'
+say "(a′) the old way with an app that ignores SIGTERM (node -e as PID 1, --init=false)"
+old_way_row a2 "${prefix}_seed" "$seed_port" node -e "$seed_server"
+add_row a2 "(a′) old way, the app ignoring SIGTERM as the seed's did (node -e with no handler as PID 1, --init=false)" "$old_command" ""
+
+# --- (n) nginx with nginx -s reload --------------------------------------------------------------
+say "(n) nginx: building a FROM-scratch image from this host's nginx $(nginx -v 2>&1 | sed 's/.*nginx\///')"
+ctx="$tmp/nginx-image"
+mkdir -p "$ctx/rootfs/etc/nginx/kaha" "$ctx/rootfs/var/lib/nginx" "$ctx/rootfs/var/log/nginx" "$ctx/rootfs/run" "$ctx/rootfs/tmp" "$ctx/rootfs/bin"
+cp -L --parents /usr/sbin/nginx "$ctx/rootfs/"
+for lib in $(ldd /usr/sbin/nginx | grep -o '/[^ ]*'); do cp -L --parents "$lib" "$ctx/rootfs/"; done
+cp /bin/busybox "$ctx/rootfs/bin/busybox"
+ln -s busybox "$ctx/rootfs/bin/sh"
+cp /etc/nginx/mime.types "$ctx/rootfs/etc/nginx/mime.types"
+printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$ctx/rootfs/etc/passwd"
+printf 'root:x:0:\nnogroup:x:65534:\n' >"$ctx/rootfs/etc/group"
+cat >"$ctx/rootfs/etc/nginx/nginx.conf" <<EOF
+user nobody nogroup;
+worker_processes 2;
+pid /run/nginx.pid;
+error_log stderr warn;
+events { worker_connections 1024; }
+http {
+  include /etc/nginx/mime.types;
+  access_log off;
+  include /etc/nginx/kaha/upstream.conf;
+  server {
+    listen $nginx_port;
+    location / {
+      proxy_pass http://app;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host \$host;
+    }
+  }
+}
+EOF
+printf 'FROM scratch\nCOPY rootfs/ /\nCMD ["/usr/sbin/nginx", "-g", "daemon off;"]\n' >"$ctx/Dockerfile"
+docker build -q -t "${prefix}-nginx:local" "$ctx" >"$tmp/nginx-build.log" 2>&1 || { cat "$tmp/nginx-build.log" >&2; die "the nginx image did not build."; }
+
+ngx="${prefix}_nginx"
+ngx_apps=("${prefix}_ngx_v1" "${prefix}_ngx_v2")
+docker run -d --name "${ngx_apps[0]}" --network "$network" -e PORT=3000 -e "APP_VERSION=$v1" "${app_env[@]}" "$image:$v1" >/dev/null
+docker run -d --name "${ngx_apps[1]}" --network "$network" -e PORT=3000 -e "APP_VERSION=$v2" "${app_env[@]}" "$image:$v2" >/dev/null
+ip_of() { docker inspect --format "{{(index .NetworkSettings.Networks \"$network\").IPAddress}}" "$1"; }
+upstream() { # VERSION-INDEX: points nginx at that app container (written beside, then moved: never half a file)
+  printf 'upstream app {\n  server %s:3000;\n  keepalive 32;\n}\n' "$(ip_of "${ngx_apps[$1]}")" >"$tmp/nginx-conf/upstream.conf.new"
+  mv "$tmp/nginx-conf/upstream.conf.new" "$tmp/nginx-conf/upstream.conf"
+}
+mkdir -p "$tmp/nginx-conf"
+upstream 0
+docker run -d --name "$ngx" --network "$network" -p "127.0.0.1:$nginx_port:$nginx_port" -v "$tmp/nginx-conf:/etc/nginx/kaha:ro" "${prefix}-nginx:local" >/dev/null
+wait_for_version "$nginx_port" "$v1" 30 || { docker logs "$ngx" 2>&1 | tail -n 20 >&2; die "nginx does not answer $v1."; }
+docker exec "$ngx" nginx -t -q || die "nginx -t fails in the nginx container."
+
+say "(n) nginx: $reloads switches between v1 and v2 with nginx -s reload, ${reload_gap} s apart, under load"
+wait_quiet n
+warm_up "$nginx_port"
+start_load n "$nginx_port"
+for i in $(seq 1 "$reloads"); do
+  index=$((i % 2)); target=$([ "$index" -eq 1 ] && echo "$v2" || echo "$v1")
+  if [ "$i" -eq 1 ]; then mark op "$target"; else mark switch "$target"; fi
+  mark phase "reload $i"
+  upstream "$index"
+  docker exec "$ngx" nginx -t -q
+  docker exec "$ngx" nginx -s reload
+  mark done "reload $i"
+  sleep "$reload_gap"
+done
+mark end
+stop_load
+add_row n "(n) nginx 1.22, $reloads × \`nginx -s reload\` between two app containers" \
+  "write upstream.conf; docker exec NGINX nginx -t && docker exec NGINX nginx -s reload (×$reloads, ${reload_gap} s apart)" ""
+load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
+
+# --- write bench/RESULTS.md ----------------------------------------------------------------------
+cpu="$(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+mem_gib="$(awk '/^MemTotal:/ { printf "%.1f", $2 / 1048576 }' /proc/meminfo)"
+os="$(. /etc/os-release && echo "$PRETTY_NAME"), kernel $(uname -r)"
+commit="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+if [ -n "$(git -C "$root" status --porcelain -- build proxy bench/zero-downtime bench/zero-downtime.sh 2>/dev/null || true)" ]; then
+  commit="$commit + uncommitted changes"
+fi
+invocation="bench/zero-downtime.sh"
+for v in CONNECTIONS INTERVAL_MS TIMEOUT_MS WARMUP_SECONDS IDLE_SECONDS STANDBY_SECONDS RELOADS RELOAD_GAP_SECONDS QUIET_PERCENT QUIET_WAIT_SECONDS; do
+  [ -n "${!v:-}" ] && invocation="$v=${!v} $invocation"
+done
+
+export TMPDIR_RUN="$tmp" RESULTS_OUT="$tmp/section.md" BEGIN_MARKER="$begin_marker" END_MARKER="$end_marker" \
+  CPU="$cpu" MEM_GIB="$mem_gib" NPROC="$(nproc)" OS="$os" SDK="$(dotnet --version)" \
+  RUNTIME="$(dotnet --list-runtimes | awk '$1 == "Microsoft.NETCore.App" { v = $2 } END { print v }')" \
+  DOCKER="$(docker version --format '{{.Server.Version}} (API {{.Server.APIVersion}})')" NODE="$(node --version 2>/dev/null || echo none)" \
+  NGINX="$(nginx -v 2>&1 | sed 's/^nginx version: //')" DATE="$(date -u '+%Y-%m-%d %H:%M UTC')" COMMIT="$commit" INVOCATION="$invocation" \
+  LOAD_BEFORE="$load_before" LOAD_AFTER="$load_after" CONNECTIONS_N="$connections" INTERVAL="$interval_ms" TIMEOUT="$timeout_ms" \
+  IDLE="$idle_seconds" WARMUP="$warmup_seconds" QUIET_PERCENT="$quiet_percent" STANDBY="$standby_seconds" TAIL="$tail_seconds" RELOADS_N="$reloads" V1="$v1" V2="$v2"
+python3 "$bench/zero-downtime/report.py"
+
+# Replace only our section; keep everything else in the file (other benchmarks write their own).
+if [ ! -f "$results" ]; then
+  printf '# Benchmark results\n\nEach section is written by the script named in it; re-run that script to refresh it.\n' >"$results"
+fi
+if ! grep -qF "$begin_marker" "$results" || ! grep -qF "$end_marker" "$results"; then
+  printf '\n%s\n%s\n' "$begin_marker" "$end_marker" >>"$results"
+fi
+awk -v begin="$begin_marker" -v end="$end_marker" -v section="$tmp/section.md" '
+  $0 == begin { while ((getline line < section) > 0) print line; skipping = 1; next }
+  skipping && $0 == end { skipping = 0; next }
+  !skipping { print }
+' "$results" >"$tmp/RESULTS.md"
+cat "$tmp/RESULTS.md" >"$results"
+
+say "wrote the zero-downtime section of ${results#"$root"/}"
+sed -n "/^$begin_marker\$/,/^$end_marker\$/p" "$results" | sed -n '/^| row/,/^$/p'
