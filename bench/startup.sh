@@ -213,20 +213,8 @@ Produced by `bench/startup.sh`, which ran (from the repository root):
 open(e["RESULTS_OUT"], "w").write(section)
 PY
 
-# Replace only our section; keep everything else in the file (other benchmarks write their own).
-if [ ! -f "$results" ]; then
-  printf '# Benchmark results\n\nEach section is written by the script named in it; re-run that script to refresh it.\n\n%s\n%s\n' \
-    "$begin_marker" "$end_marker" >"$results"
-fi
-if ! grep -qF "$begin_marker" "$results" || ! grep -qF "$end_marker" "$results"; then
-  printf '\n%s\n%s\n' "$begin_marker" "$end_marker" >>"$results"
-fi
-awk -v begin="$begin_marker" -v end="$end_marker" -v section="$tmp/section.md" '
-  $0 == begin { while ((getline line < section) > 0) print line; skipping = 1; next }
-  skipping && $0 == end { skipping = 0; next }
-  !skipping { print }
-' "$results" >"$tmp/RESULTS.md"
-cat "$tmp/RESULTS.md" >"$results"
+. "$bench/results-section.sh"
+write_results_section "$results" "$begin_marker" "$end_marker" "$tmp/section.md"
 
 say "wrote the startup section of ${results#"$root"/}"
 sed -n "/^$begin_marker\$/,/^$end_marker\$/p" "$results" | sed -n '/^| runner/,/^$/p'

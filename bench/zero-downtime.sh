@@ -459,19 +459,8 @@ export TMPDIR_RUN="$tmp" RESULTS_OUT="$tmp/section.md" BEGIN_MARKER="$begin_mark
   IDLE="$idle_seconds" WARMUP="$warmup_seconds" QUIET_PERCENT="$quiet_percent" STANDBY="$standby_seconds" TAIL="$tail_seconds" RELOADS_N="$reloads" V1="$v1" V2="$v2"
 python3 "$bench/zero-downtime/report.py"
 
-# Replace only our section; keep everything else in the file (other benchmarks write their own).
-if [ ! -f "$results" ]; then
-  printf '# Benchmark results\n\nEach section is written by the script named in it; re-run that script to refresh it.\n' >"$results"
-fi
-if ! grep -qF "$begin_marker" "$results" || ! grep -qF "$end_marker" "$results"; then
-  printf '\n%s\n%s\n' "$begin_marker" "$end_marker" >>"$results"
-fi
-awk -v begin="$begin_marker" -v end="$end_marker" -v section="$tmp/section.md" '
-  $0 == begin { while ((getline line < section) > 0) print line; skipping = 1; next }
-  skipping && $0 == end { skipping = 0; next }
-  !skipping { print }
-' "$results" >"$tmp/RESULTS.md"
-cat "$tmp/RESULTS.md" >"$results"
+. "$bench/results-section.sh"
+write_results_section "$results" "$begin_marker" "$end_marker" "$tmp/section.md"
 
 say "wrote the zero-downtime section of ${results#"$root"/}"
 sed -n "/^$begin_marker\$/,/^$end_marker\$/p" "$results" | sed -n '/^| row/,/^$/p'
