@@ -42,25 +42,10 @@ public sealed class ListenerProcess : IDisposable
     /// <summary>Starts the listener for the sandbox's config on <paramref name="port"/> and waits until /healthz answers.</summary>
     public static ListenerProcess Start(Sandbox sandbox, int port, params string[] arguments)
     {
-        var start = new ProcessStartInfo(Path.Combine(Repo.Root, "build.sh"))
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-            WorkingDirectory = Repo.Root,
-        };
-        foreach (var argument in new[] { "--target=Listen", $"--config={sandbox.ConfigFile}", $"--port={port}" }.Concat(arguments))
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        start.Environment["NO_COLOR"] = "1";
-        foreach (var (name, value) in sandbox.Secrets)
-        {
-            start.Environment[name] = value;
-            Tool.KnownSecrets.TryAdd(value!, 0);
-        }
+        var start = Shell.StartInfo(Path.Combine(Repo.Root, "build.sh"),
+            new[] { "--target=Listen", $"--config={sandbox.ConfigFile}", $"--port={port}" }.Concat(arguments), Repo.Root,
+            sandbox.Secrets);
+        sandbox.RememberSecrets();
 
         // build.sh execs dotnet, so this process is the listener itself: its id is the one to signal.
         var listener = new ListenerProcess(Process.Start(start)!, port);

@@ -226,7 +226,7 @@ public sealed class Sandbox : IDisposable
     }
 
     /// <summary>The secret scan at the end of the run looks for every value handed to the tool.</summary>
-    private void RememberSecrets()
+    internal void RememberSecrets()
     {
         foreach (var secret in Secrets.Values.OfType<string>())
         {

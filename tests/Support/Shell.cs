@@ -39,7 +39,11 @@ public static class Shell
 
     public static ProcessResult Run(string program, params string[] arguments) => Run(program, arguments, null);
 
-    /// <summary>A program with its output captured, without colours, and the environment changed as given (null: removed).</summary>
+    /// <summary>
+    /// A program with its output captured, without colours, and the environment changed as given (null: removed). It runs
+    /// as from a terminal: a CI variable of the machine running the tests is not passed on, since the tool reads it to
+    /// tell a CI run from a person's; a test that wants a CI run sets it.
+    /// </summary>
     public static ProcessStartInfo StartInfo(string program, IEnumerable<string> arguments, string? workingDirectory,
         IReadOnlyDictionary<string, string?>? environment)
     {
@@ -57,6 +61,7 @@ public static class Shell
         }
 
         start.Environment["NO_COLOR"] = "1";
+        start.Environment.Remove("CI");
         foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
         {
             if (value is null)
