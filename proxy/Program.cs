@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using KahaProxy;
+using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Configuration;
 
 // kaha-proxy: the per-environment front door. Traffic goes to one upstream (a network alias per release slot);
@@ -71,12 +72,57 @@ admin.MapPost("/probe", async (ProbeRequest probe, IHttpClientFactory clients) =
     }
 });
 
+// Sent before a switch: the new release's code paths get hot, and the connections traffic will use get opened, while
+// the old release still serves. Through the forwarder's own client when a route exists, so those connections stay pooled.
+admin.MapPost("/warm", async (WarmRequest warm, IProxyStateLookup state, IHttpClientFactory clients) =>
+{
+    if (!Uri.TryCreate(warm.Url, UriKind.Absolute, out var uri) || uri.Scheme != "http")
+    {
+        return Results.BadRequest(new { error = "url must be an http:// URL" });
+    }
+
+    if (warm.Requests is < 1 or > 10_000 || warm.Concurrency is < 1 or > 256)
+    {
+        return Results.BadRequest(new { error = "requests must be 1 to 10000 and concurrency 1 to 256" });
+    }
+
+    HttpMessageInvoker client = state.TryGetCluster(RouteStore.ClusterId, out var cluster) && cluster.Model.HttpClient is { } forwarder
+        ? forwarder
+        : clients.CreateClient("probe");
+    var ok = 0;
+    await Parallel.ForAsync(0, warm.Requests, new ParallelOptions { MaxDegreeOfParallelism = warm.Concurrency }, async (_, cancellation) =>
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        timeout.CancelAfter(TimeSpan.FromSeconds(2));
+        try
+        {
+            using var response = await client.SendAsync(new HttpRequestMessage(HttpMethod.Get, uri), timeout.Token);
+            await response.Content.CopyToAsync(Stream.Null, timeout.Token);
+            if (response.StatusCode == System.Net.HttpStatusCode.OK)
+            {
+                Interlocked.Increment(ref ok);
+            }
+        }
+        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or SocketException)
+        {
+            // Counted as not OK.
+        }
+    });
+    return Results.Json(new WarmResult(warm.Requests, ok));
+});
+
 app.MapReverseProxy(pipeline =>
 {
     pipeline.Use(async (context, next) =>
     {
-        // Lets the tool see, through the public port, which release answered.
-        context.Response.Headers["X-Kaha-Slot"] = routes.Current?.Slot ?? "";
+        // Lets the tool see, through the public port, which release answered: the destination this request went to,
+        // not the route of the moment (during a switch the two differ).
+        var proxied = context.GetReverseProxyFeature();
+        context.Response.OnStarting(() =>
+        {
+            context.Response.Headers["X-Kaha-Slot"] = proxied.ProxiedDestination?.DestinationId ?? "";
+            return Task.CompletedTask;
+        });
         await next();
     });
 });

@@ -9,10 +9,14 @@ public sealed record ProbeRequest(string Url);
 
 public sealed record ProbeResult(int Status, string Body);
 
+public sealed record WarmRequest(string Url, int Requests, int Concurrency);
+
+public sealed record WarmResult(int Requests, int Ok);
+
 /// <summary>The one upstream, kept in a file so a restarted proxy comes back routing where it did.</summary>
 public sealed class RouteStore(string stateFile)
 {
-    private const string ClusterId = "release";
+    public const string ClusterId = "release";
     private InMemoryConfigProvider? _provider;
 
     public UpstreamRoute? Current { get; private set; } = Load(stateFile);

@@ -132,6 +132,11 @@ public sealed class BadInputTests
         Expect.OneErrorLine(Edit(c => c["environments"]!["dev"]!["keepLogs"] = 0), "environments.dev.keepLogs 0 is out of range", "1 to 10000");
 
     [Test]
+    public void Bad_warmup_requests() =>
+        Expect.OneErrorLine(Edit(c => c["environments"]!["dev"]!["proxy"] = new JsonObject { ["enabled"] = true, ["warmupRequests"] = -1 }),
+            "environments.dev.proxy.warmupRequests -1 is out of range", "0 (none) to 10000");
+
+    [Test]
     public void Slack_bot_token_without_a_channel() =>
         Expect.OneErrorLine(Edit(c => c["environments"]!["dev"]!["slack"] = new JsonObject { ["webhookUrl"] = "http://127.0.0.1:9/hook", ["botToken"] = "xoxb-1" }),
             "environments.dev.slack", "set both botToken and channel");

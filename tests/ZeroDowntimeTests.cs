@@ -47,6 +47,8 @@ public sealed class ZeroDowntimeTests
         Assert.That(load.LastVersion, Is.EqualTo(pushed[..12]));
         Assert.That(DockerCli.State($"{_sandbox.ProdContainer}_previous"), Is.EqualTo("running"), "the replaced release is a warm standby");
         Assert.That(DockerCli.Inspect(_sandbox.ProdContainer, "{{json .HostConfig.PortBindings}}"), Is.EqualTo("{}"), "app containers publish nothing: the proxy does");
+        Assert.That(deploy.All, Does.Contain($"Warmed up {_sandbox.ProdContainer}_next with 200 requests to /healthz"));
+        AssertServingAndStandbyCpuShares();
     }
 
     [Test]
@@ -78,7 +80,8 @@ public sealed class ZeroDowntimeTests
         Assert.That(rollback.ExitCode, Is.EqualTo(0), rollback.ToString());
         Assert.That(warm.Failures, Is.Empty);
         Assert.That(warm.LastVersion, Is.EqualTo(v1));
-        Assert.That(rollback.All, Does.Contain("is running as a warm standby"));
+        Assert.That(rollback.All, Does.Contain("is running as a warm standby").And.Not.Contain("Warmed up"), "a standby is switched to at once");
+        AssertServingAndStandbyCpuShares();
 
         // After the standby window the replaced release is stopped but kept.
         WaitUntil(() => DockerCli.State($"{_sandbox.ProdContainer}_previous") == "exited", TimeSpan.FromSeconds(30));
@@ -87,7 +90,7 @@ public sealed class ZeroDowntimeTests
         var rollForward = _sandbox.Tool("--target=Rollback", "--env=prod");
         await_(cold.StopAsync());
         Assert.That(rollForward.ExitCode, Is.EqualTo(0), rollForward.ToString());
-        Assert.That(rollForward.All, Does.Contain("which was stopped"));
+        Assert.That(rollForward.All, Does.Contain("which was stopped").And.Contain($"Warmed up {_sandbox.ProdContainer}_previous with 200 requests"));
         Assert.That(cold.Failures, Is.Empty);
         Assert.That(cold.LastVersion, Is.EqualTo(v2));
     }
@@ -134,6 +137,8 @@ public sealed class ZeroDowntimeTests
             deploy.Kill();
         }
 
+        Assert.That(CpuShares($"{_sandbox.ProdContainer}_next"), Is.EqualTo(256), "a release that takes no traffic yields the CPU to the live one");
+
         Assert.That(Http.VersionAt(_sandbox.ProdUrl), Is.EqualTo(old));
         var fixedRelease = _sandbox.PushFixedRelease();
         var next = _sandbox.Tool("--target=Deploy", "--env=prod");
@@ -144,6 +149,15 @@ public sealed class ZeroDowntimeTests
         Assert.That(Http.CommitAt(_sandbox.ProdUrl), Is.EqualTo(fixedRelease));
         Assert.That(load.Failures, Is.Empty);
     }
+
+    /// <summary>The live release has the engine's default CPU weight; the standby, out of rotation, a quarter of it.</summary>
+    private void AssertServingAndStandbyCpuShares()
+    {
+        Assert.That(CpuShares(_sandbox.ProdContainer), Is.EqualTo(1024), "the live release");
+        Assert.That(CpuShares($"{_sandbox.ProdContainer}_previous"), Is.EqualTo(256), "the warm standby");
+    }
+
+    private static int CpuShares(string container) => int.Parse(DockerCli.Inspect(container, "{{.HostConfig.CpuShares}}"));
 
     private static void WaitUntil(Func<bool> condition, TimeSpan timeout)
     {

@@ -135,8 +135,9 @@ public sealed partial class ConfigLoader(SecretMasker masker)
             Require(proxyConfig.HealthyInARow is > 0 and <= 100, $"{at}.proxy.healthyInARow {proxyConfig.HealthyInARow} is out of range; use 1 to 100.");
             Require(proxyConfig.DrainSeconds is >= 0 and <= 3600, $"{at}.proxy.drainSeconds {proxyConfig.DrainSeconds} is out of range; use 0 to 3600.");
             Require(proxyConfig.StandbySeconds is >= 0 and <= 86400, $"{at}.proxy.standbySeconds {proxyConfig.StandbySeconds} is out of range; use 0 to 86400.");
+            Require(proxyConfig.WarmupRequests is >= 0 and <= 10_000, $"{at}.proxy.warmupRequests {proxyConfig.WarmupRequests} is out of range; use 0 (none) to 10000.");
             proxy = new ProxySettings($"{container}_proxy", proxyConfig.HealthyInARow,
-                TimeSpan.FromSeconds(proxyConfig.DrainSeconds), TimeSpan.FromSeconds(proxyConfig.StandbySeconds));
+                TimeSpan.FromSeconds(proxyConfig.DrainSeconds), TimeSpan.FromSeconds(proxyConfig.StandbySeconds), proxyConfig.WarmupRequests);
         }
 
         Require(env.Retain is >= 2 and <= 100, $"{at}.retain {env.Retain} is out of range; keep 2 (live and previous) to 100 versions.");

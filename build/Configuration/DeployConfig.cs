@@ -116,6 +116,9 @@ public sealed record ProxyConfig
 
     /// <summary>How long the replaced release stays running out of rotation, so Rollback is a single switch.</summary>
     public int StandbySeconds { get; init; } = 300;
+
+    /// <summary>Requests to the health path a release is sent through the proxy just before it takes traffic (0: none).</summary>
+    public int WarmupRequests { get; init; } = 200;
 }
 
 public sealed record SlackConfig

@@ -56,7 +56,7 @@ public sealed record PortMapping(string HostIp, int HostPort, int ContainerPort)
 
 public sealed record LocalRedisSettings(string Container, string Image, string DataFolder, string Password);
 
-public sealed record ProxySettings(string Container, int HealthyInARow, TimeSpan Drain, TimeSpan Standby);
+public sealed record ProxySettings(string Container, int HealthyInARow, TimeSpan Drain, TimeSpan Standby, int WarmupRequests);
 
 public sealed record SlackSettings(string WebhookUrl, TimeSpan Timeout, SlackUpload? Upload = null);
 

@@ -72,9 +72,10 @@ public sealed class AppContainers(DockerConnector docker, ICakeLog log)
 
     /// <summary>Creates and starts an app container with the environment's options.</summary>
     /// <param name="published">false behind a proxy: the proxy publishes the ports, the app only joins the network.</param>
+    /// <param name="cpuShares">the container's CPU weight; 0 for the engine's default.</param>
     public async Task CreateReleaseAsync(
         DeploySettings settings, string name, ReleaseVersion version, string image, string performer,
-        bool published, IReadOnlyList<string> aliases, IReadOnlyDictionary<string, string> extraLabels)
+        bool published, IReadOnlyList<string> aliases, IReadOnlyDictionary<string, string> extraLabels, int cpuShares = 0)
     {
         await Engine.EnsureNetworkAsync(settings.Network, new Dictionary<string, string> { [AppLabel] = settings.AppName });
         var environment = new Dictionary<string, string>(settings.Env)
@@ -101,7 +102,7 @@ public sealed class AppContainers(DockerConnector docker, ICakeLog log)
         };
         var binds = settings.MountSource ? settings.Volumes.Append($"{settings.AppFolder}:/app").ToList() : settings.Volumes.ToList();
         var ports = published ? settings.Ports.Select(p => new PublishedPort(p.HostIp, p.HostPort, p.ContainerPort)).ToList() : [];
-        await Engine.CreateAndStartContainerAsync(new ContainerSpec(name, image, environment, ports, binds, settings.Network, aliases, labels, settings.Restart, null));
+        await Engine.CreateAndStartContainerAsync(new ContainerSpec(name, image, environment, ports, binds, settings.Network, aliases, labels, settings.Restart, null, cpuShares));
         log.Information("Started {0} from {1}{2}.", name, image, settings.MountSource ? $" with {settings.AppFolder} mounted at /app" : "");
     }
 

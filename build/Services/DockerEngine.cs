@@ -456,6 +456,15 @@ public sealed class DockerEngine : IDisposable
             _client.Containers.RenameContainerAsync(name, new ContainerRenameParameters { NewName = newName }));
     }
 
+    /// <summary>Sets the container's CPU weight against the other containers (the engine's default is 1024); it takes effect at once.</summary>
+    public Task SetCpuSharesAsync(string name, int shares)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentOutOfRangeException.ThrowIfLessThan(shares, 2);
+        return CallAsync($"set the CPU weight of container '{name}'", () =>
+            _client.Containers.UpdateContainerAsync(name, new ContainerUpdateParameters { CPUShares = shares }));
+    }
+
     /// <summary>Starts the container; nothing happens when it is already running.</summary>
     public Task StartContainerAsync(string name)
     {
@@ -739,6 +748,7 @@ public sealed class DockerEngine : IDisposable
                 PortBindings = bindings,
                 RestartPolicy = ParseRestartPolicy(spec.RestartPolicy),
                 NetworkMode = spec.Network!, // null: the default bridge
+                CPUShares = spec.CpuShares,
             },
             NetworkingConfig = spec.Network is null
                 ? null

@@ -40,6 +40,26 @@ public sealed class ProxyAdmin
         return await response.Content.ReadFromJsonAsync<ProbeAnswer>(Json) ?? new ProbeAnswer(0, "no answer");
     }
 
+    /// <summary>
+    /// <paramref name="requests"/> requests to <paramref name="url"/>, <paramref name="concurrency"/> at a time, sent by the
+    /// proxy through the client it forwards with; null when the proxy is older than this call.
+    /// </summary>
+    public async Task<int?> WarmAsync(DeploySettings settings, string url, int requests, int concurrency)
+    {
+        using var client = Client(settings);
+        client.Timeout = TimeSpan.FromSeconds(60);
+        using var response = await client.PostAsJsonAsync("/admin/warm", new { url, requests, concurrency }, Json);
+        if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<WarmAnswer>(Json))?.Ok ?? 0;
+    }
+
+    private sealed record WarmAnswer(int Requests, int Ok);
+
     public async Task<bool> AnswersAsync(DeploySettings settings)
     {
         try

@@ -15,11 +15,17 @@ public sealed record Candidate(string Container, string Slot, bool WasRunning)
 /// <summary>
 /// Zero-downtime releases behind the proxy: start beside the live one, health-gate from inside the network,
 /// switch the route, drain, keep the replaced release as a warm NAME_previous. Names follow the route, never
-/// the other way round, so a run killed at any point is put right by the next one.
+/// the other way round, so a run killed at any point is put right by the next one. A release out of rotation (a
+/// candidate starting up, a warm standby) runs at a quarter of the engine's CPU weight, so that on a busy host its
+/// start-up or idle work waits for the release that serves the traffic, never the other way round.
 /// </summary>
 public sealed class ReleaseSwitch(DockerConnector docker, AppContainers containers, ProxyAdmin admin, ICakeLog log)
 {
     public const string SlotLabel = "org.kaha.slot";
+
+    private const int ServingCpuShares = 1024;
+    private const int OutOfRotationCpuShares = 256;
+    private const int WarmupConcurrency = 16;
 
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan ProbeInterval = TimeSpan.FromMilliseconds(200);
@@ -32,7 +38,8 @@ public sealed class ReleaseSwitch(DockerConnector docker, AppContainers containe
         var slot = Convert.ToHexString(RandomNumberGenerator.GetBytes(4)).ToLowerInvariant();
         var candidate = new Candidate(settings.CandidateContainer, slot, WasRunning: false);
         await containers.CreateReleaseAsync(settings, candidate.Container, version, image, performer,
-            published: false, aliases: [candidate.Alias(settings)], extraLabels: new Dictionary<string, string> { [SlotLabel] = slot });
+            published: false, aliases: [candidate.Alias(settings)], extraLabels: new Dictionary<string, string> { [SlotLabel] = slot },
+            cpuShares: OutOfRotationCpuShares);
         log.Information("Started {0} ({1}) beside the live release.", candidate.Container, version.Tag);
         return candidate;
     }
@@ -116,9 +123,14 @@ public sealed class ReleaseSwitch(DockerConnector docker, AppContainers containe
         }
     }
 
-    /// <summary>Points the route at the candidate, then checks through the public port that it is the one answering.</summary>
+    /// <summary>
+    /// Gives the candidate a serving release's CPU weight and warms it up, points the route at it, then checks through the
+    /// public port that it is the one answering.
+    /// </summary>
     public async Task SwitchAsync(DeploySettings settings, Candidate candidate)
     {
+        await Engine.SetCpuSharesAsync(candidate.Container, ServingCpuShares);
+        await WarmUpAsync(settings, candidate);
         await admin.SwitchAsync(settings, new ProxyAdmin.Route(candidate.Destination(settings), candidate.Slot));
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         var url = new Uri(settings.AppUrl, settings.HealthPath);
@@ -141,6 +153,31 @@ public sealed class ReleaseSwitch(DockerConnector docker, AppContainers containe
         }
 
         throw new ProxyException($"The proxy took the new route but {url} does not answer from {candidate.Container}; check 'docker logs {settings.Proxy!.Container}'.");
+    }
+
+    private async Task WarmUpAsync(DeploySettings settings, Candidate candidate)
+    {
+        // A warm standby served traffic minutes ago, and a rollback to it must stay a single switch.
+        var requests = settings.Proxy!.WarmupRequests;
+        if (requests == 0 || candidate.WasRunning)
+        {
+            return;
+        }
+
+        var ok = await admin.WarmAsync(settings, candidate.Destination(settings) + settings.HealthPath, requests, WarmupConcurrency);
+        if (ok is null)
+        {
+            log.Warning("The proxy {0} predates warm-ups, so {1} takes traffic cold; remove the proxy container to have the next deploy recreate it.",
+                settings.Proxy.Container, candidate.Container);
+        }
+        else if (ok < requests)
+        {
+            log.Warning("Warm-up: {0} answered {1} of {2} requests to {3} with 200.", candidate.Container, ok, requests, settings.HealthPath);
+        }
+        else
+        {
+            log.Information("Warmed up {0} with {1} requests to {2}.", candidate.Container, requests, settings.HealthPath);
+        }
     }
 
     /// <summary>
@@ -184,6 +221,8 @@ public sealed class ReleaseSwitch(DockerConnector docker, AppContainers containe
             return;
         }
 
+        await Engine.SetCpuSharesAsync(routed.Name, ServingCpuShares);
+
         // The routed release moves to NAME; the one there before becomes NAME_previous; the old NAME_previous retires.
         var previous = releases.FirstOrDefault(r => r.Name == settings.PreviousContainer);
         if (previous is not null && previous.Id != routed.Id && live is not null)
@@ -202,6 +241,7 @@ public sealed class ReleaseSwitch(DockerConnector docker, AppContainers containe
         if (live is not null)
         {
             await Engine.RenameContainerAsync(parked, settings.PreviousContainer);
+            await Engine.SetCpuSharesAsync(settings.PreviousContainer, OutOfRotationCpuShares);
             log.Information("{0} ({1}) is now {2}, running as a warm standby.", live.Name, AppContainers.VersionOf(live), settings.PreviousContainer);
         }
 
