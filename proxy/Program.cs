@@ -96,7 +96,8 @@ admin.MapPost("/warm", async (WarmRequest warm, IProxyStateLookup state, IHttpCl
         timeout.CancelAfter(TimeSpan.FromSeconds(2));
         try
         {
-            using var response = await client.SendAsync(new HttpRequestMessage(HttpMethod.Get, uri), timeout.Token);
+            using var request = new HttpRequestMessage(HttpMethod.Get, uri);
+            using var response = await client.SendAsync(request, timeout.Token);
             await response.Content.CopyToAsync(Stream.Null, timeout.Token);
             if (response.StatusCode == System.Net.HttpStatusCode.OK)
             {
