@@ -42,7 +42,7 @@ var admin = app.MapGroup("/admin").AddEndpointFilter(async (context, next) =>
 admin.MapGet("/route", (RouteStore store) => Results.Json(store.Current));
 admin.MapPut("/route", (RouteStore store, UpstreamRoute route, ILogger<RouteStore> log) =>
 {
-    if (!Uri.TryCreate(route.Destination, UriKind.Absolute, out var uri) || uri.Scheme != "http")
+    if (!IsHttpUrl(route.Destination, out _))
     {
         return Results.BadRequest(new { error = "destination must be an http:// URL" });
     }
@@ -55,7 +55,7 @@ admin.MapPut("/route", (RouteStore store, UpstreamRoute route, ILogger<RouteStor
 // Asked from inside the network, so the tool can health-check a release before any traffic reaches it.
 admin.MapPost("/probe", async (ProbeRequest probe, IHttpClientFactory clients) =>
 {
-    if (!Uri.TryCreate(probe.Url, UriKind.Absolute, out var uri) || uri.Scheme != "http")
+    if (!IsHttpUrl(probe.Url, out var uri))
     {
         return Results.BadRequest(new { error = "url must be an http:// URL" });
     }
@@ -76,7 +76,7 @@ admin.MapPost("/probe", async (ProbeRequest probe, IHttpClientFactory clients) =
 // the old release still serves. Through the forwarder's own client when a route exists, so those connections stay pooled.
 admin.MapPost("/warm", async (WarmRequest warm, IProxyStateLookup state, IHttpClientFactory clients) =>
 {
-    if (!Uri.TryCreate(warm.Url, UriKind.Absolute, out var uri) || uri.Scheme != "http")
+    if (!IsHttpUrl(warm.Url, out var uri))
     {
         return Results.BadRequest(new { error = "url must be an http:// URL" });
     }
@@ -129,3 +129,6 @@ app.MapReverseProxy(pipeline =>
 });
 app.MapFallback(() => Results.Text("No release is routed yet.", statusCode: 503));
 app.Run();
+
+// Destinations, probes and warm-ups go to an app container inside the environment's network: plain http only.
+static bool IsHttpUrl(string? text, out Uri uri) => Uri.TryCreate(text, UriKind.Absolute, out uri!) && uri.Scheme == "http";

@@ -221,8 +221,6 @@ public sealed class ReleaseSwitch(DockerConnector docker, AppContainers containe
             return;
         }
 
-        await Engine.SetCpuSharesAsync(routed.Name, ServingCpuShares);
-
         // The routed release moves to NAME; the one there before becomes NAME_previous; the old NAME_previous retires.
         var previous = releases.FirstOrDefault(r => r.Name == settings.PreviousContainer);
         if (previous is not null && previous.Id != routed.Id && live is not null)
