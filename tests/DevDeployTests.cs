@@ -55,6 +55,39 @@ public sealed class DevDeployTests
     }
 
     [Test]
+    public void Npm_ci_runs_only_when_the_packages_or_node_changed()
+    {
+        var nodeModules = Path.Combine(_sandbox.Checkout, "node_modules");
+        var first = _sandbox.Tool("--target=Deploy", "--env=dev");
+        Assert.That(first.ExitCode, Is.EqualTo(0), first.ToString());
+        Assert.That(first.StdOut, Does.Match(@"added \d+ packages").And.Not.Contain("npm ci skipped"));
+
+        // npm ci starts by deleting node_modules: a file of ours in it tells whether it ran.
+        var marker = Path.Combine(nodeModules, "kept-by-test");
+        File.WriteAllText(marker, "");
+        var v2 = _sandbox.CommitInCheckout("code only", dir => File.AppendAllText(Path.Combine(dir, "server.js"), "\n// v2\n"))[..12];
+        var second = _sandbox.Tool("--target=Deploy", "--env=dev");
+        Assert.That(second.ExitCode, Is.EqualTo(0), second.ToString());
+        Assert.That(second.StdOut, Does.Contain("npm ci skipped").And.Not.Match(@"added \d+ packages"));
+        Assert.That(File.Exists(marker), Is.True, "node_modules was left as it was");
+        Assert.That(Http.VersionAt(_sandbox.DevUrl), Is.EqualTo(v2));
+
+        // npm changed the installed tree by hand (its own record of it changes): the deploy puts the locked tree back.
+        File.AppendAllText(Path.Combine(nodeModules, ".package-lock.json"), "\n");
+        var third = _sandbox.Tool("--target=Deploy", "--env=dev");
+        Assert.That(third.ExitCode, Is.EqualTo(0), third.ToString());
+        Assert.That(third.StdOut, Does.Match(@"added \d+ packages").And.Not.Contain("npm ci skipped"));
+        Assert.That(File.Exists(marker), Is.False, "npm ci reinstalled node_modules");
+
+        File.WriteAllText(marker, "");
+        _sandbox.CommitInCheckout("lock file", dir => File.AppendAllText(Path.Combine(dir, "package-lock.json"), "\n"));
+        var fourth = _sandbox.Tool("--target=Deploy", "--env=dev");
+        Assert.That(fourth.ExitCode, Is.EqualTo(0), fourth.ToString());
+        Assert.That(fourth.StdOut, Does.Match(@"added \d+ packages").And.Not.Contain("npm ci skipped"));
+        Assert.That(File.Exists(marker), Is.False, "a changed package-lock.json is installed again");
+    }
+
+    [Test]
     public void Previous_container_can_still_be_started_by_hand_as_in_the_old_script()
     {
         Assert.That(_sandbox.Tool("--target=Deploy", "--env=dev").ExitCode, Is.EqualTo(0));

@@ -108,7 +108,7 @@ Task("NotifySlack")
     .Does(() => Information("NotifySlack"));
 
 Task("NpmInstall")
-    .Description("Installs the app's npm packages on the host (npm ci when a lock file exists); containers cannot reach a registry")
+    .Description("Installs the app's npm packages on the host (npm ci when a lock file exists, skipped when node_modules is what it would install); containers cannot reach a registry")
     .Does(() => Information("NpmInstall"));
 
 Task("Prune")

@@ -32,6 +32,7 @@ public static class ServiceRegistration
         services.AddSingleton<DockerConnector>();
         services.AddSingleton<LocalBaseImages>();
         services.AddSingleton<GitRepository>();
+        services.AddSingleton<InstalledPackages>();
         services.AddSingleton<AppImages>();
         services.AddSingleton<AppContainers>();
         services.AddSingleton<LocalRedis>();
