@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using System.Security.Cryptography;
 using System.Text.Json;
 using Docker.DotNet;
 using Docker.DotNet.Models;
@@ -24,6 +23,9 @@ public sealed class DockerEngine : IDisposable
     public const string DefaultEndpoint = "unix:///var/run/docker.sock";
 
     private const int DefaultTcpPort = 2375;
+
+    /// <summary>The name the Dockerfile the engine reads travels under in a build context (see <see cref="BuildImageAsync"/>).</summary>
+    private const string LabelledDockerfileName = ".dockerfile.kaha-deploy";
 
     /// <summary>Upper bound for one ordinary request (streams such as builds, pulls and stops have none).</summary>
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromMinutes(5);
@@ -252,7 +254,8 @@ public sealed class DockerEngine : IDisposable
 
     /// <summary>
     /// Builds an image from a directory: the context is sent as a tar that honours the context's
-    /// <c>.dockerignore</c> (the Dockerfile and <c>.dockerignore</c> are always sent, as the Docker CLI does).
+    /// <c>.dockerignore</c> (the Dockerfile is always sent, as the Docker CLI does). <see cref="ImageBuildRequest.Labels"/>
+    /// become one <c>LABEL</c> line of the Dockerfile the engine reads (see <see cref="DockerfileLabels"/>).
     /// Each build output line goes to <paramref name="output"/>. Returns the built image's <c>sha256:</c> id.
     /// </summary>
     /// <exception cref="DockerBuildException">The build failed; the message is the build's error line.</exception>
@@ -284,29 +287,36 @@ public sealed class DockerEngine : IDisposable
             throw new DockerBuildException($"Docker could not build {description}: {e.Message}", e);
         }
 
-        var replaced = new List<string>();
-        var extraFiles = new List<(string Name, byte[] Content)>();
-        var dockerfileInContext = Path.GetRelativePath(context, dockerfile).Replace('\\', '/');
-        if (dockerfileInContext == ".." || dockerfileInContext.StartsWith("../", StringComparison.Ordinal) || Path.IsPathRooted(dockerfileInContext))
+        // The Dockerfile the engine reads (the app's, with the build labels as its last line) travels under a name of its
+        // own, listed with .dockerignore itself in the .dockerignore sent, so that the engine drops both once read (as the
+        // Docker CLI does with a Dockerfile from outside the context): what a COPY . . sees, and so its cache, stays the app's.
+        var sentDockerfile = LabelledDockerfileName;
+        var ignorePath = Path.Combine(context, ".dockerignore");
+        var ignoreText = File.Exists(ignorePath) ? File.ReadAllText(ignorePath) : "";
+        string dockerfileText;
+        try
         {
-            // As the Docker CLI: a Dockerfile from outside the context travels under a random name, and the
-            // .dockerignore sent lists it (and itself), so that the engine drops both once it has read them.
-            dockerfileInContext = ".dockerfile." + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(10));
-            var ignorePath = Path.Combine(context, ".dockerignore");
-            var ignoreText = File.Exists(ignorePath) ? File.ReadAllText(ignorePath) : "";
-            replaced.Add(".dockerignore");
-            extraFiles.Add((".dockerignore", BuildContextTar.Utf8(ignoreText.TrimEnd('\n') + $"\n.dockerignore\n{dockerfileInContext}\n")));
-            extraFiles.Add((dockerfileInContext, await File.ReadAllBytesAsync(dockerfile, ct).ConfigureAwait(false)));
+            dockerfileText = DockerfileLabels.Append(await File.ReadAllTextAsync(dockerfile, ct).ConfigureAwait(false), request.Labels);
+        }
+        catch (ArgumentException e)
+        {
+            throw new DockerBuildException($"Docker could not build {description}: {e.Message}", e);
         }
 
-        ignore = ignore.Keeping(dockerfileInContext, ".dockerignore");
+        var replaced = new List<string> { ".dockerignore", sentDockerfile };
+        var extraFiles = new List<(string Name, byte[] Content)>
+        {
+            (".dockerignore", BuildContextTar.Utf8(ignoreText.TrimEnd('\n') + $"\n.dockerignore\n{sentDockerfile}\n")),
+            (sentDockerfile, BuildContextTar.Utf8(dockerfileText)),
+        };
+        ignore = ignore.Keeping(sentDockerfile, ".dockerignore");
 
         await using var tar = CreateTempTar();
         await Task.Run(() => BuildContextTar.WriteDirectory(tar, context, ignore, replaced, extraFiles), ct).ConfigureAwait(false);
         tar.Position = 0;
         output($"Sending build context to Docker ({FormatSize(tar.Length)})");
 
-        return await RunBuildAsync(tar, dockerfileInContext, request.Tags, request.BuildArgs, request.Labels, description, output, ct).ConfigureAwait(false);
+        return await RunBuildAsync(tar, sentDockerfile, request.Tags, request.BuildArgs, description, output, ct).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -339,7 +349,7 @@ public sealed class DockerEngine : IDisposable
         var description = Describe(tags);
         var extraFiles = new List<(string Name, byte[] Content)>
         {
-            (dockerfileName, BuildContextTar.Utf8(dockerfileText)),
+            (dockerfileName, BuildContextTar.Utf8(DockerfileLabels.Append(dockerfileText, labels))),
             (".dockerignore", BuildContextTar.Utf8($"{dockerfileName}\n.dockerignore\n")),
         };
 
@@ -355,7 +365,7 @@ public sealed class DockerEngine : IDisposable
 
         tar.Position = 0;
         output($"Sending build context to Docker ({FormatSize(tar.Length)})");
-        return await RunBuildAsync(tar, dockerfileName, tags, new Dictionary<string, string>(), labels, description, output, ct).ConfigureAwait(false);
+        return await RunBuildAsync(tar, dockerfileName, tags, new Dictionary<string, string>(), description, output, ct).ConfigureAwait(false);
     }
 
     private async Task<string> RunBuildAsync(
@@ -363,7 +373,6 @@ public sealed class DockerEngine : IDisposable
         string dockerfile,
         IReadOnlyList<string> tags,
         IReadOnlyDictionary<string, string> buildArgs,
-        IReadOnlyDictionary<string, string> labels,
         string description,
         Action<string> output,
         CancellationToken ct)
@@ -373,7 +382,6 @@ public sealed class DockerEngine : IDisposable
             Dockerfile = dockerfile,
             Tags = tags.ToList(),
             BuildArgs = new Dictionary<string, string>(buildArgs),
-            Labels = new Dictionary<string, string>(labels),
             Remove = true,
             ForceRemove = true,
         };
