@@ -49,6 +49,7 @@ public sealed class ZeroDowntimeTests
         Assert.That(DockerCli.Inspect(_sandbox.ProdContainer, "{{json .HostConfig.PortBindings}}"), Is.EqualTo("{}"), "app containers publish nothing: the proxy does");
         Assert.That(deploy.All, Does.Contain($"Warmed up {_sandbox.ProdContainer}_next with 200 requests to /healthz"));
         AssertServingAndStandbyCpuShares();
+        AssertStandbyTimerAtLowestPriority();
     }
 
     [Test]
@@ -155,6 +156,19 @@ public sealed class ZeroDowntimeTests
     {
         Assert.That(CpuShares(_sandbox.ProdContainer), Is.EqualTo(1024), "the live release");
         Assert.That(CpuShares($"{_sandbox.ProdContainer}_previous"), Is.EqualTo(256), "the warm standby");
+    }
+
+    /// <summary>The timer that ends the standby window waits beside the live release at the lowest CPU priority, its session's group too.</summary>
+    private void AssertStandbyTimerAtLowestPriority()
+    {
+        var pid = File.ReadAllText(Path.Combine(_sandbox.StateFolder("prod"), "standby.pid")).Trim();
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fieldsAfterName = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        Assert.That(fieldsAfterName[16], Is.EqualTo("19"), $"nice of the standby timer ({stat})");
+        if (File.Exists($"/proc/{pid}/autogroup"))
+        {
+            Assert.That(File.ReadAllText($"/proc/{pid}/autogroup"), Does.EndWith("nice 19\n"), "its session's scheduling group");
+        }
     }
 
     private static int CpuShares(string container) => int.Parse(DockerCli.Inspect(container, "{{.HostConfig.CpuShares}}"));

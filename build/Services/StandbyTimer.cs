@@ -23,11 +23,15 @@ public sealed class StandbyTimer(ICakeLog log)
             $"--slot={slot}", $"--delay={(int)window.TotalSeconds}", "--verbosity=minimal",
         ];
 
-        // Detached into its own session, its output to a file: it outlives this run and its terminal.
+        // Detached into its own session, its output to a file: it outlives this run and its terminal. At the lowest CPU
+        // priority, also of its session's scheduling group (Linux autogroup), so that its start-up, right after the
+        // switch, and its docker stop take no CPU from the releases serving traffic.
         var logFile = Path.Combine(settings.EnvironmentStateFolder, "standby.log");
         var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, RedirectStandardOutput = true };
         start.ArgumentList.Add("-c");
-        start.ArgumentList.Add($"setsid {string.Join(' ', command.Select(Quote))} >>{Quote(logFile)} 2>&1 </dev/null & echo $!");
+        start.ArgumentList.Add(
+            $"setsid /bin/sh -c '{{ echo 19 >/proc/self/autogroup; }} 2>/dev/null; exec nice -n 19 \"$@\"' kaha-standby " +
+            $"{string.Join(' ', command.Select(Quote))} >>{Quote(logFile)} 2>&1 </dev/null & echo $!");
         using var shell = Process.Start(start)!;
         var pid = shell.StandardOutput.ReadLine();
         shell.WaitForExit();
@@ -49,7 +53,7 @@ public sealed class StandbyTimer(ICakeLog log)
             try
             {
                 using var timer = Process.GetProcessById(pid);
-                if (timer.ProcessName is "dotnet" or "setsid" or "kaha-deploy")
+                if (timer.ProcessName is "dotnet" or "setsid" or "nice" or "kaha-deploy")
                 {
                     timer.Kill();
                 }
