@@ -77,6 +77,9 @@ cleanup() {
   [ -n "$networks" ] && docker network rm $networks >/dev/null 2>&1
   images="$(docker images --format '{{.Repository}}:{{.Tag}}' 2>/dev/null | grep "^${prefix}-" || true)"
   [ -n "$images" ] && docker rmi -f $images >/dev/null 2>&1
+  # Builds of this run's app that no tag names any more (a tag moved to a newer build) carry its app label.
+  images="$(docker images -q --filter "label=org.kaha.app=$prefix" 2>/dev/null | sort -u)"
+  [ -n "$images" ] && docker rmi -f $images >/dev/null 2>&1
   if [ -n "${KEEP_FILES:-}" ] && [ -d "$tmp" ]; then
     mkdir -p "$KEEP_FILES" && cp "$tmp"/*.* "$KEEP_FILES"/ 2>/dev/null
   fi

@@ -149,7 +149,7 @@ List<string> CreateWorld(int count)
     {
         ["app"] = new JsonObject
         {
-            ["name"] = "kaha",
+            ["name"] = prefix,
             ["folder"] = "app",
             ["port"] = 3000,
             ["baseImages"] = new JsonObject { ["NODE_IMAGE"] = "node:20-bookworm-slim" },
@@ -297,6 +297,12 @@ void RemoveContainersAndImages()
 
     foreach (var image in Run(root, "docker", "images", "--format", "{{.Repository}}:{{.Tag}}").Split('\n', StringSplitOptions.RemoveEmptyEntries)
                  .Where(i => i.StartsWith(prefix, StringComparison.Ordinal)))
+    {
+        Run(root, "docker", "rmi", "-f", image);
+    }
+
+    // Builds that no tag names any more (a tag moved to a newer build) still carry this run's app label.
+    foreach (var image in Run(root, "docker", "images", "-q", "--filter", $"label=org.kaha.app={prefix}").Split('\n', StringSplitOptions.RemoveEmptyEntries).Distinct())
     {
         Run(root, "docker", "rmi", "-f", image);
     }

@@ -290,7 +290,6 @@ public sealed class DockerEngine : IDisposable
         // The Dockerfile the engine reads (the app's, with the build labels as its last line) travels under a name of its
         // own, listed with .dockerignore itself in the .dockerignore sent, so that the engine drops both once read (as the
         // Docker CLI does with a Dockerfile from outside the context): what a COPY . . sees, and so its cache, stays the app's.
-        var sentDockerfile = LabelledDockerfileName;
         var ignorePath = Path.Combine(context, ".dockerignore");
         var ignoreText = File.Exists(ignorePath) ? File.ReadAllText(ignorePath) : "";
         string dockerfileText;
@@ -303,20 +302,20 @@ public sealed class DockerEngine : IDisposable
             throw new DockerBuildException($"Docker could not build {description}: {e.Message}", e);
         }
 
-        var replaced = new List<string> { ".dockerignore", sentDockerfile };
+        var replaced = new List<string> { ".dockerignore", LabelledDockerfileName };
         var extraFiles = new List<(string Name, byte[] Content)>
         {
-            (".dockerignore", BuildContextTar.Utf8(ignoreText.TrimEnd('\n') + $"\n.dockerignore\n{sentDockerfile}\n")),
-            (sentDockerfile, BuildContextTar.Utf8(dockerfileText)),
+            (".dockerignore", BuildContextTar.Utf8(ignoreText.TrimEnd('\n') + $"\n.dockerignore\n{LabelledDockerfileName}\n")),
+            (LabelledDockerfileName, BuildContextTar.Utf8(dockerfileText)),
         };
-        ignore = ignore.Keeping(sentDockerfile, ".dockerignore");
+        ignore = ignore.Keeping(LabelledDockerfileName, ".dockerignore");
 
         await using var tar = CreateTempTar();
         await Task.Run(() => BuildContextTar.WriteDirectory(tar, context, ignore, replaced, extraFiles), ct).ConfigureAwait(false);
         tar.Position = 0;
         output($"Sending build context to Docker ({FormatSize(tar.Length)})");
 
-        return await RunBuildAsync(tar, sentDockerfile, request.Tags, request.BuildArgs, description, output, ct).ConfigureAwait(false);
+        return await RunBuildAsync(tar, LabelledDockerfileName, request.Tags, request.BuildArgs, description, output, ct).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -41,4 +41,17 @@ public static class DockerCli
             Shell.Run("docker", "rmi", "-f", image);
         }
     }
+
+    /// <summary>
+    /// Every image the tool built for <paramref name="app"/>, also those no tag names any more (a tag moved to a newer
+    /// build of the same commit or environment leaves the older image untagged).
+    /// </summary>
+    public static void RemoveImagesOf(string app)
+    {
+        foreach (var image in Shell.Must("docker", "images", "-q", "--filter", $"label=org.kaha.app={app}")
+                     .Split('\n', StringSplitOptions.RemoveEmptyEntries).Distinct())
+        {
+            Shell.Run("docker", "rmi", "-f", image);
+        }
+    }
 }

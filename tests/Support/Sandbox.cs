@@ -282,6 +282,7 @@ public sealed class Sandbox : IDisposable
     {
         StopStandbyTimers();
         DockerCli.RemoveEverythingNamed(Prefix);
+        DockerCli.RemoveImagesOf(AppName);
         try
         {
             Directory.Delete(Folder, recursive: true);
