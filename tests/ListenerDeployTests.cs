@@ -53,6 +53,10 @@ public sealed class ListenerDeployTests
 
         Assert.That(answer.Status, Is.EqualTo(202), answer.ToString());
         Assert.That(answer.Message, Is.EqualTo($"accepted: deploy {answer.Deploy} of {pushed[..12]} to prod started"));
+        var priority = ProcessPriority.Find(TimeSpan.FromSeconds(30), "--target=Deploy", $"--config={_sandbox.ConfigFile}");
+        Assert.That(priority, Is.Not.Null, "the deploy process was not seen running");
+        Assert.That(priority!.Nice, Is.EqualTo(10), "the deploy runs below the listener and the live release");
+        Assert.That(priority.SessionGroupNice ?? 10, Is.EqualTo(10), "and so does its session's scheduling group");
         var deploys = _listener.WaitForDeploys(1, DeployTime);
         Assert.That(deploys.Single()["state"]!.GetValue<string>(), Is.EqualTo("succeeded"), deploys.Single().ToJsonString());
         Assert.That(Http.CommitAt(_sandbox.ProdUrl), Is.EqualTo(pushed), "the pushed commit serves in prod");

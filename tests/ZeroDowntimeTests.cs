@@ -161,14 +161,10 @@ public sealed class ZeroDowntimeTests
     /// <summary>The timer that ends the standby window waits beside the live release at the lowest CPU priority, its session's group too.</summary>
     private void AssertStandbyTimerAtLowestPriority()
     {
-        var pid = File.ReadAllText(Path.Combine(_sandbox.StateFolder("prod"), "standby.pid")).Trim();
-        var stat = File.ReadAllText($"/proc/{pid}/stat");
-        var fieldsAfterName = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        Assert.That(fieldsAfterName[16], Is.EqualTo("19"), $"nice of the standby timer ({stat})");
-        if (File.Exists($"/proc/{pid}/autogroup"))
-        {
-            Assert.That(File.ReadAllText($"/proc/{pid}/autogroup"), Does.EndWith("nice 19\n"), "its session's scheduling group");
-        }
+        var pid = int.Parse(File.ReadAllText(Path.Combine(_sandbox.StateFolder("prod"), "standby.pid")).Trim());
+        var priority = ProcessPriority.Of(pid);
+        Assert.That(priority.Nice, Is.EqualTo(19), "nice of the standby timer");
+        Assert.That(priority.SessionGroupNice ?? 19, Is.EqualTo(19), "nice of its session's scheduling group");
     }
 
     private static int CpuShares(string container) => int.Parse(DockerCli.Inspect(container, "{{.HostConfig.CpuShares}}"));

@@ -23,15 +23,12 @@ public sealed class StandbyTimer(ICakeLog log)
             $"--slot={slot}", $"--delay={(int)window.TotalSeconds}", "--verbosity=minimal",
         ];
 
-        // Detached into its own session, its output to a file: it outlives this run and its terminal. At the lowest CPU
-        // priority, also of its session's scheduling group (Linux autogroup), so that its start-up, right after the
-        // switch, and its docker stop take no CPU from the releases serving traffic.
+        // Detached into its own session, its output to a file: it outlives this run and its terminal. At the lowest
+        // priority: its start-up, right after the switch, and its docker stop take no CPU from the releases serving.
         var logFile = Path.Combine(settings.EnvironmentStateFolder, "standby.log");
         var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, RedirectStandardOutput = true };
         start.ArgumentList.Add("-c");
-        start.ArgumentList.Add(
-            $"setsid /bin/sh -c '{{ echo 19 >/proc/self/autogroup; }} 2>/dev/null; exec nice -n 19 \"$@\"' kaha-standby " +
-            $"{string.Join(' ', command.Select(Quote))} >>{Quote(logFile)} 2>&1 </dev/null & echo $!");
+        start.ArgumentList.Add($"{string.Join(' ', LowPriority.InSessionOfItsOwn(19, command).Select(Quote))} >>{Quote(logFile)} 2>&1 </dev/null & echo $!");
         using var shell = Process.Start(start)!;
         var pid = shell.StandardOutput.ReadLine();
         shell.WaitForExit();

@@ -18,19 +18,20 @@ public sealed class DeployRunner(ICakeLog log)
         var request = job.Request;
         Directory.CreateDirectory(settings.DeployLogFolder);
         var logFile = Path.Combine(settings.DeployLogFolder, $"{job.Id}.log");
+        // A session of its own, so a Ctrl-C in the listener's terminal reaches only the listener, which lets the deploy
+        // finish; a low priority, with git, npm and the rest it starts, so that neither the releases serving traffic nor
+        // the answers GitHub waits for slow down while it builds.
+        var command = LowPriority.InSessionOfItsOwn(10, ThisTool().Concat(DeployArguments(settings, request)));
         var start = new ProcessStartInfo
         {
-            // setsid: a session of its own, so a Ctrl-C in the listener's terminal reaches only the listener, which lets
-            // the deploy finish. nice: below the listener, with git, npm and the rest it starts, so a deploy does not slow
-            // the answers GitHub waits for. Both exec what follows: the process keeps its id.
-            FileName = "setsid",
+            FileName = command[0],
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
             WorkingDirectory = Path.GetDirectoryName(settings.ConfigFile)!,
         };
-        foreach (var argument in new[] { "nice", "-n", "10" }.Concat(ThisTool()).Concat(DeployArguments(settings, request)))
+        foreach (var argument in command.Skip(1))
         {
             start.ArgumentList.Add(argument);
         }
