@@ -151,6 +151,43 @@ public sealed class ZeroDowntimeTests
         Assert.That(load.Failures, Is.Empty);
     }
 
+    [Test]
+    public void A_new_proxy_image_removes_those_of_earlier_tool_versions_that_no_container_uses()
+    {
+        var proxy = $"{_sandbox.ProdContainer}_proxy";
+        var current = DockerCli.Inspect(proxy, "{{.Config.Image}}");
+        var unused = $"kaha-local/proxy:{_sandbox.Prefix}-unused";
+        var inUse = $"kaha-local/proxy:{_sandbox.Prefix}-in-use";
+        var kept = $"{_sandbox.Prefix}_old_proxy";
+        try
+        {
+            foreach (var earlier in new[] { unused, inUse })
+            {
+                var folder = Path.Combine(_sandbox.Folder, earlier.Split(':')[1]);
+                Directory.CreateDirectory(folder);
+                File.WriteAllText(Path.Combine(folder, "Dockerfile"), $"FROM scratch\nLABEL org.kaha.proxy=true org.kaha.test={earlier}\nCOPY Dockerfile /\n");
+                Shell.MustIn(folder, "docker", "build", "-q", "-t", earlier, ".");
+            }
+
+            Shell.Must("docker", "create", "--name", kept, inUse, "none");
+            Shell.Must("docker", "rm", "-f", proxy);
+            Shell.Must("docker", "rmi", current);
+
+            var deploy = _sandbox.Tool("--target=Deploy", "--env=prod");
+
+            Assert.That(deploy.ExitCode, Is.EqualTo(0), deploy.ToString());
+            Assert.That(deploy.StdOut, Does.Contain($"Building the proxy image {current}").And.Match(@"Removed \d+ proxy image\(s\) of earlier versions"));
+            Assert.That(Shell.Run("docker", "image", "inspect", unused).ExitCode, Is.Not.EqualTo(0), "an earlier proxy image no container uses is gone");
+            Assert.That(Shell.Run("docker", "image", "inspect", inUse).ExitCode, Is.EqualTo(0), "one a container still uses stays");
+            Assert.That(DockerCli.State(proxy), Is.EqualTo("running"));
+        }
+        finally
+        {
+            Shell.Run("docker", "rm", "-f", kept);
+            Shell.Run("docker", "rmi", "-f", unused, inUse);
+        }
+    }
+
     /// <summary>The live release has the engine's default CPU weight; the standby, out of rotation, a quarter of it.</summary>
     private void AssertServingAndStandbyCpuShares()
     {

@@ -186,18 +186,24 @@ public sealed class DockerEngine : IDisposable
     /// Removes the untagged images carrying the label; images a container (even a stopped one) still uses are kept.
     /// Returns how many were removed.
     /// </summary>
-    public Task<int> RemoveDanglingImagesAsync(string labelFilter)
+    public Task<int> RemoveDanglingImagesAsync(string labelFilter) => RemoveUnusedImagesAsync(labelFilter, danglingOnly: true, keepId: null);
+
+    /// <summary>
+    /// Removes the images carrying the label but <paramref name="keepId"/>; images a container (even a stopped one)
+    /// still uses, or that more than one tag names, are kept. Returns how many were removed.
+    /// </summary>
+    public Task<int> RemoveUnusedImagesAsync(string labelFilter, bool danglingOnly, string? keepId)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(labelFilter);
-        return CallAsync("remove dangling images", async () =>
+        return CallAsync(danglingOnly ? "remove dangling images" : "remove unused images", async () =>
         {
-            var dangling = await _client.Images.ListImagesAsync(new ImagesListParameters
+            var images = await _client.Images.ListImagesAsync(new ImagesListParameters
             {
-                Filters = Filter(("dangling", "true"), ("label", labelFilter)),
+                Filters = danglingOnly ? Filter(("dangling", "true"), ("label", labelFilter)) : Filter(("label", labelFilter)),
             }).ConfigureAwait(false);
 
             var removed = 0;
-            foreach (var image in dangling)
+            foreach (var image in images.Where(i => i.ID != keepId))
             {
                 try
                 {
@@ -206,7 +212,7 @@ public sealed class DockerEngine : IDisposable
                 }
                 catch (DockerApiException e) when (e.StatusCode is HttpStatusCode.Conflict or HttpStatusCode.NotFound)
                 {
-                    // In use by a container (a backup kept for rollback), or already gone.
+                    // In use by a container (a backup kept for rollback, another environment's proxy), or already gone.
                 }
             }
 

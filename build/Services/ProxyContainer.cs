@@ -10,6 +10,8 @@ namespace KahaDeploy.Services;
 /// </summary>
 public sealed class ProxyContainer(DockerConnector docker, LocalBaseImages baseImages, ProxyAdmin admin, ICakeLog log)
 {
+    private const string ProxyImageLabel = "org.kaha.proxy";
+
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(20);
 
     public async Task EnsureRunningAsync(DeploySettings settings, ProxySettings proxy)
@@ -93,13 +95,21 @@ public sealed class ProxyContainer(DockerConnector docker, LocalBaseImages baseI
         }
 
         log.Information("Building the proxy image {0}.", tag);
-        await docker.Engine.BuildImageFromFilesAsync(
+        var built = await docker.Engine.BuildImageFromFilesAsync(
             files.Select(f => new TarEntrySpec("app/" + Path.GetRelativePath(published, f), f, null, null)).ToList(),
             $"FROM {runtime}\nCOPY app/ /app/\nWORKDIR /app\nCMD [\"dotnet\", \"/app/kaha-proxy.dll\"]\n",
             [tag],
-            new Dictionary<string, string> { ["org.kaha.proxy"] = "true" },
+            new Dictionary<string, string> { [ProxyImageLabel] = "true" },
             line => log.Verbose(line),
             CancellationToken.None);
+
+        // Each version of the tool builds its own proxy image; those of earlier versions go once no proxy runs them.
+        var removed = await docker.Engine.RemoveUnusedImagesAsync($"{ProxyImageLabel}=true", danglingOnly: false, keepId: built);
+        if (removed > 0)
+        {
+            log.Information("Removed {0} proxy image(s) of earlier versions of the tool that no container uses.", removed);
+        }
+
         return tag;
     }
 }
