@@ -9,7 +9,7 @@ namespace KahaDeploy.Services;
 /// would delete <c>node_modules</c> (in dev, the packages the live container runs from) and spend seconds of CPU
 /// on the server that is serving the live release, to put back the same files.
 /// </summary>
-public sealed class InstalledPackages(IProcessRunner processes)
+public sealed class InstalledPackages(IProcessRunner processes, HostPackages packages)
 {
     private const string StampName = ".kaha-deploy-installed";
 
@@ -42,7 +42,7 @@ public sealed class InstalledPackages(IProcessRunner processes)
             return null;
         }
 
-        var node = processes.Capture("node", "--version");
+        var node = processes.Capture(packages.Require("node", "nodejs", "install the app's npm packages"), "--version");
         if (node.ExitCode != 0)
         {
             return null;
