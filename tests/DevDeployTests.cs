@@ -55,7 +55,7 @@ public sealed class DevDeployTests
     }
 
     [Test]
-    public void Npm_ci_runs_only_when_the_packages_or_node_changed()
+    public void Npm_ci_runs_only_when_the_packages_or_the_installed_tree_changed()
     {
         var nodeModules = Path.Combine(_sandbox.Checkout, "node_modules");
         var first = _sandbox.Tool("--target=Deploy", "--env=dev");
