@@ -6,7 +6,7 @@ namespace KahaDeploy.Services;
 /// <summary>
 /// Build labels written into the Dockerfile as one <c>LABEL</c> instruction. Given to the engine as build
 /// parameters instead, the classic builder adds a <c>LABEL</c> step per label, each an intermediate container and
-/// a commit: seconds of engine work, on the server that is serving the live release, for a few strings.
+/// a commit: most of a second of engine work per deploy (six labels), on the server serving the live release.
 /// </summary>
 public static partial class DockerfileLabels
 {
