@@ -114,11 +114,6 @@ public sealed class PipelineTests
         Assert.That(result.All, Does.Contain($"{secrets} can be read by other users; run: chmod 600 {secrets}"));
     }
 
-    private string BuildLabelledImage(string app)
-    {
-        var folder = Path.Combine(_sandbox.Folder, "img-" + app);
-        Directory.CreateDirectory(folder);
-        File.WriteAllText(Path.Combine(folder, "Dockerfile"), $"FROM scratch\nLABEL org.kaha.app={app} org.kaha.test={_sandbox.Prefix}\nCOPY Dockerfile /\n");
-        return Shell.MustIn(folder, "docker", "build", "-q", ".");
-    }
+    private string BuildLabelledImage(string app) =>
+        DockerCli.BuildLabelledImage(Path.Combine(_sandbox.Folder, "img-" + app), $"org.kaha.app={app} org.kaha.test={_sandbox.Prefix}");
 }

@@ -163,10 +163,7 @@ public sealed class ZeroDowntimeTests
         {
             foreach (var earlier in new[] { unused, inUse })
             {
-                var folder = Path.Combine(_sandbox.Folder, earlier.Split(':')[1]);
-                Directory.CreateDirectory(folder);
-                File.WriteAllText(Path.Combine(folder, "Dockerfile"), $"FROM scratch\nLABEL org.kaha.proxy=true org.kaha.test={earlier}\nCOPY Dockerfile /\n");
-                Shell.MustIn(folder, "docker", "build", "-q", "-t", earlier, ".");
+                DockerCli.BuildLabelledImage(Path.Combine(_sandbox.Folder, earlier.Split(':')[1]), $"org.kaha.proxy=true org.kaha.test={earlier}", earlier);
             }
 
             Shell.Must("docker", "create", "--name", kept, inUse, "none");

@@ -43,6 +43,17 @@ public static class DockerCli
     }
 
     /// <summary>
+    /// Builds a tiny FROM-scratch image in <paramref name="folder"/> that carries <paramref name="labels"/>
+    /// (<c>key=value</c> pairs as a LABEL line takes them), tagged <paramref name="tag"/> when given; returns its id.
+    /// </summary>
+    public static string BuildLabelledImage(string folder, string labels, string? tag = null)
+    {
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, "Dockerfile"), $"FROM scratch\nLABEL {labels}\nCOPY Dockerfile /\n");
+        return Shell.MustIn(folder, "docker", tag is null ? ["build", "-q", "."] : ["build", "-q", "-t", tag, "."]);
+    }
+
+    /// <summary>
     /// Every image the tool built for <paramref name="app"/>, also those no tag names any more (a tag moved to a newer
     /// build of the same commit or environment leaves the older image untagged).
     /// </summary>
