@@ -74,7 +74,7 @@ if ! diff -u "$tmp/kaha-tree.txt" "$tmp/cake-tree.txt" >"$tmp/graph.diff" \
 fi
 
 # --- (c) measure -------------------------------------------------------------------------------
-stamp="$root/build/bin/Release/net10.0/.built"
+stamp="$root/build/bin/tool/.built"
 stamp_before="$(stat -c %Y "$stamp" 2>/dev/null || echo none)"
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 
@@ -189,7 +189,7 @@ Result: {verdict}.
 |---|---|---|---|---|---|---|
 {chr(10).join(rows)}
 
-- Warm means: the host was already built (`build.sh` only checks file times, then runs `dotnet build/bin/Release/net10.0/kaha-deploy.dll`),
+- Warm means: the host was already built (`build.sh` only checks file times, then runs `dotnet build/bin/tool/kaha-deploy.dll`, published ReadyToRun),
   the Cake tool was restored and the script had been run before. Each row had {len(results[0]['times'])} timed runs after warm-up, all in one `hyperfine` run.
 - Cake, as shipped, compiles `build.cake` with Roslyn on every run (the script cache is off by default), so its default row is what a
   Cake user waits for each time; the “script cache on” row (`CAKE_SETTINGS_ENABLESCRIPTCACHE=true`) is Cake at its fastest.
