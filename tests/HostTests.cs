@@ -113,6 +113,18 @@ public sealed class HostTests
         Assert.That(info.ExitCode, Is.EqualTo(0), info.ToString());
     }
 
+    [TestCase("kaha-deploy.dll")]
+    [TestCase("Cake.Core.dll")]
+    [TestCase("Spectre.Console.dll")]
+    public void Build_sh_runs_the_tool_and_Cake_precompiled(string assembly)
+    {
+        Assert.That(Tool.Run("--version").ExitCode, Is.EqualTo(0));
+
+        // A ReadyToRun image carries its native code in a header of its own; a plain IL assembly has none.
+        using var pe = new System.Reflection.PortableExecutable.PEReader(File.OpenRead(Path.Combine(Repo.Root, "build", "bin", "tool", assembly)));
+        Assert.That(pe.PEHeaders.CorHeader!.ManagedNativeHeaderDirectory.Size, Is.GreaterThan(0), $"{assembly} is not ReadyToRun");
+    }
+
     private static int IndexOf(string text, string task) => text.IndexOf(task, StringComparison.Ordinal);
 
     /// <summary>The numbered lines of a dry run: "1. Lock".</summary>
