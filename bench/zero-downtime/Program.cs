@@ -66,7 +66,9 @@ static async Task<int> RunAsync(Options options, JsonSerializerOptions json)
 
     if (readyFile is not null)
     {
-        await File.WriteAllTextAsync(readyFile, $"{load.ConnectionsAnswered}/{connections} connections answered\n");
+        // Written aside, then renamed: the script waits for the file to appear and must never read it half written.
+        await File.WriteAllTextAsync(readyFile + ".tmp", $"{load.ConnectionsAnswered}/{connections} connections answered\n");
+        File.Move(readyFile + ".tmp", readyFile, overwrite: true);
     }
 
     while (!File.Exists(stopFile) && clock.NowMs - started < maxRun.TotalMilliseconds)
