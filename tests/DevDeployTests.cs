@@ -88,6 +88,20 @@ public sealed class DevDeployTests
     }
 
     [Test]
+    public void A_RUN_step_of_the_image_build_gets_a_quarter_of_the_default_CPU_weight()
+    {
+        // The step writes down the CPU weight of the container it runs in: cgroup v1's cpu.shares, or cgroup v2's cpu.weight.
+        _sandbox.CommitInCheckout("a RUN step", dir => File.AppendAllText(Path.Combine(dir, "Dockerfile"),
+            "RUN cat /sys/fs/cgroup/cpu/cpu.shares > /build-cpu-weight 2>/dev/null || cat /sys/fs/cgroup/cpu.weight > /build-cpu-weight\n"));
+
+        var result = _sandbox.Tool("--target=Deploy", "--env=dev");
+
+        Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
+        var weight = Shell.Must("docker", "run", "--rm", "--entrypoint", "cat", $"{_sandbox.Image}:dev", "/build-cpu-weight").Trim();
+        Assert.That(weight, Is.AnyOf("256", "10"), "cpu.shares 256 (Docker's default is 1024), or the same as a cgroup v2 cpu.weight");
+    }
+
+    [Test]
     public void Previous_container_can_still_be_started_by_hand_as_in_the_old_script()
     {
         Assert.That(_sandbox.Tool("--target=Deploy", "--env=dev").ExitCode, Is.EqualTo(0));
