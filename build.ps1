@@ -9,8 +9,12 @@ $out = Join-Path $root 'build/bin/tool'
 $dll = Join-Path $out 'kaha-deploy.dll'
 $stamp = Join-Path $out '.built'
 
+# The stamp holds the commit the tool was built from, which --version reports: a new commit means a new build.
+$commit = "$(git -C $root rev-parse HEAD 2>$null)"
+
 function Test-NeedsBuild {
     if (-not (Test-Path $dll) -or -not (Test-Path $stamp)) { return $true }
+    if ((Get-Content -Raw $stamp) -ne $commit) { return $true }
     $builtAt = (Get-Item -Force $stamp).LastWriteTimeUtc
     $sources = @(Get-ChildItem -Path (Join-Path $root 'build'), (Join-Path $root 'proxy') -Recurse -File -Include '*.cs', '*.csproj', '*.props', '*.json' |
         Where-Object { $_.FullName -notmatch '[\\/](bin|obj)[\\/]' })
@@ -26,7 +30,7 @@ if (Test-NeedsBuild) {
         [Console]::Error.WriteLine('Error: the build of kaha-deploy failed (see above).')
         exit 1
     }
-    New-Item -ItemType File -Force -Path $stamp | Out-Null
+    Set-Content -NoNewline -Path $stamp -Value $commit
 }
 
 & dotnet $dll @args

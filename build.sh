@@ -9,8 +9,12 @@ out="$root/build/bin/tool"
 dll="$out/kaha-deploy.dll"
 stamp="$out/.built"
 
+# The stamp holds the commit the tool was built from, which --version reports: a new commit means a new build.
+commit="$(git -C "$root" rev-parse HEAD 2>/dev/null || true)"
+
 needs_build() {
   [ -f "$dll" ] && [ -f "$stamp" ] || return 0
+  [ "$(cat "$stamp")" = "$commit" ] || return 0
   [ -n "$(find "$root/build" "$root/proxy" "$root/Directory.Build.props" "$root/global.json" \
       -path "$root/build/bin" -prune -o -path "$root/build/obj" -prune -o \
       -path "$root/proxy/bin" -prune -o -path "$root/proxy/obj" -prune -o \
@@ -24,7 +28,7 @@ if needs_build; then
     echo "Error: the build of kaha-deploy failed (see above)." >&2
     exit 1
   fi
-  touch "$stamp"
+  printf '%s' "$commit" > "$stamp"
 fi
 
 exec dotnet "$dll" "$@"

@@ -33,7 +33,7 @@ public sealed partial class DeployContext : FrostingContext
         Sha = ParseSha(context.Argument<string?>("sha", null), "sha");
         LockWait = ParseSeconds(context.Argument<string?>("lock-wait", null), "lock-wait");
         Json = context.HasArgument("json");
-        DryRun = context.HasArgument("dryrun") || context.HasArgument("whatif") || context.HasArgument("noop");
+        DryRun = context.HasArgument("dryrun") || context.HasArgument("dry-run") || context.HasArgument("whatif") || context.HasArgument("noop");
         RollbackTo = ParseSha(context.Argument<string?>("to", null), "to");
         Slot = context.Argument<string?>("slot", null);
         Delay = ParseSeconds(context.Argument<string?>("delay", null), "delay");

@@ -214,6 +214,45 @@ public sealed class BadInputTests
         }
     }
 
+    // Issue 10 §1: a typo never deploys. Each would once have deployed, rolled back to the wrong release, or said
+    // something beside the point; now it is refused before anything runs.
+    [TestCase("--target=Deploy|--env=dev|--dry-rn", "unknown option --dry-rn; did you mean --dry-run?")]
+    [TestCase("--target=Rollback|--env=dev|--too=abc1234", "unknown option --too; did you mean --to?")]
+    [TestCase("--target=Deploy|--evn=dev", "unknown option --evn; did you mean --env?")]
+    [TestCase("--target=Deploy|--env=dev|--to=abc1234", "--to does nothing for Deploy; it is read by Rollback")]
+    [TestCase("--target=Deplyo|--env=dev", "There is no target 'Deplyo'; did you mean Deploy?")]
+    [TestCase("--target=Rollbak|--env=dev", "There is no target 'Rollbak'; did you mean Rollback?")]
+    [TestCase("--target=Deploy|--env=dev|--lock_wait=5", "unknown option --lock_wait; did you mean --lock-wait?")]
+    [TestCase("--target=Deploy|--env=dev|--verbosty=verbose", "unknown option --verbosty; did you mean --verbosity?")]
+    [TestCase("--target=Deploy|--env=dev|--env=prod", "--env is given more than once (dev, prod); give it once")]
+    [TestCase("--target=Deploy|--env=dev|--json", "--json does nothing for Deploy; it is read by Status")]
+    [TestCase("--target=Deploy|--env=dev|--xyzzy", "unknown option --xyzzy; ./build.sh --help lists the options")]
+    public void A_misspelt_option_or_target_is_refused_before_anything_runs(string arguments, string expected)
+    {
+        var history = Path.Combine(_sandbox.StateFolder("dev"), "history.jsonl");
+        var historyBefore = File.ReadAllText(history);
+
+        var result = _sandbox.Tool(arguments.Split('|'));
+
+        Expect.OneErrorLine(result, expected);
+        Assert.That(result.ExitCode, Is.EqualTo(2), "a command-line mistake exits 2");
+        Assert.That(File.ReadAllText(history), Is.EqualTo(historyBefore), "a refused command line is no run");
+    }
+
+    [Test]
+    public void Dry_run_spelt_with_a_hyphen_is_a_dry_run()
+    {
+        var history = Path.Combine(_sandbox.StateFolder("dev"), "history.jsonl");
+        var historyBefore = File.ReadAllText(history);
+
+        var result = _sandbox.Tool("--target=deploy", "--env=dev", "--dry-run");
+
+        Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
+        Assert.That(result.StdOut, Does.Contain("Performing dry run"));
+        Assert.That(result.StdOut, Does.Contain("Target is: Deploy"));
+        Assert.That(File.ReadAllText(history), Is.EqualTo(historyBefore));
+    }
+
     private ProcessResult Edit(Action<JsonObject> change)
     {
         var config = JsonNode.Parse(_goodConfig)!.AsObject();

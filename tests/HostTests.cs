@@ -98,19 +98,46 @@ public sealed class HostTests
     [Test]
     public void An_unknown_target_fails_with_the_list_of_targets()
     {
-        var result = Tool.Run("--target=Deplyo", "--env=dev");
+        var result = Tool.Run("--target=Publish", "--env=dev");
 
-        Assert.That(result.ExitCode, Is.Not.EqualTo(0));
+        Assert.That(result.ExitCode, Is.EqualTo(2));
         Assert.That(result.ErrorLines, Has.Count.EqualTo(1), result.ToString());
-        Assert.That(result.ErrorLines[0], Does.Contain("There is no target 'Deplyo'").And.Contain("Deploy"));
+        Assert.That(result.ErrorLines[0], Does.Contain("There is no target 'Publish'. Choose one of:").And.Contain("Deploy"));
     }
 
     [Test]
-    public void Version_and_info_answer()
+    public void Version_names_the_tool_and_the_commit_it_was_built_from()
     {
-        Assert.That(Tool.Run("--version").ExitCode, Is.EqualTo(0));
+        var version = Tool.Run("--version");
         var info = Tool.Run("--info");
+
+        Assert.That(version.ExitCode, Is.EqualTo(0), version.ToString());
+        var head = Sandbox.Git(Repo.Root, "rev-parse", "HEAD")[..12];
+        Assert.That(version.StdOut.Trim(), Does.Match($@"^kaha-deploy \d+\.\d+\.\d+ \(commit {head}\)$"));
         Assert.That(info.ExitCode, Is.EqualTo(0), info.ToString());
+        Assert.That(info.StdOut, Does.Contain($"commit {head}"));
+    }
+
+    [TestCase("--help")]
+    [TestCase("-h")]
+    [TestCase("--target=Deploy", "--env=prod", "--help")]
+    public void Help_lists_the_targets_people_run_then_the_steps_then_the_options_and_runs_nothing(params string[] arguments)
+    {
+        var result = Tool.Run(arguments);
+
+        Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
+        var text = result.StdOut;
+        int At(string what) => text.IndexOf(what, StringComparison.Ordinal);
+        Assert.That(At("Targets"), Is.GreaterThanOrEqualTo(0), text);
+        Assert.That(new[] { At("  Deploy "), At("  Rollback "), At("  Status "), At("  History "), At("  Logs "), At("  CI "), At("  Listen ") },
+            Is.Ordered.And.All.GreaterThan(At("Targets")), "the targets people run come first, in that order");
+        Assert.That(At("Steps"), Is.GreaterThan(At("  Listen ")));
+        Assert.That(At("  BackupContainer "), Is.GreaterThan(At("Steps")), "the internal steps come after the targets");
+        Assert.That(At("Options"), Is.GreaterThan(At("  BackupContainer ")));
+        Assert.That(At("--to=COMMIT"), Is.GreaterThan(At("Options")));
+        Assert.That(text, Does.Contain("rolls back to that retained release"));
+        // A real Deploy of prod would have failed here: the test gives it none of prod's secrets.
+        Assert.That(result.All, Does.Not.Contain("Error"), "help runs nothing");
     }
 
     [TestCase("kaha-deploy.dll")]

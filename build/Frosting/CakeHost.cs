@@ -3,6 +3,7 @@ using Cake.Cli;
 using Cake.Core;
 using Cake.Core.Configuration;
 using Cake.Core.Diagnostics;
+using Cake.Core.Graph;
 using Cake.Core.IO;
 using Cake.Core.Packaging;
 using Cake.Core.Scripting;
@@ -20,6 +21,9 @@ namespace KahaDeploy.Frosting;
 public sealed class CakeHost
 {
     public const string DefaultTarget = "Default";
+
+    /// <summary>The exit code of a command line the host refuses before anything runs (as with most Unix tools).</summary>
+    public const int UsageError = 2;
 
     private readonly List<Action<IServiceCollection>> _configure = [];
     private Type _contextType = typeof(FrostingContext);
@@ -69,7 +73,7 @@ public sealed class CakeHost
         catch (CommandLineException ex)
         {
             Console.Error.WriteLine($"Error: {ex.Message}");
-            return 1;
+            return UsageError;
         }
 
         await using var services = BuildServices(commandLine);
@@ -90,6 +94,11 @@ public sealed class CakeHost
         try
         {
             return await RunModeAsync(commandLine, services);
+        }
+        catch (CommandLineException ex)
+        {
+            ReportError(log, commandLine.Verbosity, ex);
+            return UsageError;
         }
         catch (Exception ex)
         {
@@ -152,8 +161,16 @@ public sealed class CakeHost
         }
 
         var engine = services.GetRequiredService<ICakeEngine>();
-        var context = (ICakeContext)ActivatorUtilities.CreateInstance(services, _contextType, services.GetRequiredService<ICakeContext>());
         RegisterTasks(engine, services);
+        var graph = CakeGraphBuilder.Build(engine.Tasks);
+        var target = commandLine.Mode == HostMode.Help ? DefaultTarget : ResolveTarget(engine, commandLine.Target ?? DefaultTarget);
+        if (commandLine.Mode is HostMode.Run or HostMode.DryRun && services.GetService<ICommandLineCheck>() is { } check)
+        {
+            IReadOnlyList<string> TasksOf(string name) => graph.Exist(name) ? graph.Traverse(name).ToList() : [];
+            check.Check(commandLine, target, commandLine.Exclusive ? [target] : TasksOf(target), TasksOf);
+        }
+
+        var context = (ICakeContext)ActivatorUtilities.CreateInstance(services, _contextType, services.GetRequiredService<ICakeContext>());
         RegisterLifetimes(engine, context, services);
 
         IScriptHost host = commandLine.Mode switch
@@ -165,20 +182,27 @@ public sealed class CakeHost
                 context, services.GetRequiredService<ICakeReportPrinter>(), services.GetRequiredService<ICakeConfiguration>(), services.GetRequiredService<ICakeLog>()),
         };
 
-        if (commandLine.Exclusive)
+        if (commandLine.Exclusive && commandLine.Mode != HostMode.Help)
         {
             host.Settings.UseExclusiveTarget();
         }
 
-        var target = commandLine.Target ?? DefaultTarget;
-        if (!engine.Tasks.Any(t => string.Equals(t.Name, target, StringComparison.OrdinalIgnoreCase)))
-        {
-            var known = string.Join(", ", engine.Tasks.Select(t => t.Name).Order());
-            throw new CommandLineException($"There is no target '{target}'. Choose one of: {known}.");
-        }
-
         await host.RunTargetAsync(target);
         return 0;
+    }
+
+    /// <summary>The target's name as registered: an exact or case-insensitive match; else the nearest name is offered.</summary>
+    private static string ResolveTarget(ICakeEngine engine, string target)
+    {
+        var names = engine.Tasks.Select(t => t.Name).ToList();
+        if ((names.FirstOrDefault(name => name == target) ?? names.FirstOrDefault(name => name.Equals(target, StringComparison.OrdinalIgnoreCase))) is { } known)
+        {
+            return known;
+        }
+
+        throw new CommandLineException(Spelling.Nearest(target, names) is { } nearest
+            ? $"There is no target '{target}'; did you mean {nearest}? ./build.sh --help lists the targets."
+            : $"There is no target '{target}'. Choose one of: {string.Join(", ", names.Order())}.");
     }
 
     private void RegisterTasks(ICakeEngine engine, IServiceProvider services)

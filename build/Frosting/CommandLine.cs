@@ -11,10 +11,11 @@ public enum HostMode
     Description,
     Version,
     Info,
+    Help,
 }
 
 /// <summary>
-/// Frosting's own options (target, verbosity, dry run, tree, description, exclusive, version, info);
+/// Frosting's own options (target, verbosity, dry run, tree, description, exclusive, version, info, help);
 /// every other <c>--name=value</c> (or <c>--name value</c>, or a bare <c>--flag</c>) is a Cake argument.
 /// </summary>
 public sealed class CommandLine
@@ -27,7 +28,7 @@ public sealed class CommandLine
 
     private static readonly HashSet<string> Flags = new(StringComparer.OrdinalIgnoreCase)
     {
-        "dryrun", "whatif", "noop", "tree", "description", "descriptions", "showdescription", "version", "ver", "info", "exclusive", "e",
+        "dryrun", "dry-run", "whatif", "noop", "help", "h", "tree", "description", "descriptions", "showdescription", "version", "ver", "info", "exclusive", "e",
     };
 
     public static CommandLine Parse(IReadOnlyList<string> args)
@@ -36,6 +37,7 @@ public sealed class CommandLine
         var verbosity = Verbosity.Normal;
         var mode = HostMode.Run;
         var exclusive = false;
+        var help = false;
         var arguments = new List<KeyValuePair<string, string>>();
 
         for (var i = 0; i < args.Count; i++)
@@ -72,8 +74,11 @@ public sealed class CommandLine
                 case "verbosity" or "v":
                     verbosity = ParseVerbosity(Require(name, value));
                     break;
-                case "dryrun" or "whatif" or "noop":
+                case "dryrun" or "dry-run" or "whatif" or "noop":
                     mode = HostMode.DryRun;
+                    break;
+                case "help" or "h":
+                    help = true;
                     break;
                 case "tree":
                     mode = HostMode.Tree;
@@ -97,7 +102,8 @@ public sealed class CommandLine
         {
             Target = target,
             Verbosity = verbosity,
-            Mode = mode,
+            // Asking for help never runs anything, whatever else the line says.
+            Mode = help ? HostMode.Help : mode,
             Exclusive = exclusive,
             Arguments = arguments.ToLookup(a => a.Key, a => a.Value, StringComparer.OrdinalIgnoreCase),
         };

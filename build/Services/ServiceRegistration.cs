@@ -2,6 +2,7 @@ using Cake.Cli;
 using Cake.Core;
 using Cake.Core.Diagnostics;
 using KahaDeploy.Configuration;
+using KahaDeploy.Frosting;
 using KahaDeploy.Services.Webhooks;
 using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
@@ -27,6 +28,8 @@ public static class ServiceRegistration
             Out = new AnsiConsoleOutput(p.GetRequiredService<ConsoleLayout>().TablesWriter),
         }));
         services.AddSingleton<ICakeReportPrinter, CakeSpectreReportPrinter>();
+        services.AddSingleton<ICommandLineCheck, ArgumentCheck>();
+        services.AddSingleton<IVersionResolver, ToolVersion>();
 
         services.AddSingleton<HostPackages>();
         services.AddSingleton<DockerConnector>();

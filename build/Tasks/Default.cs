@@ -5,18 +5,30 @@ using Spectre.Console;
 namespace KahaDeploy.Tasks;
 
 [TaskName(CakeHost.DefaultTarget)]
-[TaskDescription("Lists the targets; what runs when no --target is given")]
+[TaskDescription("Shows this help: the targets, the steps they are made of, and the options; what runs when no --target is given (or with --help)")]
 public sealed class Default(ICakeEngine engine, IAnsiConsole console) : FrostingTask<DeployContext>
 {
     public override void Run(DeployContext context)
     {
-        console.MarkupLine("Usage: [bold]./build.sh --target=NAME --env=ENV[/] (e.g. --target=Deploy --env=dev); --tree shows the graph, --dryrun what would run.");
-        var table = new Table().AddColumns("Target", "What it does");
-        foreach (var task in engine.Tasks.Where(t => t.Name != CakeHost.DefaultTarget).OrderBy(t => t.Name))
+        console.MarkupLine("Usage: [bold]./build.sh --target=NAME --env=ENV [[options]][/]   e.g. ./build.sh --target=Deploy --env=dev --dryrun");
+        var tasks = engine.Tasks.Where(t => t.Name != CakeHost.DefaultTarget).ToList();
+        var targets = Arguments.UserTargets.SelectMany(name => tasks.Where(t => t.Name == name)).ToList();
+        Section("Targets", targets.Select(t => (t.Name, t.Description ?? "")));
+        Section("Steps (each target runs those it depends on; --tree shows the graph)",
+            tasks.Except(targets).OrderBy(t => t.Name).Select(t => (t.Name, t.Description ?? "")));
+        Section("Options", Arguments.All.Select(option => (option.Usage, option.Help)));
+    }
+
+    private void Section(string heading, IEnumerable<(string Name, string Text)> rows)
+    {
+        console.WriteLine();
+        console.MarkupLine($"[bold]{Markup.Escape(heading)}[/]");
+        var grid = new Grid().AddColumn(new GridColumn().NoWrap().PadLeft(2).PadRight(2)).AddColumn();
+        foreach (var (name, text) in rows)
         {
-            table.AddRow(Markup.Escape(task.Name), Markup.Escape(task.Description ?? ""));
+            grid.AddRow(Markup.Escape(name), Markup.Escape(text));
         }
 
-        console.Write(table);
+        console.Write(grid);
     }
 }
