@@ -91,6 +91,35 @@ public sealed class BadInputTests
     }
 
     [Test]
+    public void Every_missing_secret_is_named_in_one_line()
+    {
+        var environment = new Dictionary<string, string?>(_sandbox.Secrets) { ["PROD_DB_PASSWORD"] = null, ["PROD_REDIS_PASSWORD"] = null };
+
+        Expect.OneErrorLine(_sandbox.ToolWith(environment, "--target=Deploy", "--env=prod"),
+            "${PROD_DB_PASSWORD} (cake-config.json: environments.prod.env.DB_PASSWORD)",
+            "${PROD_REDIS_PASSWORD} (cake-config.json: environments.prod.redis.url) are not set",
+            "PROD_DB_PASSWORD=..., PROD_REDIS_PASSWORD=...", "secrets.prod");
+    }
+
+    [Test]
+    public void A_dry_run_names_the_missing_secrets_a_real_run_would_fail_on()
+    {
+        var environment = new Dictionary<string, string?>(_sandbox.Secrets) { ["PROD_DB_PASSWORD"] = null, ["PROD_REDIS_PASSWORD"] = null };
+
+        var dryRun = _sandbox.ToolWith(environment, "--target=Deploy", "--env=prod", "--dryrun");
+
+        Assert.That(dryRun.ExitCode, Is.EqualTo(0), dryRun.ToString());
+        var warning = ProcessResult.Lines(dryRun.All).Where(l => l.Contains("would fail", StringComparison.Ordinal)).ToList();
+        Assert.That(warning, Has.Count.EqualTo(1), dryRun.ToString());
+        Assert.That(warning[0], Does.Contain("A real run of Deploy would fail").And.Contain("${PROD_DB_PASSWORD}").And.Contain("${PROD_REDIS_PASSWORD}"));
+        Assert.That(warning[0], Does.Not.Contain("PROD_DB_PASSWORD=prod").And.Not.Contain("***"), "names only, never a value");
+
+        var complete = _sandbox.Tool("--target=Deploy", "--env=prod", "--dryrun");
+        Assert.That(complete.ExitCode, Is.EqualTo(0), complete.ToString());
+        Assert.That(complete.All, Does.Not.Contain("would fail"), "with every secret set a dry run predicts success");
+    }
+
+    [Test]
     public void Bad_sha_argument() =>
         Expect.OneErrorLine(_sandbox.Tool("--target=Deploy", "--env=prod", "--sha=not-a-commit"), "--sha=not-a-commit is not a commit id");
 
