@@ -120,6 +120,22 @@ public sealed class BadInputTests
     }
 
     [Test]
+    public void A_user_outside_the_docker_group_is_told_so_while_the_engine_runs()
+    {
+        // Status is read-only: it needs no secrets, so none are given, and the only thing this user lacks is the socket.
+        string[] arguments = ["--target=Status", "--env=dev", $"--config={_sandbox.ConfigFile}"];
+        var environment = new Dictionary<string, string?> { ["DOCKER_HOST"] = null, ["HOME"] = Path.GetTempPath() };
+        Assert.That(Tool.Run(arguments, environment).ExitCode, Is.EqualTo(0), "as root the engine answers");
+
+        var asNobody = Shell.Run("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", Path.Combine(Repo.Root, "build.sh"), .. arguments],
+            Repo.Root, environment);
+        Tool.Record(asNobody.All);
+
+        Expect.OneErrorLine(asNobody, "permission denied on /var/run/docker.sock: run as root or join the docker group");
+        Assert.That(asNobody.All, Does.Not.Contain("No Docker engine answers"));
+    }
+
+    [Test]
     public void Bad_sha_argument() =>
         Expect.OneErrorLine(_sandbox.Tool("--target=Deploy", "--env=prod", "--sha=not-a-commit"), "--sha=not-a-commit is not a commit id");
 
