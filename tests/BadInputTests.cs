@@ -120,6 +120,29 @@ public sealed class BadInputTests
     }
 
     [Test]
+    public void A_lost_secrets_file_is_named_instead_of_a_failed_health_check_later()
+    {
+        // As on a fresh second checkout: dev may generate its Redis password, the one the running Redis was started with is gone.
+        var config = JsonNode.Parse(_goodConfig)!.AsObject();
+        config["environments"]!["dev"]!["generatedSecrets"] = new JsonArray("DEV_REDIS_PASSWORD");
+        File.WriteAllText(_sandbox.ConfigFile, config.ToJsonString());
+        var secretsFile = Path.Combine(_sandbox.Folder, ".deploy", "secrets.dev");
+        var live = Http.VersionAt(_sandbox.DevUrl);
+
+        var started = DateTimeOffset.UtcNow;
+        var result = _sandbox.ToolWith(new Dictionary<string, string?>(_sandbox.Secrets) { ["DEV_REDIS_PASSWORD"] = null }, "--target=Deploy", "--env=dev");
+        var generated = File.ReadAllText(secretsFile).Trim().Split('=', 2)[1];
+        Tool.KnownSecrets.TryAdd(generated, 0);
+        File.Delete(secretsFile);
+
+        Expect.OneErrorLine(result, $"Redis {_sandbox.Prefix}_dev_redis does not accept the configured password", "secrets.dev",
+            $"docker rm -f {_sandbox.Prefix}_dev_redis", "redis-data/dev is kept");
+        Assert.That(DateTimeOffset.UtcNow - started, Is.LessThan(TimeSpan.FromSeconds(20)), "it stops at once, not after the health check's timeout");
+        Assert.That(result.All, Does.Not.Contain("healthz").And.Not.Contain(generated));
+        Assert.That(Http.VersionAt(_sandbox.DevUrl), Is.EqualTo(live), "the live app keeps serving");
+    }
+
+    [Test]
     public void A_user_outside_the_docker_group_is_told_so_while_the_engine_runs()
     {
         // Status is read-only: it needs no secrets, so none are given, and the only thing this user lacks is the socket.

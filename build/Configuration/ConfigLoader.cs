@@ -176,6 +176,7 @@ public sealed partial class ConfigLoader(SecretMasker masker)
             Proxy = proxy,
             Retain = env.Retain,
             KeepLogs = env.KeepLogs,
+            SecretsFile = secrets.SecretsFile,
             UnsetSecrets = secrets.Missing.Count == 0 ? null : secrets.DescribeMissing(),
         };
     }
