@@ -1,4 +1,5 @@
 using Cake.Core;
+using Cake.Core.Diagnostics;
 using KahaDeploy.Frosting;
 using KahaDeploy.Services;
 using KahaDeploy.Tasks;
@@ -32,6 +33,7 @@ public sealed class DeployLifetime(DeployLock deployLock, RunRecorder recorder, 
         {
             _ = context.Settings;
             _ = context.PullImage;
+            WarnOfUnsetSecrets(context);
         }
 
         if (RecordedTargets.Contains(context.TargetName) && !context.DryRun)
@@ -41,6 +43,15 @@ public sealed class DeployLifetime(DeployLock deployLock, RunRecorder recorder, 
         else
         {
             runLog.Discard();
+        }
+    }
+
+    /// <summary>A dry run reads the configuration without secrets, but must still predict the real run: it names the ones missing (never a value).</summary>
+    private static void WarnOfUnsetSecrets(DeployContext context)
+    {
+        if (context.DryRun && context.Settings.UnsetSecrets is { } problem)
+        {
+            context.Log.Warning("A real run of {0} would fail before touching anything: {1}", context.TargetName, problem);
         }
     }
 

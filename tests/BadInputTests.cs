@@ -91,6 +91,74 @@ public sealed class BadInputTests
     }
 
     [Test]
+    public void Every_missing_secret_is_named_in_one_line()
+    {
+        var environment = new Dictionary<string, string?>(_sandbox.Secrets) { ["PROD_DB_PASSWORD"] = null, ["PROD_REDIS_PASSWORD"] = null };
+
+        Expect.OneErrorLine(_sandbox.ToolWith(environment, "--target=Deploy", "--env=prod"),
+            "${PROD_DB_PASSWORD} (cake-config.json: environments.prod.env.DB_PASSWORD)",
+            "${PROD_REDIS_PASSWORD} (cake-config.json: environments.prod.redis.url) are not set",
+            "PROD_DB_PASSWORD=..., PROD_REDIS_PASSWORD=...", "secrets.prod");
+    }
+
+    [Test]
+    public void A_dry_run_names_the_missing_secrets_a_real_run_would_fail_on()
+    {
+        var environment = new Dictionary<string, string?>(_sandbox.Secrets) { ["PROD_DB_PASSWORD"] = null, ["PROD_REDIS_PASSWORD"] = null };
+
+        var dryRun = _sandbox.ToolWith(environment, "--target=Deploy", "--env=prod", "--dryrun");
+
+        Assert.That(dryRun.ExitCode, Is.EqualTo(0), dryRun.ToString());
+        var warning = ProcessResult.Lines(dryRun.All).Where(l => l.Contains("would fail", StringComparison.Ordinal)).ToList();
+        Assert.That(warning, Has.Count.EqualTo(1), dryRun.ToString());
+        Assert.That(warning[0], Does.Contain("A real run of Deploy would fail").And.Contain("${PROD_DB_PASSWORD}").And.Contain("${PROD_REDIS_PASSWORD}"));
+        Assert.That(warning[0], Does.Not.Contain("PROD_DB_PASSWORD=prod").And.Not.Contain("***"), "names only, never a value");
+
+        var complete = _sandbox.Tool("--target=Deploy", "--env=prod", "--dryrun");
+        Assert.That(complete.ExitCode, Is.EqualTo(0), complete.ToString());
+        Assert.That(complete.All, Does.Not.Contain("would fail"), "with every secret set a dry run predicts success");
+    }
+
+    [Test]
+    public void A_lost_secrets_file_is_named_instead_of_a_failed_health_check_later()
+    {
+        // As on a fresh second checkout: dev may generate its Redis password, the one the running Redis was started with is gone.
+        var config = JsonNode.Parse(_goodConfig)!.AsObject();
+        config["environments"]!["dev"]!["generatedSecrets"] = new JsonArray("DEV_REDIS_PASSWORD");
+        File.WriteAllText(_sandbox.ConfigFile, config.ToJsonString());
+        var secretsFile = Path.Combine(_sandbox.Folder, ".deploy", "secrets.dev");
+        var live = Http.VersionAt(_sandbox.DevUrl);
+
+        var started = DateTimeOffset.UtcNow;
+        var result = _sandbox.ToolWith(new Dictionary<string, string?>(_sandbox.Secrets) { ["DEV_REDIS_PASSWORD"] = null }, "--target=Deploy", "--env=dev");
+        var generated = File.ReadAllText(secretsFile).Trim().Split('=', 2)[1];
+        Tool.KnownSecrets.TryAdd(generated, 0);
+        File.Delete(secretsFile);
+
+        Expect.OneErrorLine(result, $"Redis {_sandbox.Prefix}_dev_redis does not accept the configured password", "secrets.dev",
+            $"docker rm -f {_sandbox.Prefix}_dev_redis", "redis-data/dev is kept");
+        Assert.That(DateTimeOffset.UtcNow - started, Is.LessThan(TimeSpan.FromSeconds(20)), "it stops at once, not after the health check's timeout");
+        Assert.That(result.All, Does.Not.Contain("healthz").And.Not.Contain(generated));
+        Assert.That(Http.VersionAt(_sandbox.DevUrl), Is.EqualTo(live), "the live app keeps serving");
+    }
+
+    [Test]
+    public void A_user_outside_the_docker_group_is_told_so_while_the_engine_runs()
+    {
+        // Status is read-only: it needs no secrets, so none are given, and the only thing this user lacks is the socket.
+        string[] arguments = ["--target=Status", "--env=dev", $"--config={_sandbox.ConfigFile}"];
+        var environment = new Dictionary<string, string?> { ["DOCKER_HOST"] = null, ["HOME"] = Path.GetTempPath() };
+        Assert.That(Tool.Run(arguments, environment).ExitCode, Is.EqualTo(0), "as root the engine answers");
+
+        var asNobody = Shell.Run("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", Path.Combine(Repo.Root, "build.sh"), .. arguments],
+            Repo.Root, environment);
+        Tool.Record(asNobody.All);
+
+        Expect.OneErrorLine(asNobody, "permission denied on /var/run/docker.sock: run as root or join the docker group");
+        Assert.That(asNobody.All, Does.Not.Contain("No Docker engine answers"));
+    }
+
+    [Test]
     public void Bad_sha_argument() =>
         Expect.OneErrorLine(_sandbox.Tool("--target=Deploy", "--env=prod", "--sha=not-a-commit"), "--sha=not-a-commit is not a commit id");
 

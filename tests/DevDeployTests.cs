@@ -115,6 +115,21 @@ public sealed class DevDeployTests
     }
 
     [Test]
+    public void A_failed_health_check_quotes_the_apps_last_error_line()
+    {
+        // The app gets no REDIS_URL, so it looks for Redis on its own loopback and logs why it cannot use it.
+        _sandbox.WriteConfig(adjust: config =>
+        {
+            config["environments"]!["dev"]!["redis"]!["envVar"] = "UNUSED_REDIS_URL";
+            config["environments"]!["dev"]!["healthTimeoutSeconds"] = 5;
+        });
+
+        var result = _sandbox.Tool("--target=Deploy", "--env=dev");
+
+        Expect.OneErrorLine(result, "did not answer", "(last answer: 503; its last error: \"", "redis: not available (ECONNREFUSED); retrying\"");
+    }
+
+    [Test]
     public void Rollback_without_a_previous_version_says_what_to_do_and_changes_nothing()
     {
         Assert.That(_sandbox.Tool("--target=Deploy", "--env=dev").ExitCode, Is.EqualTo(0));

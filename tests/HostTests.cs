@@ -77,7 +77,7 @@ public sealed class HostTests
         }));
         Assert.That(devSteps, Is.EqualTo(new[]
         {
-            "Lock", "DockerPreflight", "Clean", "ReadVersion", "NpmInstall", "BuildImage", "StartRedis",
+            "Lock", "DockerPreflight", "Clean", "StartRedis", "ReadVersion", "NpmInstall", "BuildImage",
             "BackupContainer", "RunContainer", "HealthCheck", "RemoveOlderBackup", "Deploy",
         }));
         Assert.That(dev.All, Does.Contain("Skipping GitPull: environments.dev.gitPull is false"));

@@ -110,19 +110,19 @@ public sealed partial class ConfigLoader(SecretMasker masker)
             else
             {
                 redisUrl = secrets.Resolve(redis.Url!, $"{at}.redis.url");
-                Require(!resolveSecrets || Uri.TryCreate(redisUrl, UriKind.Absolute, out var parsed) && parsed.Scheme is "redis" or "rediss",
+                Require(!secrets.CanCheckValues || Uri.TryCreate(redisUrl, UriKind.Absolute, out var parsed) && parsed.Scheme is "redis" or "rediss",
                     $"{at}.redis.url is not a redis:// URL; write it as redis://:PASSWORD@HOST:6379 (put the password in a secret).");
             }
 
-            masker.Add(redisUrl);
+            secrets.Mask(redisUrl);
         }
 
         SlackSettings? slack = null;
         if (env.Slack is { } slackConfig)
         {
             var webhook = secrets.Resolve(slackConfig.WebhookUrl, $"{at}.slack.webhookUrl");
-            masker.Add(webhook);
-            Require(!resolveSecrets || Uri.TryCreate(webhook, UriKind.Absolute, out var hook) && hook.Scheme is "https" or "http",
+            secrets.Mask(webhook);
+            Require(!secrets.CanCheckValues || Uri.TryCreate(webhook, UriKind.Absolute, out var hook) && hook.Scheme is "https" or "http",
                 $"{at}.slack.webhookUrl is not an http(s) URL; use the incoming webhook URL Slack gave you (as a secret).");
             Require(slackConfig.TimeoutSeconds is > 0 and <= 60, $"{at}.slack.timeoutSeconds {slackConfig.TimeoutSeconds} is out of range; use 1 to 60.");
             slack = new SlackSettings(webhook, TimeSpan.FromSeconds(slackConfig.TimeoutSeconds), ParseSlackUpload(slackConfig, secrets, $"{at}.slack"));
@@ -141,6 +141,8 @@ public sealed partial class ConfigLoader(SecretMasker masker)
         }
 
         Require(env.Retain is >= 2 and <= 100, $"{at}.retain {env.Retain} is out of range; keep 2 (live and previous) to 100 versions.");
+        var pullImage = env.PullImage is null ? null : secrets.Resolve(env.PullImage, $"{at}.pullImage");
+        secrets.ThrowIfMissing();
 
         return new DeploySettings
         {
@@ -157,7 +159,7 @@ public sealed partial class ConfigLoader(SecretMasker masker)
             BaseImages = app.BaseImages,
             Container = container,
             Image = image,
-            PullImage = env.PullImage is null ? null : secrets.Resolve(env.PullImage, $"{at}.pullImage"),
+            PullImage = pullImage,
             Network = network,
             Ports = ports,
             Env = variables,
@@ -174,6 +176,8 @@ public sealed partial class ConfigLoader(SecretMasker masker)
             Proxy = proxy,
             Retain = env.Retain,
             KeepLogs = env.KeepLogs,
+            SecretsFile = secrets.SecretsFile,
+            UnsetSecrets = secrets.Missing.Count == 0 ? null : secrets.DescribeMissing(),
         };
     }
 
@@ -187,7 +191,7 @@ public sealed partial class ConfigLoader(SecretMasker masker)
         }
 
         var token = secrets.Resolve(slack.BotToken, $"{at}.botToken");
-        masker.Add(token);
+        secrets.Mask(token);
         Require(ChannelId().IsMatch(slack.Channel!),
             $"{at}.channel \"{slack.Channel}\" is not a channel id; use the id shown at the bottom of the channel's details in Slack, e.g. \"C0123ABCD\".");
         Require(Uri.TryCreate(slack.ApiUrl.EndsWith('/') ? slack.ApiUrl : slack.ApiUrl + "/", UriKind.Absolute, out var api) && api.Scheme is "https" or "http",

@@ -34,6 +34,12 @@ public sealed record DeploySettings
     public required int Retain { get; init; }
     public required int KeepLogs { get; init; }
 
+    /// <summary>The untracked file this environment's secrets are read from (and generated ones written to).</summary>
+    public required string SecretsFile { get; init; }
+
+    /// <summary>Read without resolving secrets (a dry run): the error a real run would stop with, since these secrets are not set; null when all are found.</summary>
+    public string? UnsetSecrets { get; init; }
+
     public string PreviousContainer => Container + "_previous";
 
     /// <summary>A release started beside the live one, before the switch (proxy environments).</summary>

@@ -17,6 +17,9 @@ public sealed partial class SecretStore
 
     private readonly bool _resolve;
 
+    /// <summary>Secrets that could not be found, by name, with the first key that uses each: reported together, not one per run.</summary>
+    private readonly Dictionary<string, string> _missing = new(StringComparer.Ordinal);
+
     /// <param name="resolve">
     /// false for read-only uses (Status, History, Logs, dry runs): a secret that can be found is still masked, the others
     /// stay as written, and nothing is generated.
@@ -32,11 +35,41 @@ public sealed partial class SecretStore
 
     public string SecretsFile => _secretsFile;
 
+    /// <summary>The names of the secrets that could not be found (never their values), in the order the keys use them.</summary>
+    public IReadOnlyList<string> Missing => _missing.Keys.ToList();
+
+    /// <summary>Whether resolved values can be checked: every secret was found and this run resolves them.</summary>
+    public bool CanCheckValues => _resolve && _missing.Count == 0;
+
+    /// <summary>One line naming every secret that is not set, and where to set them.</summary>
+    public string DescribeMissing() => _missing.Count == 1
+        ? $"{_missing.Single().Value}: secret ${{{_missing.Single().Key}}} is not set; export {_missing.Single().Key}=... or add the line {_missing.Single().Key}=... to {_secretsFile} (mode 0600)."
+        : $"secrets {string.Join(", ", _missing.Select(m => $"${{{m.Key}}} ({m.Value})"))} are not set; export them or add the lines " +
+          $"{string.Join(", ", _missing.Keys.Select(name => name + "=..."))} to {_secretsFile} (mode 0600).";
+
+    /// <summary>Fails with every missing secret at once, after all keys were resolved.</summary>
+    public void ThrowIfMissing()
+    {
+        if (_resolve && _missing.Count > 0)
+        {
+            throw new ConfigException(DescribeMissing());
+        }
+    }
+
     [GeneratedRegex(@"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")]
     private static partial Regex Placeholder();
 
     /// <summary>Replaces every placeholder in <paramref name="text"/>; <paramref name="where"/> names the key for errors.</summary>
     public string Resolve(string text, string where) => Placeholder().Replace(text, match => Lookup(match, where));
+
+    /// <summary>Masks a value built from secrets (a URL holding a password), unless it still holds a placeholder: that names a secret, it is not one.</summary>
+    public void Mask(string value)
+    {
+        if (!Placeholder().IsMatch(value))
+        {
+            _masker.Add(value);
+        }
+    }
 
     private string Lookup(Match placeholder, string where)
     {
@@ -44,15 +77,18 @@ public sealed partial class SecretStore
         var value = System.Environment.GetEnvironmentVariable(name);
         if (string.IsNullOrEmpty(value) && !FileValues().TryGetValue(name, out value))
         {
+            if (!_generatable.Contains(name))
+            {
+                _missing.TryAdd(name, where);
+                return placeholder.Value;
+            }
+
             if (!_resolve)
             {
                 return placeholder.Value;
             }
 
-            value = _generatable.Contains(name)
-                ? Generate(name)
-                : throw new ConfigException(
-                    $"{where}: secret ${{{name}}} is not set; export {name}=... or add the line {name}=... to {_secretsFile} (mode 0600).");
+            value = Generate(name);
         }
 
         _masker.Add(value);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net.Sockets;
 using Cake.Core.Diagnostics;
 
 namespace KahaDeploy.Services;
@@ -29,6 +30,13 @@ public sealed class DockerConnector(ICakeLog log, HostPackages packages) : IDisp
         var version = await engine.TryGetServerVersionAsync(AnswerTimeout);
         if (version is null)
         {
+            if (IsSocketDenied(endpoint))
+            {
+                engine.Dispose();
+                throw new HostSetupException(
+                    $"permission denied on {endpoint.AbsolutePath}: run as root or join the docker group ('sudo usermod -aG docker {Environment.UserName}', then log in again).");
+            }
+
             var isDefaultSocket = Environment.GetEnvironmentVariable("DOCKER_HOST") is null or "";
             if (!isDefaultSocket || !HostPackages.CanInstall)
             {
@@ -43,6 +51,29 @@ public sealed class DockerConnector(ICakeLog log, HostPackages packages) : IDisp
         log.Information("Docker engine {0} at {1}.", version, endpoint);
         _engine = engine;
         return engine;
+    }
+
+    /// <summary>
+    /// Whether the engine's socket is there but this user may not open it: the engine may well be running, and starting
+    /// or installing another one is not the fix.
+    /// </summary>
+    private static bool IsSocketDenied(Uri endpoint)
+    {
+        if (endpoint.Scheme != "unix")
+        {
+            return false;
+        }
+
+        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            socket.Connect(new UnixDomainSocketEndPoint(endpoint.AbsolutePath));
+            return false;
+        }
+        catch (SocketException ex)
+        {
+            return ex.SocketErrorCode == SocketError.AccessDenied;
+        }
     }
 
     private async Task<string> StartLocalEngineAsync(DockerEngine engine)

@@ -17,7 +17,7 @@ namespace KahaDeploy.Services;
 /// engine serves at its own newest API version (1.41 for Debian's docker.io 20.10). Pinning <c>1.41</c>
 /// works here as well, but would break against newer engines that raised their minimum (Docker 29 requires 1.44).
 /// </remarks>
-public sealed class DockerEngine : IDisposable
+public sealed partial class DockerEngine : IDisposable
 {
     /// <summary>The engine socket used when <c>DOCKER_HOST</c> is not set.</summary>
     public const string DefaultEndpoint = "unix:///var/run/docker.sock";

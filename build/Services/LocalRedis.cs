@@ -9,6 +9,8 @@ namespace KahaDeploy.Services;
 /// </summary>
 public sealed class LocalRedis(DockerConnector docker, LocalBaseImages baseImages, ICakeLog log)
 {
+    private static readonly TimeSpan AnswerTimeout = TimeSpan.FromSeconds(30);
+
     public async Task EnsureRunningAsync(DeploySettings settings, LocalRedisSettings redis)
     {
         var engine = docker.Engine;
@@ -17,6 +19,7 @@ public sealed class LocalRedis(DockerConnector docker, LocalBaseImages baseImage
         if (existing is { Running: true })
         {
             log.Information("Redis {0} is running; leaving it alone.", redis.Container);
+            await RequirePasswordAsync(engine, settings, redis);
             return;
         }
 
@@ -24,6 +27,7 @@ public sealed class LocalRedis(DockerConnector docker, LocalBaseImages baseImage
         {
             log.Information("Starting the stopped Redis {0} (its data is in {1}).", redis.Container, redis.DataFolder);
             await engine.StartContainerAsync(redis.Container);
+            await RequirePasswordAsync(engine, settings, redis);
             return;
         }
 
@@ -47,4 +51,42 @@ public sealed class LocalRedis(DockerConnector docker, LocalBaseImages baseImage
             ["redis-server", "--requirepass", redis.Password, "--appendonly", "yes", "--dir", "/data"]));
         log.Information("Started Redis {0} with its data in {1}.", redis.Container, redis.DataFolder);
     }
+
+    /// <summary>
+    /// A Redis kept from an earlier run still has the password it was started with. When the configured one differs (the
+    /// secrets file was lost and a new password generated), the app would only fail its health check much later, with the
+    /// cause buried in its log: stop here, before anything of the app is touched. The password travels in the exec's
+    /// environment (REDISCLI_AUTH), never on a command line.
+    /// </summary>
+    private static async Task RequirePasswordAsync(DockerEngine engine, DeploySettings settings, LocalRedisSettings redis)
+    {
+        var deadline = DateTimeOffset.UtcNow + AnswerTimeout;
+        while (true)
+        {
+            var answer = await engine.ExecAsync(redis.Container, ["redis-cli", "ping"], new Dictionary<string, string> { ["REDISCLI_AUTH"] = redis.Password });
+            if (answer.Contains("PONG", StringComparison.Ordinal))
+            {
+                return;
+            }
+
+            if (answer.Contains("WRONGPASS", StringComparison.Ordinal) || answer.Contains("invalid password", StringComparison.Ordinal) ||
+                answer.Contains("NOAUTH", StringComparison.Ordinal))
+            {
+                throw new LocalRedisException(
+                    $"Redis {redis.Container} does not accept the configured password (WRONGPASS): it was started with another one, so the app could not use it. " +
+                    $"Put that password back in {settings.SecretsFile} (or the environment), or recreate Redis with the new one: 'docker rm -f {redis.Container}' and deploy again (its data in {redis.DataFolder} is kept).");
+            }
+
+            // Just started, it may still be loading its data or not listening yet.
+            if (DateTimeOffset.UtcNow > deadline)
+            {
+                throw new LocalRedisException(
+                    $"Redis {redis.Container} did not answer a PING within {AnswerTimeout.TotalSeconds:N0} s ({answer.ReplaceLineEndings(" ").Trim()}); see 'docker logs {redis.Container}'.");
+            }
+
+            await Task.Delay(250);
+        }
+    }
 }
+
+public sealed class LocalRedisException(string message) : Exception(message);

@@ -40,6 +40,7 @@ public static class ServiceRegistration
         services.AddSingleton<AppContainers>();
         services.AddSingleton<LocalRedis>();
         services.AddSingleton<HealthProbe>();
+        services.AddSingleton<AppErrorLine>();
         services.AddSingleton<SlackClient>();
         services.AddSingleton<SlackNotifier>();
         services.AddSingleton<RunReporter>();

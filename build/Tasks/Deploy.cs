@@ -6,11 +6,12 @@ namespace KahaDeploy.Tasks;
 [TaskDescription("Deploys the app to --env: pull, install, build, run the new release, health-check it, switch traffic (behind a proxy: with no downtime), tell Slack")]
 [IsDependentOn(typeof(Lock))]
 [IsDependentOn(typeof(Clean))]
+// Before the checkout, the packages or the image change: a Redis the app could not use stops the run while nothing of the app was touched.
+[IsDependentOn(typeof(StartRedis))]
 [IsDependentOn(typeof(GitPull))]
 [IsDependentOn(typeof(ReadVersion))]
 [IsDependentOn(typeof(NpmInstall))]
 [IsDependentOn(typeof(BuildImage))]
-[IsDependentOn(typeof(StartRedis))]
 [IsDependentOn(typeof(EnsureProxy))]
 [IsDependentOn(typeof(Reconcile))]
 [IsDependentOn(typeof(BackupContainer))]

@@ -7,7 +7,7 @@ namespace KahaDeploy.Tasks;
 [TaskName(nameof(HealthCheck))]
 [TaskDescription("Waits for the new release to answer the health path with 200 (behind a proxy: N times in a row, before any traffic); otherwise keeps the old one serving and fails")]
 [IsDependentOn(typeof(DockerPreflight))]
-public sealed class HealthCheck(HealthProbe probe, AppContainers containers, ReleaseSwitch releases) : AsyncFrostingTask<DeployContext>
+public sealed class HealthCheck(HealthProbe probe, AppContainers containers, ReleaseSwitch releases, AppErrorLine errorLine) : AsyncFrostingTask<DeployContext>
 {
     public override Task RunAsync(DeployContext context) =>
         context.Candidate is { } candidate ? GateCandidateAsync(context, candidate) : CheckLiveAsync(context);
@@ -24,10 +24,11 @@ public sealed class HealthCheck(HealthProbe probe, AppContainers containers, Rel
             return;
         }
 
-        context.Log.Warning("Last lines of {0}:\n{1}", candidate.Container, await containers.LogsAsync(candidate.Container, 20));
+        var logs = await containers.LogsAsync(candidate.Container, 20);
+        context.Log.Warning("Last lines of {0}:\n{1}", candidate.Container, logs);
         await releases.AbandonAsync(candidate);
         throw new HealthCheckFailedException(
-            $"{candidate.Container} did not answer {settings.HealthPath} with 200 {inARow} time(s) in a row within {settings.HealthTimeout.TotalSeconds:N0} s (last answer: {result.LastAnswer}); traffic stayed on the live release.");
+            $"{candidate.Container} did not answer {settings.HealthPath} with 200 {inARow} time(s) in a row within {settings.HealthTimeout.TotalSeconds:N0} s (last answer: {result.LastAnswer}{errorLine.Quote(logs)}); traffic stayed on the live release.");
     }
 
     /// <summary>Without a proxy: the new release is already NAME; if it is not healthy the previous one comes back.</summary>
@@ -41,8 +42,9 @@ public sealed class HealthCheck(HealthProbe probe, AppContainers containers, Rel
             return;
         }
 
-        context.Log.Warning("Last lines of {0}:\n{1}", settings.Container, await containers.LogsAsync(settings.Container, 20));
-        var failure = $"{settings.Container} did not answer {url} with 200 within {settings.HealthTimeout.TotalSeconds:N0} s (last answer: {result.LastAnswer}); it is kept as {settings.FailedContainer}";
+        var logs = await containers.LogsAsync(settings.Container, 20);
+        context.Log.Warning("Last lines of {0}:\n{1}", settings.Container, logs);
+        var failure = $"{settings.Container} did not answer {url} with 200 within {settings.HealthTimeout.TotalSeconds:N0} s (last answer: {result.LastAnswer}{errorLine.Quote(logs)}); it is kept as {settings.FailedContainer}";
         if (!await containers.RestorePreviousAsync(settings))
         {
             throw new HealthCheckFailedException($"{failure}, and there was no previous version to bring back.");
