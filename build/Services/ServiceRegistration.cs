@@ -22,10 +22,18 @@ public static class ServiceRegistration
                 ? new JsonLinesLog(p.GetRequiredService<IConsole>(), p.GetRequiredService<SecretMasker>())
                 : new CakeBuildLog(p.GetRequiredService<IConsole>()),
             p.GetRequiredService<RunLog>()));
-        services.AddSingleton<IAnsiConsole>(p => AnsiConsole.Create(new AnsiConsoleSettings
+        services.AddSingleton<IAnsiConsole>(p =>
         {
-            Out = new AnsiConsoleOutput(p.GetRequiredService<ConsoleLayout>().TablesWriter),
-        }));
+            var layout = p.GetRequiredService<ConsoleLayout>();
+            var console = AnsiConsole.Create(new AnsiConsoleSettings
+            {
+                Out = new AnsiConsoleOutput(layout.TablesWriter),
+                Ansi = ConsoleLayout.Colour ? AnsiSupport.Detect : AnsiSupport.No,
+                ColorSystem = ConsoleLayout.Colour ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+            });
+            console.Profile.Width = layout.Width;
+            return console;
+        });
         services.AddSingleton<ICakeReportPrinter, CakeSpectreReportPrinter>();
 
         services.AddSingleton<HostPackages>();

@@ -1,0 +1,74 @@
+using System.Text.RegularExpressions;
+using KahaDeploy.Tests.Support;
+using NUnit.Framework;
+
+namespace KahaDeploy.Tests;
+
+/// <summary>Issue 10, §5: output a person can read. Tables fit the terminal, a file gets plain rows, a deploy ends with one line.</summary>
+[NonParallelizable]
+public sealed partial class OutputTests
+{
+    private Sandbox _sandbox = null!;
+    private ProcessResult _secondDeploy = null!;
+    private string _v1 = null!;
+    private string _v2 = null!;
+
+    [OneTimeSetUp]
+    public void DeployTwice()
+    {
+        _sandbox = new Sandbox();
+        _sandbox.WriteConfig();
+        var first = _sandbox.Tool("--target=Deploy", "--env=dev");
+        Assert.That(first.ExitCode, Is.EqualTo(0), first.ToString());
+        _v1 = Sandbox.Git(_sandbox.Checkout, "rev-parse", "HEAD")[..12];
+        _v2 = _sandbox.CommitInCheckout("second release", dir => File.AppendAllText(Path.Combine(dir, "README.md"), "\nsecond\n"))[..12];
+        _secondDeploy = _sandbox.Tool("--target=Deploy", "--env=dev");
+        Assert.That(_secondDeploy.ExitCode, Is.EqualTo(0), _secondDeploy.ToString());
+    }
+
+    [OneTimeTearDown]
+    public void RemoveSandbox() => _sandbox.Dispose();
+
+    [TestCase(80)]
+    [TestCase(200)]
+    public void Status_fits_the_terminal_with_each_row_on_one_line(int columns)
+    {
+        var result = Terminal.Run(columns, ["--target=Status", "--env=dev", $"--config={_sandbox.ConfigFile}"], _sandbox.Secrets);
+
+        Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
+        var lines = Lines(result.StdOut);
+        Assert.That(lines.Where(l => l.Length > columns), Is.Empty, $"lines wider than {columns} columns:\n{result.StdOut}");
+        Assert.That(lines.Any(l => IsRow(l, _sandbox.DevContainer, _v2, "running", "healthy")), Is.True, $"the live release on one line:\n{result.StdOut}");
+        Assert.That(lines.Any(l => IsRow(l, _sandbox.DevContainer + "_previous", _v1, "exited")), Is.True, $"the previous one on one line:\n{result.StdOut}");
+        Assert.That(string.Join('\n', lines), Does.Contain(_sandbox.DevUrl.ToString()), "the address is shown, in the table or under it");
+        if (columns >= 200)
+        {
+            Assert.That(lines.Any(l => IsRow(l, _sandbox.DevContainer, _v2, "running", "healthy", _sandbox.DevUrl.ToString())), Is.True,
+                $"a wide terminal has room for the whole row:\n{result.StdOut}");
+        }
+    }
+
+    [Test]
+    public void Status_piped_to_a_file_has_no_escape_codes_and_unbroken_rows()
+    {
+        // Colour allowed by the environment (no NO_COLOR, a colour TERM): only the redirection may turn it off.
+        var result = Tool.Run(["--target=Status", "--env=dev", $"--config={_sandbox.ConfigFile}"],
+            new Dictionary<string, string?>(_sandbox.Secrets) { ["NO_COLOR"] = null, ["TERM"] = "xterm-256color", ["COLUMNS"] = "80" });
+
+        Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
+        // A char search: a culture-aware substring search ignores control characters and would find ESC everywhere.
+        Assert.That(result.All.Contains('\u001b'), Is.False, result.ToString().Replace("\u001b", "<ESC>"));
+        Assert.That(Lines(result.StdOut).Any(l => IsRow(l, _sandbox.DevContainer, _v2, "running", "healthy", _sandbox.DevUrl.ToString())), Is.True,
+            $"a file gets every cell of a row on one line:\n{result.StdOut}");
+    }
+
+    private static bool IsRow(string line, params string[] cells) =>
+        cells.All(cell => Regex.IsMatch(line, $@"(^|\s){Regex.Escape(cell)}(\s|$)"));
+
+    /// <summary>The lines as a person sees them: terminal control sequences removed.</summary>
+    private static List<string> Lines(string text) =>
+        EscapeSequence().Replace(text, "").Replace("\r\n", "\n").Split('\n').Select(l => l.TrimEnd('\r')).ToList();
+
+    [GeneratedRegex(@"\u001b(\[[0-9;?]*[A-Za-z]|[=>])")]
+    private static partial Regex EscapeSequence();
+}
