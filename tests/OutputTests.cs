@@ -62,6 +62,29 @@ public sealed partial class OutputTests
             $"a file gets every cell of a row on one line:\n{result.StdOut}");
     }
 
+    [Test]
+    public void A_deploy_ends_with_one_line_saying_what_is_live()
+    {
+        var output = _secondDeploy.StdOut;
+        var last = Lines(output).Last(l => l.Trim().Length > 0);
+
+        Assert.That(last, Does.Match(
+            $@"^{Regex.Escape(_sandbox.AppName)} dev: {_v2} is live at {Regex.Escape(_sandbox.DevUrl.ToString())} \(deployed in \d+\.\d s; previous {_v1} is kept stopped as {_sandbox.DevContainer}_previous\)$"),
+            _secondDeploy.ToString());
+        Assert.That(output, Does.Not.Contain("════").And.Not.Contain("Duration"), "no task banners or report table at normal verbosity");
+        Assert.That(Lines(output.TrimEnd()).Count(l => l.Trim().Length == 0), Is.Zero, "no blank lines at normal verbosity");
+    }
+
+    [Test]
+    public void The_task_report_is_still_there_at_verbose()
+    {
+        var result = _sandbox.Tool("--target=Rollback", "--env=dev", "--verbosity=verbose");
+
+        Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
+        Assert.That(result.StdOut, Does.Contain("Duration").And.Contain("RestorePrevious").And.Contain("Total:"));
+        Assert.That(result.StdOut, Does.Contain($"{_sandbox.AppName} dev: {_v1} is live at {_sandbox.DevUrl} (rolled back in"));
+    }
+
     private static bool IsRow(string line, params string[] cells) =>
         cells.All(cell => Regex.IsMatch(line, $@"(^|\s){Regex.Escape(cell)}(\s|$)"));
 

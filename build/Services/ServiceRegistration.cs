@@ -1,4 +1,3 @@
-using Cake.Cli;
 using Cake.Core;
 using Cake.Core.Diagnostics;
 using KahaDeploy.Configuration;
@@ -34,7 +33,7 @@ public static class ServiceRegistration
             console.Profile.Width = layout.Width;
             return console;
         });
-        services.AddSingleton<ICakeReportPrinter, CakeSpectreReportPrinter>();
+        services.AddSingleton<ICakeReportPrinter, QuietReportPrinter>();
 
         services.AddSingleton<HostPackages>();
         services.AddSingleton<DockerConnector>();
@@ -52,6 +51,7 @@ public static class ServiceRegistration
         services.AddSingleton<RunRecorder>();
         services.AddSingleton<DeployLock>();
         services.AddSingleton<StatusReader>();
+        services.AddSingleton<RunSummary>();
         services.AddSingleton<ProxyAdmin>();
         services.AddSingleton<ProxyContainer>();
         services.AddSingleton<ReleaseSwitch>();
