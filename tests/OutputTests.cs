@@ -63,6 +63,16 @@ public sealed partial class OutputTests
     }
 
     [Test]
+    public void History_piped_to_a_file_shows_each_run_on_one_line()
+    {
+        var result = _sandbox.Tool("--target=History", "--env=dev");
+
+        Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
+        Assert.That(Lines(result.StdOut).Count(l => Regex.IsMatch(l, $@"\d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d\s.*\sDeploy\s.*\s{_v2}\s.*\(cli\).*\ssucceeded\s")),
+            Is.EqualTo(1), result.ToString());
+    }
+
+    [Test]
     public void A_deploy_ends_with_one_line_saying_what_is_live()
     {
         var output = _secondDeploy.StdOut;
@@ -72,6 +82,7 @@ public sealed partial class OutputTests
             $@"^{Regex.Escape(_sandbox.AppName)} dev: {_v2} is live at {Regex.Escape(_sandbox.DevUrl.ToString())} \(deployed in \d+\.\d s; previous {_v1} is kept stopped as {_sandbox.DevContainer}_previous\)$"),
             _secondDeploy.ToString());
         Assert.That(output, Does.Not.Contain("════").And.Not.Contain("Duration"), "no task banners or report table at normal verbosity");
+        Assert.That(output, Does.Contain("Step 1/").And.Not.Contain(" ---> "), "an image build shows a line per step, without the builder's layer ids");
         Assert.That(Lines(output.TrimEnd()).Count(l => l.Trim().Length == 0), Is.Zero, "no blank lines at normal verbosity");
     }
 
@@ -83,6 +94,25 @@ public sealed partial class OutputTests
         Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
         Assert.That(result.StdOut, Does.Contain("Duration").And.Contain("RestorePrevious").And.Contain("Total:"));
         Assert.That(result.StdOut, Does.Contain($"{_sandbox.AppName} dev: {_v1} is live at {_sandbox.DevUrl} (rolled back in"));
+    }
+
+    [Test]
+    public void A_long_health_wait_says_every_few_seconds_what_the_app_last_answered()
+    {
+        using var sandbox = new Sandbox();
+        sandbox.WriteConfig(adjust: config =>
+        {
+            config["environments"]!["dev"]!["env"] = new System.Text.Json.Nodes.JsonObject { ["FAIL_HEALTH"] = "1" };
+            config["environments"]!["dev"]!["healthTimeoutSeconds"] = 8;
+        });
+
+        var result = sandbox.Tool("--target=Deploy", "--env=dev");
+
+        Assert.That(result.ExitCode, Is.EqualTo(1), result.ToString());
+        var waiting = Lines(result.StdOut).Where(l => l.StartsWith($"Still waiting for {sandbox.DevUrl}healthz to answer 200", StringComparison.Ordinal)).ToList();
+        Assert.That(waiting, Has.Count.InRange(1, 2), result.ToString());
+        Assert.That(waiting[0], Does.EndWith("of 8; last answer: 500)."));
+        Assert.That(result.ErrorLines, Has.Count.EqualTo(1), "a failure still ends with its one Error: line");
     }
 
     private static bool IsRow(string line, params string[] cells) =>
