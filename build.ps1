@@ -23,10 +23,25 @@ function Test-NeedsBuild {
 }
 
 if (Test-NeedsBuild) {
-    [Console]::Error.WriteLine('Building kaha-deploy...')
-    $log = & dotnet publish (Join-Path $root 'build/Build.csproj') -c Release -p:PublishReadyToRun=true -o $out -nologo -v quiet -clp:NoSummary 2>&1
-    if ($LASTEXITCODE -ne 0) {
-        $log | ForEach-Object { [Console]::Error.WriteLine($_) }
+    # A first build takes minutes on a small server: say so, and show it is still going.
+    [Console]::Error.WriteLine($(if (Test-Path $dll) { 'Building kaha-deploy (it changed since its last build)...' } else { 'Compiling kaha-deploy, first run takes a few minutes...' }))
+    $publish = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
+    foreach ($argument in @('publish', (Join-Path $root 'build/Build.csproj'), '-c', 'Release', '-p:PublishReadyToRun=true', '-o', $out, '-nologo', '-v', 'quiet', '-clp:NoSummary')) {
+        $publish.ArgumentList.Add($argument)
+    }
+    $publish.RedirectStandardOutput = $true
+    $publish.RedirectStandardError = $true
+    $build = [System.Diagnostics.Process]::Start($publish)
+    $stdout = $build.StandardOutput.ReadToEndAsync()
+    $stderr = $build.StandardError.ReadToEndAsync()
+    $elapsed = 0
+    while (-not $build.WaitForExit(15000)) {
+        $elapsed += 15
+        [Console]::Error.WriteLine("still compiling kaha-deploy ($elapsed s)...")
+    }
+    $build.WaitForExit()
+    if ($build.ExitCode -ne 0) {
+        [Console]::Error.WriteLine($stdout.Result + $stderr.Result)
         [Console]::Error.WriteLine('Error: the build of kaha-deploy failed (see above).')
         exit 1
     }

@@ -22,8 +22,21 @@ needs_build() {
 }
 
 if needs_build; then
-  echo "Building kaha-deploy..." >&2
-  if ! log="$(dotnet publish "$root/build/Build.csproj" -c Release -p:PublishReadyToRun=true -o "$out" -nologo -v quiet -clp:NoSummary 2>&1)"; then
+  # A first build takes minutes on a small server: say so, and show it is still going.
+  if [ -f "$dll" ]; then
+    echo "Building kaha-deploy (it changed since its last build)..." >&2
+  else
+    echo "Compiling kaha-deploy, first run takes a few minutes..." >&2
+  fi
+  # The ticker's sleep holds no copy of stderr, so a caller reading it is not kept waiting once the build is done.
+  ( elapsed=0; while sleep 15 </dev/null >/dev/null 2>&1 && kill -0 $$ 2>/dev/null; do
+      elapsed=$((elapsed + 15)); echo "still compiling kaha-deploy (${elapsed} s)..." >&2
+    done ) &
+  ticker=$!
+  status=0
+  log="$(dotnet publish "$root/build/Build.csproj" -c Release -p:PublishReadyToRun=true -o "$out" -nologo -v quiet -clp:NoSummary 2>&1)" || status=$?
+  kill "$ticker" 2>/dev/null || true
+  if [ "$status" -ne 0 ]; then
     printf '%s\n' "$log" >&2
     echo "Error: the build of kaha-deploy failed (see above)." >&2
     exit 1

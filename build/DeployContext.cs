@@ -132,6 +132,9 @@ public sealed partial class DeployContext : FrostingContext
     /// <summary>The commit that was live before this run replaced it.</summary>
     public string? PreviousCommit { get; set; }
 
+    /// <summary>When the warm standby this run left is stopped; set when its timer is scheduled.</summary>
+    public DateTimeOffset? StandbyUntil { get; set; }
+
     /// <summary>The task that failed, for the failure report.</summary>
     public string? FailedTask { get; set; }
 

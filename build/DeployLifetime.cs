@@ -8,9 +8,9 @@ namespace KahaDeploy;
 
 /// <summary>
 /// Validates the configuration before any task touches Docker; gives a run that changes an environment its log file
-/// and history line, and reports its failure to Slack.
+/// and history line, and reports its failure to Slack; a success ends with the one line that says what is live.
 /// </summary>
-public sealed class DeployLifetime(DeployLock deployLock, RunRecorder recorder, RunLog runLog, RunReporter reporter, DockerConnector docker)
+public sealed class DeployLifetime(DeployLock deployLock, RunRecorder recorder, RunLog runLog, RunReporter reporter, RunSummary summary, DockerConnector docker)
     : FrostingLifetime<DeployContext>
 {
     /// <summary>Targets that only read, so they need no secrets: across environments, or --env's.</summary>
@@ -60,6 +60,11 @@ public sealed class DeployLifetime(DeployLock deployLock, RunRecorder recorder, 
         try
         {
             recorder.Finish(context, info.Successful, info.ThrownException);
+            if (info.Successful && RecordedTargets.Contains(context.TargetName) && !context.DryRun)
+            {
+                summary.WriteAsync(context).GetAwaiter().GetResult();
+            }
+
             if (!info.Successful && RecordedTargets.Contains(context.TargetName) && context.HasSettings)
             {
                 reporter.ReportAsync(context, succeeded: false, info.ThrownException).GetAwaiter().GetResult();

@@ -5,26 +5,39 @@ namespace KahaDeploy;
 
 /// <summary>
 /// Cake's console with every resolved secret replaced by *** before it is written.
-/// When stdout carries data (--json, Logs) the log goes to stderr.
+/// When stdout carries data (--json, Logs) the log goes to stderr. Colour only where <see cref="ConsoleLayout.Colour"/> allows it.
 /// </summary>
 public sealed class MaskingConsole(ICakeEnvironment environment, ConsoleLayout layout, SecretMasker masker) : IConsole
 {
     private readonly CakeConsole _inner = new(environment);
     private readonly bool _logToStandardError = layout.DataOnStdout;
 
+    // Without colour (a file, a pipe, NO_COLOR) the log's highlights are not set at all, so no escape code is written.
     public ConsoleColor ForegroundColor
     {
         get => _inner.ForegroundColor;
-        set => _inner.ForegroundColor = value;
+        set
+        {
+            if (ConsoleLayout.Colour)
+            {
+                _inner.ForegroundColor = value;
+            }
+        }
     }
 
     public ConsoleColor BackgroundColor
     {
         get => _inner.BackgroundColor;
-        set => _inner.BackgroundColor = value;
+        set
+        {
+            if (ConsoleLayout.Colour)
+            {
+                _inner.BackgroundColor = value;
+            }
+        }
     }
 
-    public bool SupportAnsiEscapeCodes => _inner.SupportAnsiEscapeCodes;
+    public bool SupportAnsiEscapeCodes => _inner.SupportAnsiEscapeCodes && ConsoleLayout.Colour;
 
     public void Write(string format, params object[] arg) => Write(Masked(format, arg));
 
@@ -62,7 +75,13 @@ public sealed class MaskingConsole(ICakeEnvironment environment, ConsoleLayout l
 
     public void WriteErrorLine(string value) => _inner.WriteErrorLine(masker.Apply(value));
 
-    public void ResetColor() => _inner.ResetColor();
+    public void ResetColor()
+    {
+        if (ConsoleLayout.Colour)
+        {
+            _inner.ResetColor();
+        }
+    }
 
     private string Masked(string format, object[] arg) => masker.Apply(format, arg);
 }

@@ -25,7 +25,7 @@ public sealed class PipelineTests
         var result = _sandbox.Tool("--target=CI", "--env=dev");
 
         Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
-        Assert.That(result.All, Does.Contain("AppTests").And.Match(@"# pass \d+"));
+        Assert.That(result.All, Does.Contain("Running the app's tests: npm test").And.Match(@"# pass \d+"));
         Assert.That(Http.VersionAt(_sandbox.DevUrl), Is.Not.Empty);
     }
 

@@ -41,6 +41,7 @@ public sealed class ProdDeployTests(bool behindProxy)
     {
         var first = _sandbox.Tool("--target=Deploy", "--env=prod");
         Assert.That(first.ExitCode, Is.EqualTo(0), first.ToString());
+        var v1 = Http.VersionAt(_sandbox.ProdUrl);
         Http.PostHit(_sandbox.ProdUrl);
         Assert.That(Http.PostHit(_sandbox.ProdUrl), Is.EqualTo(2));
 
@@ -49,6 +50,10 @@ public sealed class ProdDeployTests(bool behindProxy)
         var second = _sandbox.Tool("--target=Deploy", "--env=prod");
 
         Assert.That(second.ExitCode, Is.EqualTo(0), second.ToString());
+        var previous = behindProxy ? $@"previous {v1} is a warm standby until \d\d:\d\d UTC" : $"previous {v1} is kept stopped as {_sandbox.ProdContainer}_previous";
+        Assert.That(ProcessResult.Lines(second.StdOut).Last(l => l.Length > 0), Does.Match(
+            $@"^{System.Text.RegularExpressions.Regex.Escape(_sandbox.AppName)} prod: {pushed[..12]} is live at {System.Text.RegularExpressions.Regex.Escape(_sandbox.ProdUrl.ToString())} \(deployed in \d+\.\d s; {previous}\)$"),
+            "the deploy ends with one line saying what is live and what became of the previous release");
         Assert.That(Http.CommitAt(_sandbox.ProdUrl), Is.EqualTo(pushed));
         Assert.That(Http.VersionAt(_sandbox.ProdUrl), Is.EqualTo(pushed[..12]));
         Assert.That(Shell.Run("docker", "image", "inspect", $"{_sandbox.Image}:{pushed[..12]}").ExitCode, Is.EqualTo(0), "the image is tagged with the commit");

@@ -32,7 +32,17 @@ public sealed class AppImages(DockerConnector docker, LocalBaseImages baseImages
         log.Information("Building {0} from {1}.", string.Join(" and ", tags), settings.AppFolder);
         var id = await docker.Engine.BuildImageAsync(
             new ImageBuildRequest(settings.AppFolder, settings.Dockerfile, tags, buildArgs, labels),
-            line => log.Information(line),
+            line =>
+            {
+                if (IsBuilderBookkeeping(line))
+                {
+                    log.Verbose(line);
+                }
+                else
+                {
+                    log.Information(line);
+                }
+            },
             CancellationToken.None);
         log.Information("Built {0} ({1}).", tags[0], id);
         return new AppImage(tags[0], id);
@@ -56,6 +66,16 @@ public sealed class AppImages(DockerConnector docker, LocalBaseImages baseImages
         log.Information("Release version {0} (commit {1}), pulled as {2}.", version.Tag, commit, reference);
         return (new AppImage(reference, await docker.Engine.GetImageIdAsync(reference) ?? ""), version);
     }
+
+    /// <summary>
+    /// The builder's layer ids, cache notes and intermediate containers: at normal verbosity a build shows one line per
+    /// step (and what its RUN steps print), the rest is for --verbosity=verbose and the run's log.
+    /// </summary>
+    private static bool IsBuilderBookkeeping(string line) =>
+        line.StartsWith(" ---> ", StringComparison.Ordinal)
+        || line.StartsWith("Removing intermediate container ", StringComparison.Ordinal)
+        || line.StartsWith("Successfully built ", StringComparison.Ordinal)
+        || line.StartsWith("Successfully tagged ", StringComparison.Ordinal);
 
     public Task<int> RemoveDanglingAsync(DeploySettings settings) =>
         docker.Engine.RemoveDanglingImagesAsync($"{AppContainers.AppLabel}={settings.AppName}");

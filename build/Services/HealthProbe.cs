@@ -8,6 +8,9 @@ public sealed class HealthProbe(ICakeLog log)
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(2);
 
+    /// <summary>How often a wait that goes on says so at normal verbosity, so a slow start does not look like a hang.</summary>
+    private static readonly TimeSpan ProgressEvery = TimeSpan.FromSeconds(5);
+
     public sealed record Result(bool Healthy, string LastAnswer, TimeSpan Elapsed);
 
     public async Task<Result> WaitForHealthyAsync(Uri url, TimeSpan timeout, Func<Task<bool>>? stillRunning = null)
@@ -15,6 +18,7 @@ public sealed class HealthProbe(ICakeLog log)
         using var client = new HttpClient { Timeout = RequestTimeout };
         var started = DateTimeOffset.UtcNow;
         var lastAnswer = "no answer yet";
+        var nextProgress = started + ProgressEvery;
         while (DateTimeOffset.UtcNow - started < timeout)
         {
             lastAnswer = await AskAsync(client, url);
@@ -26,6 +30,13 @@ public sealed class HealthProbe(ICakeLog log)
             }
 
             log.Verbose("{0}: {1}", url, lastAnswer);
+            if (DateTimeOffset.UtcNow >= nextProgress)
+            {
+                log.Information("Still waiting for {0} to answer 200 ({1:N0} s of {2:N0}; last answer: {3}).",
+                    url, (DateTimeOffset.UtcNow - started).TotalSeconds, timeout.TotalSeconds, lastAnswer);
+                nextProgress += ProgressEvery;
+            }
+
             if (stillRunning is not null && !await stillRunning())
             {
                 lastAnswer = $"the container stopped (last answer: {lastAnswer})";

@@ -23,11 +23,19 @@ public static class ServiceRegistration
                 ? new JsonLinesLog(p.GetRequiredService<IConsole>(), p.GetRequiredService<SecretMasker>())
                 : new CakeBuildLog(p.GetRequiredService<IConsole>()),
             p.GetRequiredService<RunLog>()));
-        services.AddSingleton<IAnsiConsole>(p => AnsiConsole.Create(new AnsiConsoleSettings
+        services.AddSingleton<IAnsiConsole>(p =>
         {
-            Out = new AnsiConsoleOutput(p.GetRequiredService<ConsoleLayout>().TablesWriter),
-        }));
-        services.AddSingleton<ICakeReportPrinter, CakeSpectreReportPrinter>();
+            var layout = p.GetRequiredService<ConsoleLayout>();
+            var console = AnsiConsole.Create(new AnsiConsoleSettings
+            {
+                Out = new AnsiConsoleOutput(layout.TablesWriter),
+                Ansi = ConsoleLayout.Colour ? AnsiSupport.Detect : AnsiSupport.No,
+                ColorSystem = ConsoleLayout.Colour ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+            });
+            console.Profile.Width = layout.Width;
+            return console;
+        });
+        services.AddSingleton<ICakeReportPrinter, QuietReportPrinter>();
         services.AddSingleton<ICommandLineCheck, ArgumentCheck>();
         services.AddSingleton<IVersionResolver, ToolVersion>();
 
@@ -48,6 +56,7 @@ public static class ServiceRegistration
         services.AddSingleton<RunRecorder>();
         services.AddSingleton<DeployLock>();
         services.AddSingleton<StatusReader>();
+        services.AddSingleton<RunSummary>();
         services.AddSingleton<ProxyAdmin>();
         services.AddSingleton<ProxyContainer>();
         services.AddSingleton<ReleaseSwitch>();

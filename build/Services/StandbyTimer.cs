@@ -13,7 +13,8 @@ public sealed class StandbyTimer(ICakeLog log)
 {
     public static string PidFile(DeploySettings settings) => Path.Combine(settings.EnvironmentStateFolder, "standby.pid");
 
-    public void Schedule(DeploySettings settings, string slot, TimeSpan window)
+    /// <summary>Starts the timer; returns when it will stop the standby.</summary>
+    public DateTimeOffset Schedule(DeploySettings settings, string slot, TimeSpan window)
     {
         Cancel(settings);
         var tool = Assembly.GetEntryAssembly()!.Location;
@@ -34,6 +35,7 @@ public sealed class StandbyTimer(ICakeLog log)
         shell.WaitForExit();
         File.WriteAllText(PidFile(settings), pid);
         log.Information("{0} stays running as a warm standby for {1:N0} s, then it is stopped (kept for Rollback).", settings.PreviousContainer, window.TotalSeconds);
+        return DateTimeOffset.UtcNow + window;
     }
 
     /// <summary>Stops a pending timer this tool started, found by the pid it recorded.</summary>

@@ -21,9 +21,14 @@ public static class ToolOutput
         return settings;
     }
 
-    private static string Logged(ICakeLog log, string line)
+    // The end of a stream comes as a null line; it is no output, and would print as "[NULL]".
+    private static string Logged(ICakeLog log, string? line)
     {
-        log.Information(line);
-        return line;
+        if (line is not null)
+        {
+            log.Information(line);
+        }
+
+        return line!;
     }
 }

@@ -1,3 +1,4 @@
+using Cake.Core.Diagnostics;
 using Cake.Npm;
 using KahaDeploy.Frosting;
 using KahaDeploy.Services;
@@ -9,6 +10,9 @@ namespace KahaDeploy.Tasks;
 [IsDependentOn(typeof(NpmInstall))]
 public sealed class AppTests : FrostingTask<DeployContext>
 {
-    public override void Run(DeployContext context) =>
+    public override void Run(DeployContext context)
+    {
+        context.Log.Information("Running the app's tests: npm test in {0}.", context.Settings.AppFolder);
         context.NpmRunScript(new Cake.Npm.RunScript.NpmRunScriptSettings { ScriptName = "test", WorkingDirectory = context.Settings.AppFolder }.LoggedTo(context.Log));
+    }
 }

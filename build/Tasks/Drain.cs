@@ -17,7 +17,7 @@ public sealed class Drain(ReleaseSwitch releases, StandbyTimer standby) : AsyncF
         await releases.PromoteAsync(settings, settings.Proxy!.Drain);
         if (await releases.StandbySlotAsync(settings) is { } slot)
         {
-            standby.Schedule(settings, slot, settings.Proxy!.Standby);
+            context.StandbyUntil = standby.Schedule(settings, slot, settings.Proxy!.Standby);
         }
     }
 }

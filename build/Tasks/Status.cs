@@ -26,14 +26,22 @@ public sealed class Status(StatusReader reader, IAnsiConsole console) : AsyncFro
             return;
         }
 
-        var table = new Table().AddColumns("Env", "Container", "Version", "State", "Health", "Since", "By", "URL");
-        foreach (var status in statuses)
+        // Every cell on one line: the whole table where the terminal is wide enough (a file is), else the columns
+        // that tell what runs, with each environment's address and deployer under it.
+        var wide = WideTable(statuses);
+        if (console.Fits(wide))
         {
-            AddRow(table, status.Environment, status.Live, status.Health, status.LiveSince, status.LiveBy, status.Url);
-            AddRow(table, "", status.Previous, "", status.Previous?.StartedAt, status.Previous?.DeployedBy, "");
+            console.Write(wide);
+        }
+        else
+        {
+            console.Write(NarrowTable(statuses));
+            foreach (var status in statuses)
+            {
+                console.MarkupLine(Markup.Escape($"{status.Environment}: {status.Url}" + (status.LiveBy is null ? "" : $", deployed by {status.LiveBy}")));
+            }
         }
 
-        console.Write(table);
         foreach (var status in statuses.Where(s => s.LastFailedRun is not null))
         {
             var run = status.LastFailedRun!;
@@ -43,14 +51,39 @@ public sealed class Status(StatusReader reader, IAnsiConsole console) : AsyncFro
         }
     }
 
-    private static void AddRow(Table table, string environment, StatusReader.ContainerStatus? container, string health, DateTimeOffset? since, string? by, string url) =>
-        table.AddRow(
-            Markup.Escape(environment),
-            Markup.Escape(container?.Name ?? "-"),
-            Markup.Escape(container?.Version ?? "-"),
-            Markup.Escape(container?.State ?? "absent"),
-            Markup.Escape(health),
-            Markup.Escape(since?.UtcDateTime.ToString("yyyy-MM-dd HH:mm") ?? ""),
-            Markup.Escape(by ?? ""),
-            Markup.Escape(url));
+    private static Table WideTable(IEnumerable<StatusReader.EnvironmentStatus> statuses)
+    {
+        var table = new Table().AddColumns("Env", "Container", "Version", "State", "Health", "Since (UTC)", "By", "URL");
+        foreach (var status in statuses)
+        {
+            table.AddRow(Cells(status.Environment, status.Live, status.Health, status.LiveSince, "yyyy-MM-dd HH:mm")
+                .Append(status.LiveBy ?? "").Append(status.Url).Select(Markup.Escape).ToArray());
+            table.AddRow(Cells("", status.Previous, "", status.Previous?.StartedAt, "yyyy-MM-dd HH:mm")
+                .Append(status.Previous?.DeployedBy ?? "").Append("").Select(Markup.Escape).ToArray());
+        }
+
+        return table;
+    }
+
+    private static Table NarrowTable(IEnumerable<StatusReader.EnvironmentStatus> statuses)
+    {
+        var table = new Table().AddColumns("Env", "Container", "Version", "State", "Health", "Since (UTC)");
+        foreach (var status in statuses)
+        {
+            table.AddRow(Cells(status.Environment, status.Live, status.Health, status.LiveSince, "MM-dd HH:mm").Select(Markup.Escape).ToArray());
+            table.AddRow(Cells("", status.Previous, "", status.Previous?.StartedAt, "MM-dd HH:mm").Select(Markup.Escape).ToArray());
+        }
+
+        return table;
+    }
+
+    private static IEnumerable<string> Cells(string environment, StatusReader.ContainerStatus? container, string health, DateTimeOffset? since, string dateFormat) =>
+    [
+        environment,
+        container?.Name ?? "-",
+        container?.Version ?? "-",
+        container?.State ?? "absent",
+        health,
+        since?.UtcDateTime.ToString(dateFormat, System.Globalization.CultureInfo.InvariantCulture) ?? "",
+    ];
 }
