@@ -46,6 +46,7 @@ public static class ServiceRegistration
         services.AddSingleton<StatusReader>();
         services.AddSingleton<ProxyAdmin>();
         services.AddSingleton<ProxyContainer>();
+        services.AddSingleton<RetainedReleases>();
         services.AddSingleton<ReleaseSwitch>();
         services.AddSingleton<StandbyTimer>();
         services.AddSingleton<AppOutput>();

@@ -1,0 +1,120 @@
+using System.Text.Json.Nodes;
+using KahaDeploy.Tests.Support;
+using NUnit.Framework;
+
+namespace KahaDeploy.Tests;
+
+/// <summary>Issue 10 §3: the releases Rollback can go back to are visible, and runs that change nothing say so and stay out of Slack.</summary>
+[NonParallelizable]
+public sealed class ReleasesTests
+{
+    private Sandbox _sandbox = null!;
+    private FakeSlack _slack = null!;
+
+    [SetUp]
+    public void CreateSandbox()
+    {
+        _slack = new FakeSlack();
+        _sandbox = new Sandbox();
+        _sandbox.WriteConfig(_slack.WebhookUrl, config =>
+        {
+            var prod = config["environments"]!["prod"]!;
+            prod["healthTimeoutSeconds"] = 10;
+            // A standby window longer than the test: the release replaced last stays a running standby.
+            prod["proxy"] = new JsonObject { ["enabled"] = true, ["healthyInARow"] = 2, ["drainSeconds"] = 0, ["standbySeconds"] = 600, ["warmupRequests"] = 20 };
+            prod["retain"] = 4;
+        });
+        Assert.That(_sandbox.Tool("--target=StartRedis", "--env=backing").ExitCode, Is.EqualTo(0));
+    }
+
+    [TearDown]
+    public void RemoveSandbox()
+    {
+        _sandbox.Dispose();
+        _slack.Dispose();
+    }
+
+    [Test]
+    public void After_four_deploys_Releases_lists_them_each_can_be_rolled_back_to_and_a_bad_to_lists_them_without_telling_slack()
+    {
+        var commits = new List<string> { Sandbox.Git(_sandbox.Author, "rev-parse", "HEAD") };
+        Deploy();
+        foreach (var message in new[] { "release two", "release three", "release four" })
+        {
+            commits.Add(_sandbox.PushChange(message));
+            Deploy();
+        }
+
+        var releases = ReleasesJson();
+        Assert.That(releases.Select(r => r["commit"]!.GetValue<string>()), Is.EqualTo(commits.AsEnumerable().Reverse()), "newest first");
+        Assert.That(releases.Select(r => r["state"]!.GetValue<string>()), Is.EqualTo(new[] { "live", "standby", "stopped", "stopped" }));
+        Assert.That(releases.Select(r => r["message"]!.GetValue<string>()), Is.EqualTo(new[] { "release four", "release three", "release two", "sample app" }));
+        Assert.That(releases.Select(r => r["deployedBy"]?.GetValue<string>()), Has.All.Not.Empty);
+        Assert.That(releases.Select(r => r["built"]?.GetValue<string>()), Has.All.Not.Empty);
+        var table = _sandbox.Tool("--target=Releases", "--env=prod");
+        Assert.That(table.ExitCode, Is.EqualTo(0), table.ToString());
+        Assert.That(table.StdOut, Does.Contain(commits[3][..7]).And.Contain("live").And.Contain("standby").And.Contain("sample app"));
+
+        var slackBefore = _slack.Messages.Count;
+        var unknown = _sandbox.Tool("--target=Rollback", "--env=prod", "--to=deadbeef");
+        Expect.OneErrorLine(unknown, "No retained release of commit deadbeef",
+            $"{commits[3][..12]} live", $"{commits[2][..12]} standby", $"{commits[1][..12]} stopped", $"{commits[0][..12]} stopped");
+        Assert.That(_slack.Messages, Has.Count.EqualTo(slackBefore), "a rollback refused before it changed anything is no failed rollback");
+        Assert.That(LastRun()["result"]!.GetValue<string>(), Is.EqualTo("failed"), "it is in the history all the same");
+
+        // Each release, the standby and the stopped ones, and back to the newest.
+        foreach (var commit in new[] { commits[2], commits[0], commits[1], commits[3] })
+        {
+            var rollback = _sandbox.Tool("--target=Rollback", "--env=prod", $"--to={commit[..7]}");
+            Assert.That(rollback.ExitCode, Is.EqualTo(0), rollback.ToString());
+            Assert.That(Http.CommitAt(_sandbox.ProdUrl), Is.EqualTo(commit));
+            Assert.That(ReleasesJson().Single(r => r["state"]!.GetValue<string>() == "live")["commit"]!.GetValue<string>(), Is.EqualTo(commit));
+        }
+    }
+
+    [Test]
+    public void Deploying_the_live_commit_again_changes_nothing_and_rolling_back_to_it_is_refused()
+    {
+        var first = Sandbox.Git(_sandbox.Author, "rev-parse", "HEAD");
+        Deploy();
+        var live = _sandbox.PushChange("release two");
+        Deploy();
+        var containers = DockerCli.Snapshot(_sandbox.Prefix);
+        var slackBefore = _slack.Messages.Count;
+
+        var again = _sandbox.Tool("--target=Deploy", "--env=prod");
+
+        Assert.That(again.ExitCode, Is.EqualTo(0), again.ToString());
+        Assert.That(again.StdOut, Does.Contain($"{live[..12]} is already live").And.Contain("--force deploys it again"));
+        Assert.That(DockerCli.Snapshot(_sandbox.Prefix), Is.EqualTo(containers), "no container touched");
+        Assert.That(_slack.Messages, Has.Count.EqualTo(slackBefore));
+        Assert.That(LastRun()["result"]!.GetValue<string>(), Is.EqualTo("unchanged"));
+        Assert.That(ReleasesJson(), Has.Count.EqualTo(2), "no new retention slot");
+
+        var toLive = _sandbox.Tool("--target=Rollback", "--env=prod", $"--to={live[..8]}");
+        Expect.OneErrorLine(toLive, $"{live[..12]}, the version already live in prod", $"{live[..12]} live", $"{first[..12]} standby");
+        Assert.That(DockerCli.Snapshot(_sandbox.Prefix), Is.EqualTo(containers));
+        Assert.That(_slack.Messages, Has.Count.EqualTo(slackBefore), "nothing happened, so there is nothing to report");
+
+        var forced = _sandbox.Tool("--target=Deploy", "--env=prod", "--force");
+        Assert.That(forced.ExitCode, Is.EqualTo(0), forced.ToString());
+        Assert.That(forced.StdOut, Does.Not.Contain("is already live"));
+        Assert.That(DockerCli.Snapshot(_sandbox.Prefix), Is.Not.EqualTo(containers), "--force deploys it again");
+    }
+
+    private void Deploy()
+    {
+        var deploy = _sandbox.Tool("--target=Deploy", "--env=prod");
+        Assert.That(deploy.ExitCode, Is.EqualTo(0), deploy.ToString());
+    }
+
+    private List<JsonNode> ReleasesJson()
+    {
+        var result = _sandbox.Tool("--target=Releases", "--env=prod", "--json");
+        Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
+        return JsonNode.Parse(result.StdOut)!["releases"]!.AsArray().Select(r => r!).ToList();
+    }
+
+    private JsonNode LastRun() =>
+        JsonNode.Parse(File.ReadAllLines(Path.Combine(_sandbox.StateFolder("prod"), "history.jsonl")).Last())!;
+}
