@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using KahaDeploy.Tests.Support;
 using NUnit.Framework;
@@ -96,11 +98,28 @@ public sealed class ReleasesTests
         Assert.That(DockerCli.Snapshot(_sandbox.Prefix), Is.EqualTo(containers));
         Assert.That(_slack.Messages, Has.Count.EqualTo(slackBefore), "nothing happened, so there is nothing to report");
 
+        // Refused by the lock: in the history, but no failed deploy for Slack.
+        using (var holder = Process.GetCurrentProcess())
+        {
+            File.WriteAllText(LockFile, JsonSerializer.Serialize(new
+            {
+                User = "alice", Host = Environment.MachineName, Pid = Environment.ProcessId,
+                ProcessStarted = holder.StartTime.ToUniversalTime(), Target = "Deploy", Since = DateTimeOffset.UtcNow,
+            }));
+        }
+
+        Expect.OneErrorLine(_sandbox.Tool("--target=Deploy", "--env=prod", "--force"), "locked by alice@");
+        Assert.That(LastRun()["result"]!.GetValue<string>(), Is.EqualTo("failed"));
+        Assert.That(_slack.Messages, Has.Count.EqualTo(slackBefore), "a deploy refused by the lock changed nothing");
+        File.Delete(LockFile);
+
         var forced = _sandbox.Tool("--target=Deploy", "--env=prod", "--force");
         Assert.That(forced.ExitCode, Is.EqualTo(0), forced.ToString());
         Assert.That(forced.StdOut, Does.Not.Contain("is already live"));
         Assert.That(DockerCli.Snapshot(_sandbox.Prefix), Is.Not.EqualTo(containers), "--force deploys it again");
     }
+
+    private string LockFile => Path.Combine(_sandbox.StateFolder("prod"), "deploy.lock");
 
     private void Deploy()
     {
