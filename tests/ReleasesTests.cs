@@ -18,14 +18,7 @@ public sealed class ReleasesTests
     {
         _slack = new FakeSlack();
         _sandbox = new Sandbox();
-        _sandbox.WriteConfig(_slack.WebhookUrl, config =>
-        {
-            var prod = config["environments"]!["prod"]!;
-            prod["healthTimeoutSeconds"] = 10;
-            // A standby window longer than the test: the release replaced last stays a running standby.
-            prod["proxy"] = new JsonObject { ["enabled"] = true, ["healthyInARow"] = 2, ["drainSeconds"] = 0, ["standbySeconds"] = 600, ["warmupRequests"] = 20 };
-            prod["retain"] = 4;
-        });
+        _sandbox.WriteConfig(_slack.WebhookUrl, ProxiedProd);
         Assert.That(_sandbox.Tool("--target=StartRedis", "--env=backing").ExitCode, Is.EqualTo(0));
     }
 
@@ -72,6 +65,15 @@ public sealed class ReleasesTests
             Assert.That(Http.CommitAt(_sandbox.ProdUrl), Is.EqualTo(commit));
             Assert.That(ReleasesJson().Single(r => r["state"]!.GetValue<string>() == "live")["commit"]!.GetValue<string>(), Is.EqualTo(commit));
         }
+
+        // A release whose container was removed by hand is still there as its image, and Rollback starts it again.
+        var first = ReleasesJson().Single(r => r["commit"]!.GetValue<string>() == commits[0]);
+        Assert.That(first["state"]!.GetValue<string>(), Is.EqualTo("stopped"));
+        Shell.Must("docker", "rm", first["container"]!.GetValue<string>());
+        Assert.That(ReleasesJson().Single(r => r["commit"]!.GetValue<string>() == commits[0])["state"]!.GetValue<string>(), Is.EqualTo("image only"));
+        var fromImage = _sandbox.Tool("--target=Rollback", "--env=prod", $"--to={commits[0][..7]}");
+        Assert.That(fromImage.ExitCode, Is.EqualTo(0), fromImage.ToString());
+        Assert.That(Http.CommitAt(_sandbox.ProdUrl), Is.EqualTo(commits[0]));
     }
 
     [Test]
@@ -117,6 +119,26 @@ public sealed class ReleasesTests
         Assert.That(forced.ExitCode, Is.EqualTo(0), forced.ToString());
         Assert.That(forced.StdOut, Does.Not.Contain("is already live"));
         Assert.That(DockerCli.Snapshot(_sandbox.Prefix), Is.Not.EqualTo(containers), "--force deploys it again");
+
+        // The same commit with a changed configuration is a new release.
+        _sandbox.WriteConfig(_slack.WebhookUrl, config =>
+        {
+            ProxiedProd(config);
+            config["environments"]!["prod"]!["env"]!["FEATURE_FLAG"] = "on";
+        });
+        var reconfigured = _sandbox.Tool("--target=Deploy", "--env=prod");
+        Assert.That(reconfigured.ExitCode, Is.EqualTo(0), reconfigured.ToString());
+        Assert.That(reconfigured.StdOut, Does.Contain("with other settings").And.Not.Contain("is already live"));
+        Assert.That(DockerCli.Inspect(_sandbox.ProdContainer, "{{json .Config.Env}}"), Does.Contain("FEATURE_FLAG=on"));
+    }
+
+    private static void ProxiedProd(JsonObject config)
+    {
+        var prod = config["environments"]!["prod"]!;
+        prod["healthTimeoutSeconds"] = 10;
+        // A standby window longer than the test: the release replaced last stays a running standby.
+        prod["proxy"] = new JsonObject { ["enabled"] = true, ["healthyInARow"] = 2, ["drainSeconds"] = 0, ["standbySeconds"] = 600, ["warmupRequests"] = 20 };
+        prod["retain"] = 4;
     }
 
     private string LockFile => Path.Combine(_sandbox.StateFolder("prod"), "deploy.lock");

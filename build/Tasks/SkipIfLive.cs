@@ -5,10 +5,10 @@ using KahaDeploy.Services;
 namespace KahaDeploy.Tasks;
 
 [TaskName(nameof(SkipIfLive))]
-[TaskDescription("Ends the deploy, changing nothing, when the commit to deploy is the one already live (--force deploys it again)")]
+[TaskDescription("Ends the deploy, changing nothing, when the commit to deploy is already live with the same settings (--force deploys it again)")]
 [IsDependentOn(typeof(DockerPreflight))]
 [IsDependentOn(typeof(ReadVersion))]
-public sealed class SkipIfLive(RetainedReleases retained) : AsyncFrostingTask<DeployContext>
+public sealed class SkipIfLive(RetainedReleases retained, AppContainers containers) : AsyncFrostingTask<DeployContext>
 {
     public override bool ShouldRun(DeployContext context) =>
         context.RunsWhen(nameof(SkipIfLive), !context.Force, "--force deploys the release even when it is live.")
@@ -20,8 +20,14 @@ public sealed class SkipIfLive(RetainedReleases retained) : AsyncFrostingTask<De
     public override async Task RunAsync(DeployContext context)
     {
         var live = (await retained.ListAsync(context.Settings)).FirstOrDefault(r => r.State == RetainedReleases.Live);
-        if (live is null || live.Commit != context.Version!.Commit || live.Version != context.Version.Tag)
+        if (live?.Container is null || live.Commit != context.Version!.Commit || live.Version != context.Version.Tag)
         {
+            return;
+        }
+
+        if ((await containers.InspectAsync(live.Container))?.Labels.GetValueOrDefault(AppContainers.SettingsLabel) != AppContainers.SettingsDigest(context.Settings))
+        {
+            context.Log.Information("{0} is live, but with other settings (cake-config.json or a secret changed): deploying it again.", live.Short);
             return;
         }
 
