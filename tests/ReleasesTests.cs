@@ -132,6 +132,27 @@ public sealed class ReleasesTests
         Assert.That(DockerCli.Inspect(_sandbox.ProdContainer, "{{json .Config.Env}}"), Does.Contain("FEATURE_FLAG=on"));
     }
 
+    [Test]
+    public void Without_a_proxy_Releases_lists_live_and_previous_and_Rollback_to_the_same_version_refuses()
+    {
+        var commit = Sandbox.Git(_sandbox.Checkout, "rev-parse", "HEAD");
+        for (var i = 0; i < 2; i++)
+        {
+            // dev mounts its code folder, so the same commit deploys again (it restarts on what the folder holds).
+            var deploy = _sandbox.Tool("--target=Deploy", "--env=dev");
+            Assert.That(deploy.ExitCode, Is.EqualTo(0), deploy.ToString());
+        }
+
+        var releases = ReleasesJson("dev");
+        Assert.That(releases.Select(r => (r["commit"]!.GetValue<string>(), r["state"]!.GetValue<string>(), r["container"]!.GetValue<string>())),
+            Is.EqualTo(new[] { (commit, "live", _sandbox.DevContainer), (commit, "stopped", $"{_sandbox.DevContainer}_previous") }));
+
+        var before = DockerCli.Snapshot(_sandbox.Prefix);
+        var rollback = _sandbox.Tool("--target=Rollback", "--env=dev");
+        Expect.OneErrorLine(rollback, $"{_sandbox.DevContainer}_previous runs {commit[..12]}, the version already live in dev", $"{commit[..12]} live, {commit[..12]} stopped");
+        Assert.That(DockerCli.Snapshot(_sandbox.Prefix), Is.EqualTo(before));
+    }
+
     private static void ProxiedProd(JsonObject config)
     {
         var prod = config["environments"]!["prod"]!;
@@ -149,9 +170,10 @@ public sealed class ReleasesTests
         Assert.That(deploy.ExitCode, Is.EqualTo(0), deploy.ToString());
     }
 
-    private List<JsonNode> ReleasesJson()
+    /// <summary>Releases --json, run without any secret: it only reads.</summary>
+    private List<JsonNode> ReleasesJson(string environment = "prod")
     {
-        var result = _sandbox.Tool("--target=Releases", "--env=prod", "--json");
+        var result = _sandbox.ToolWith(new Dictionary<string, string?>(), "--target=Releases", $"--env={environment}", "--json");
         Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
         return JsonNode.Parse(result.StdOut)!["releases"]!.AsArray().Select(r => r!).ToList();
     }
