@@ -44,40 +44,43 @@ public sealed class ReleaseSwitch(DockerConnector docker, AppContainers containe
         return candidate;
     }
 
-    /// <summary>
-    /// The release a rollback returns to: NAME_previous, or the retained release of <paramref name="sha"/> (a release kept
-    /// only as an image is started beside the live one, as a deploy would). The live version itself is refused.
-    /// </summary>
-    public async Task<Candidate> RollbackCandidateAsync(DeploySettings settings, string? sha, string performer)
+    /// <summary>The release a rollback returns to: NAME_previous, or the retained release of <paramref name="sha"/>; the live version itself is refused. Changes nothing.</summary>
+    public async Task<RetainedReleases.RetainedRelease> RollbackTargetAsync(DeploySettings settings, string? sha)
     {
         var live = await containers.LiveAsync(settings);
-        ContainerInfo? target;
+        var kept = await retained.ListAsync(settings);
         if (sha is null)
         {
-            target = await containers.PreviousAsync(settings)
-                     ?? throw new RollbackImpossibleException($"There is no {settings.PreviousContainer} to roll back to; deploy a known good commit instead (--target=Deploy --sha=COMMIT).");
-            await retained.RefuseLiveAsync(settings, live, AppContainers.CommitOf(target), $"{settings.PreviousContainer} runs");
-        }
-        else
-        {
-            await retained.RefuseLiveAsync(settings, live, sha, $"--to={sha} names");
-            var release = (await retained.ListAsync(settings)).FirstOrDefault(r => r.Commit.StartsWith(sha, StringComparison.Ordinal))
-                          ?? throw new RollbackImpossibleException(
-                              $"No retained release of commit {sha} in {settings.Environment} (kept: {await retained.SummaryAsync(settings)}); pick one of those with --to, or deploy it with --target=Deploy --sha={sha}.");
-            if (release.Container is null)
+            if (await containers.PreviousAsync(settings) is null)
             {
-                log.Information("{0} is kept only as the image {1}: starting it beside the live release.", release.Short, release.Image);
-                return await StartCandidateAsync(settings, new ReleaseVersion(release.Commit, release.Version.EndsWith("-dirty", StringComparison.Ordinal)), release.Image, performer);
+                throw new RollbackImpossibleException($"There is no {settings.PreviousContainer} to roll back to; deploy a known good commit instead (--target=Deploy --sha=COMMIT).");
             }
 
-            target = (await containers.InspectAsync(release.Container))!;
+            var previous = kept.FirstOrDefault(r => r.Container == settings.PreviousContainer)
+                           ?? throw new RollbackImpossibleException($"{settings.PreviousContainer} was not started behind the proxy, so it has no route; deploy instead.");
+            await retained.RefuseLiveAsync(settings, live, previous.Commit, $"{settings.PreviousContainer} runs");
+            return previous;
         }
 
-        if (!target.Labels.TryGetValue(SlotLabel, out var slot))
+        await retained.RefuseLiveAsync(settings, live, sha, $"--to={sha} names");
+        return kept.FirstOrDefault(r => r.Commit.StartsWith(sha, StringComparison.Ordinal))
+               ?? throw new RollbackImpossibleException(
+                   $"No retained release of commit {sha} in {settings.Environment} (kept: {await retained.SummaryAsync(settings)}); pick one of those with --to, or deploy it with --target=Deploy --sha={sha}.");
+    }
+
+    /// <summary>
+    /// Readies a retained release to take traffic: a stopped one is started, a warm standby is left as it is, and one kept
+    /// only as an image is started beside the live release, as a deploy would.
+    /// </summary>
+    public async Task<Candidate> ReadyRollbackAsync(DeploySettings settings, RetainedReleases.RetainedRelease release, string performer)
+    {
+        if (release.Container is null)
         {
-            throw new RollbackImpossibleException($"{target.Name} was not started behind the proxy, so it has no route; deploy instead.");
+            log.Information("{0} is kept only as the image {1}: starting it beside the live release.", release.Short, release.Image);
+            return await StartCandidateAsync(settings, new ReleaseVersion(release.Commit, release.Version.EndsWith("-dirty", StringComparison.Ordinal)), release.Image, performer);
         }
 
+        var target = (await containers.InspectAsync(release.Container))!;
         var wasRunning = target.Running;
         if (!wasRunning)
         {
@@ -89,7 +92,7 @@ public sealed class ReleaseSwitch(DockerConnector docker, AppContainers containe
             log.Information("{0} ({1}) is running as a warm standby.", target.Name, AppContainers.VersionOf(target));
         }
 
-        return new Candidate(target.Name, slot, wasRunning);
+        return new Candidate(target.Name, target.Labels[SlotLabel], wasRunning);
     }
 
     /// <summary>Asks the candidate's health path from inside the network until it answers 200 enough times in a row.</summary>

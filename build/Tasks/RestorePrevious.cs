@@ -15,8 +15,9 @@ public sealed class RestorePrevious(AppContainers containers, ReleaseSwitch rele
         {
             // Behind the proxy nothing changes until HealthCheck and SwitchTraffic: here the target is only made ready.
             var live = await containers.LiveAsync(context.Settings);
-            context.Candidate = await releases.RollbackCandidateAsync(context.Settings, context.RollbackTo, context.Performer);
+            var release = await releases.RollbackTargetAsync(context.Settings, context.RollbackTo);
             context.StartChanges();
+            context.Candidate = await releases.ReadyRollbackAsync(context.Settings, release, context.Performer);
             var target = (await containers.InspectAsync(context.Candidate.Container))!;
             context.Version = AppContainers.ReleaseOf(target);
             context.Image = new AppImage(target.ImageReference, target.ImageId);
