@@ -20,7 +20,7 @@ public static class Arguments
 
     /// <summary>The targets people run, in the order --help shows them; every other task is a step of these.</summary>
     public static readonly string[] UserTargets =
-        [nameof(Deploy), nameof(Rollback), nameof(Status), "Releases", nameof(Tasks.History), nameof(Logs), nameof(CI), nameof(Listen)];
+        [nameof(Deploy), nameof(Rollback), nameof(Status), nameof(Releases), nameof(Tasks.History), nameof(Logs), nameof(CI), nameof(Listen)];
 
     private static readonly string[] ChangingTargets = [nameof(Deploy), nameof(Rollback), nameof(CI)];
 
@@ -44,10 +44,11 @@ public static class Arguments
         new("sha", "COMMIT", "deploys that commit of the branch instead of its head", [nameof(GitPull), nameof(ReadVersion)]),
         new("image", "REPO:TAG", "deploys that registry image to an environment that pulls its image", [nameof(BuildImage), nameof(ReadVersion)]),
         new("to", "COMMIT", "rolls back to that retained release instead of NAME_previous", [nameof(RestorePrevious)]),
+        new("force", null, "deploys the commit even when it is already live with the same settings", [nameof(SkipIfLive)]),
         new("lock-wait", "SECONDS", "waits that long for another deploy's lock instead of failing at once", [nameof(Tasks.Lock)]),
         new("performer", "NAME", "who started the run, for the history and Slack (default: git's user.name)", [.. ChangingTargets, nameof(RunContainer)]),
         new("trigger", "cli|ci|github|dockerhub", "what started the run, for the history and Slack", ChangingTargets),
-        new("json", null, "prints a JSON document for scripts", [nameof(Status), nameof(Tasks.History), "Releases"]),
+        new("json", null, "prints a JSON document for scripts", [nameof(Status), nameof(Tasks.History), nameof(Releases)]),
         new("last", "N", "how many runs History shows (default 20)", [nameof(Tasks.History)]),
         new("tail", "N|all", "how many lines of the app's output Logs shows (default 100)", [nameof(Logs)]),
         new("since", "10m|TIME", "the app's output since then (s, m, h, d, or a time such as 2026-11-25T04:00:00Z)", [nameof(Logs)]),

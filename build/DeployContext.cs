@@ -33,6 +33,7 @@ public sealed partial class DeployContext : FrostingContext
         Sha = ParseSha(context.Argument<string?>("sha", null), "sha");
         LockWait = ParseSeconds(context.Argument<string?>("lock-wait", null), "lock-wait");
         Json = context.HasArgument("json");
+        Force = context.HasArgument("force");
         DryRun = context.HasArgument("dryrun") || context.HasArgument("dry-run") || context.HasArgument("whatif") || context.HasArgument("noop");
         RollbackTo = ParseSha(context.Argument<string?>("to", null), "to");
         Slot = context.Argument<string?>("slot", null);
@@ -82,6 +83,17 @@ public sealed partial class DeployContext : FrostingContext
     public Services.Candidate? Candidate { get; set; }
 
     public bool Json { get; }
+
+    /// <summary>Deploy even when the release is the one already live (--force).</summary>
+    public bool Force { get; }
+
+    /// <summary>
+    /// Set by the first task that changes the server (checkout, images, containers). A run that fails before it was refused
+    /// (the lock, a bad argument, preflight, an unknown --to): it is in the history, but it is no failed deploy to tell the team about.
+    /// </summary>
+    public bool ChangesStarted { get; private set; }
+
+    public void StartChanges() => ChangesStarted = true;
 
     /// <summary>Only listing what would run: secrets are not needed for that.</summary>
     public bool DryRun { get; }

@@ -16,7 +16,7 @@ public sealed class DeployLifetime(DeployLock deployLock, RunRecorder recorder, 
     /// <summary>Targets that only read, so they need no secrets: across environments, or --env's.</summary>
     private static readonly HashSet<string> ReadOnlyTargets = new(StringComparer.OrdinalIgnoreCase)
     {
-        CakeHost.DefaultTarget, nameof(Status), nameof(History), nameof(Logs),
+        CakeHost.DefaultTarget, nameof(Status), nameof(History), nameof(Logs), nameof(Releases),
     };
 
     /// <summary>Targets that change what runs: each real run gets a log file and a history line, and its failure is news for the team.</summary>
@@ -65,7 +65,8 @@ public sealed class DeployLifetime(DeployLock deployLock, RunRecorder recorder, 
                 summary.WriteAsync(context).GetAwaiter().GetResult();
             }
 
-            if (!info.Successful && RecordedTargets.Contains(context.TargetName) && context.HasSettings)
+            // A run refused before it changed anything (lock, arguments, preflight, an unknown --to) is no failed deploy.
+            if (!info.Successful && RecordedTargets.Contains(context.TargetName) && context.HasSettings && context.ChangesStarted)
             {
                 reporter.ReportAsync(context, succeeded: false, info.ThrownException).GetAwaiter().GetResult();
             }

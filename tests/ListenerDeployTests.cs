@@ -98,7 +98,8 @@ public sealed class ListenerDeployTests
         Assert.That(_github.Push(pushed).Status, Is.EqualTo(202));
         var holder = WaitForLockHolder();
 
-        var cli = _sandbox.Tool("--target=Deploy", "--env=prod", "--lock-wait=300");
+        // The same commit the webhook deploys: without --force the second deploy would find it live and change nothing.
+        var cli = _sandbox.Tool("--target=Deploy", "--env=prod", "--lock-wait=300", "--force");
 
         Assert.That(cli.ExitCode, Is.EqualTo(0), cli.ToString());
         Assert.That(cli.All, Does.Contain("Environment 'prod' is locked by").And.Contain($"pid {holder}").And.Contain("waiting up to 300 s"));

@@ -30,6 +30,7 @@ public sealed class CakeHost
     private Type? _lifetimeType;
     private Type? _taskLifetimeType;
     private Assembly _taskAssembly = Assembly.GetEntryAssembly() ?? typeof(CakeHost).Assembly;
+    private string? _target;
 
     public CakeHost UseContext<TContext>() where TContext : ICakeContext
     {
@@ -187,6 +188,7 @@ public sealed class CakeHost
             host.Settings.UseExclusiveTarget();
         }
 
+        _target = target;
         await host.RunTargetAsync(target);
         return 0;
     }
@@ -226,7 +228,10 @@ public sealed class CakeHost
                 builder.IsDependeeOf(TaskNameOf(dependee.Task));
             }
 
-            builder.WithCriteria(task.ShouldRun);
+            // Cake fails a run whose target was skipped, so the target itself still "runs" when a task finished the run early.
+            var name = TaskNameOf(type);
+            builder.WithCriteria(context =>
+                (context is not FrostingContext { Finished: true } || name.Equals(_target, StringComparison.OrdinalIgnoreCase)) && task.ShouldRun(context));
             builder.Does(task.RunAsync);
 
             // Cake treats an error handler as having handled the error, so register one only where the task asked for it.

@@ -20,6 +20,9 @@ public sealed class AppContainers(DockerConnector docker, ICakeLog log)
     public const string DeployedByLabel = "org.kaha.deployed-by";
     public const string DeployedAtLabel = "org.kaha.deployed-at";
 
+    /// <summary>A digest of what the container was created with besides its image: see <see cref="SettingsDigest"/>.</summary>
+    public const string SettingsLabel = "org.kaha.settings";
+
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(10);
 
     private DockerEngine Engine => docker.Engine;
@@ -99,6 +102,7 @@ public sealed class AppContainers(DockerConnector docker, ICakeLog log)
             [CommitLabel] = version.Commit,
             [DeployedByLabel] = performer,
             [DeployedAtLabel] = DateTimeOffset.UtcNow.ToString("O"),
+            [SettingsLabel] = SettingsDigest(settings),
         };
         var binds = settings.MountSource ? settings.Volumes.Append($"{settings.AppFolder}:/app").ToList() : settings.Volumes.ToList();
         var ports = published ? settings.Ports.Select(p => new PublishedPort(p.HostIp, p.HostPort, p.ContainerPort)).ToList() : [];
@@ -179,6 +183,21 @@ public sealed class AppContainers(DockerConnector docker, ICakeLog log)
                    ?? throw new ContainerMissingException(
                        $"There is no {settings.Container} in {settings.Environment}, so it has no output; deploy it first (--target=Deploy --env={settings.Environment}).");
         await Engine.StreamContainerLogsAsync(live.Id, query, output);
+    }
+
+    /// <summary>
+    /// What a release's container is created with besides its image (environment, Redis URL, ports, volumes, network,
+    /// restart policy), hashed: the same commit with a changed configuration or secret is a new release. The values are
+    /// in the container's own configuration anyway, so the digest tells nobody more than 'docker inspect' does.
+    /// </summary>
+    public static string SettingsDigest(DeploySettings settings)
+    {
+        var lines = settings.Env.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => $"env {e.Key}={e.Value}")
+            .Append($"redis {settings.RedisEnvVar}={settings.RedisUrl}")
+            .Concat(settings.Ports.Select(p => $"port {p}"))
+            .Concat(settings.Volumes.Select(v => $"volume {v}"))
+            .Append($"app port {settings.AppPort}, source mounted {settings.MountSource}, network {settings.Network}, restart {settings.Restart}");
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(string.Join('\n', lines))));
     }
 
     public static string VersionOf(ContainerInfo container) =>

@@ -6,6 +6,9 @@ namespace KahaDeploy.Services;
 /// <summary>The app's images: built through the engine from the checkout, or pulled when the environment names a registry image.</summary>
 public sealed class AppImages(DockerConnector docker, LocalBaseImages baseImages, GitRepository git, ICakeLog log)
 {
+    /// <summary>The commit's subject, so Releases can show it where the checkout does not have the commit.</summary>
+    public const string MessageLabel = "org.kaha.commit-message";
+
     /// <summary>Builds IMAGE:VERSION and IMAGE:ENV with OCI labels.</summary>
     public async Task<AppImage> BuildAsync(DeploySettings settings, ReleaseVersion version)
     {
@@ -23,6 +26,11 @@ public sealed class AppImages(DockerConnector docker, LocalBaseImages baseImages
             ["org.opencontainers.image.title"] = settings.AppName,
             [AppContainers.AppLabel] = settings.AppName,
         };
+        if (git.Subject(settings.AppFolder, version.Commit) is { Length: > 0 } subject)
+        {
+            labels[MessageLabel] = subject;
+        }
+
         if (git.RemoteUrl(settings.AppFolder, settings.Remote) is { } source)
         {
             labels["org.opencontainers.image.source"] = source;

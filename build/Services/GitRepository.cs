@@ -26,6 +26,13 @@ public sealed class GitRepository(IProcessRunner processes, ICakeLog log)
         return result.ExitCode == 0 && result.Output.Trim() is { Length: > 0 } name ? name : null;
     }
 
+    /// <summary>The first line of <paramref name="commit"/>'s message, or null when the checkout does not have that commit.</summary>
+    public string? Subject(string folder, string commit)
+    {
+        var result = Git(folder, $"log -1 --format=%s {commit} --");
+        return result.ExitCode == 0 ? result.Output.Trim() : null;
+    }
+
     public string? RemoteUrl(string folder, string remote)
     {
         var result = Git(folder, $"remote get-url {remote}");

@@ -19,7 +19,7 @@ public sealed record Candidate(string Container, string Slot, bool WasRunning)
 /// candidate starting up, a warm standby) runs at a quarter of the engine's CPU weight, so that on a busy host its
 /// start-up or idle work waits for the release that serves the traffic, never the other way round.
 /// </summary>
-public sealed class ReleaseSwitch(DockerConnector docker, AppContainers containers, ProxyAdmin admin, ICakeLog log)
+public sealed class ReleaseSwitch(DockerConnector docker, AppContainers containers, RetainedReleases retained, ProxyAdmin admin, ICakeLog log)
 {
     public const string SlotLabel = "org.kaha.slot";
 
@@ -44,29 +44,43 @@ public sealed class ReleaseSwitch(DockerConnector docker, AppContainers containe
         return candidate;
     }
 
-    /// <summary>The container a rollback returns to: NAME_previous, or the retained release of <paramref name="sha"/>.</summary>
-    public async Task<Candidate> RollbackCandidateAsync(DeploySettings settings, string? sha)
+    /// <summary>The release a rollback returns to: NAME_previous, or the retained release of <paramref name="sha"/>; the live version itself is refused. Changes nothing.</summary>
+    public async Task<RetainedReleases.RetainedRelease> RollbackTargetAsync(DeploySettings settings, string? sha)
     {
         var live = await containers.LiveAsync(settings);
-        ContainerInfo? target;
+        var kept = await retained.ListAsync(settings);
         if (sha is null)
         {
-            target = await containers.PreviousAsync(settings)
-                     ?? throw new RollbackImpossibleException($"There is no {settings.PreviousContainer} to roll back to; deploy a known good commit instead (--target=Deploy --sha=COMMIT).");
-        }
-        else
-        {
-            var releases = await ReleasesAsync(settings);
-            target = releases.FirstOrDefault(r => r.Labels.GetValueOrDefault(AppContainers.CommitLabel, "").StartsWith(sha, StringComparison.Ordinal) && r.Id != live?.Id)
-                     ?? throw new RollbackImpossibleException(
-                         $"No retained release of commit {sha} in {settings.Environment}; 'Status' lists what is kept, or deploy it with --target=Deploy --sha={sha}.");
+            if (await containers.PreviousAsync(settings) is null)
+            {
+                throw new RollbackImpossibleException($"There is no {settings.PreviousContainer} to roll back to; deploy a known good commit instead (--target=Deploy --sha=COMMIT).");
+            }
+
+            var previous = kept.FirstOrDefault(r => r.Container == settings.PreviousContainer)
+                           ?? throw new RollbackImpossibleException($"{settings.PreviousContainer} was not started behind the proxy, so it has no route; deploy instead.");
+            await retained.RefuseLiveAsync(settings, live, previous.Commit, $"{settings.PreviousContainer} runs");
+            return previous;
         }
 
-        if (!target.Labels.TryGetValue(SlotLabel, out var slot))
+        await retained.RefuseLiveAsync(settings, live, sha, $"--to={sha} names");
+        return kept.FirstOrDefault(r => r.Commit.StartsWith(sha, StringComparison.Ordinal))
+               ?? throw new RollbackImpossibleException(
+                   $"No retained release of commit {sha} in {settings.Environment} (kept: {await retained.SummaryAsync(settings)}); pick one of those with --to, or deploy it with --target=Deploy --sha={sha}.");
+    }
+
+    /// <summary>
+    /// Readies a retained release to take traffic: a stopped one is started, a warm standby is left as it is, and one kept
+    /// only as an image is started beside the live release, as a deploy would.
+    /// </summary>
+    public async Task<Candidate> ReadyRollbackAsync(DeploySettings settings, RetainedReleases.RetainedRelease release, string performer)
+    {
+        if (release.Container is null)
         {
-            throw new RollbackImpossibleException($"{target.Name} was not started behind the proxy, so it has no route; deploy instead.");
+            log.Information("{0} is kept only as the image {1}: starting it beside the live release.", release.Short, release.Image);
+            return await StartCandidateAsync(settings, new ReleaseVersion(release.Commit, release.Version.EndsWith("-dirty", StringComparison.Ordinal)), release.Image, performer);
         }
 
+        var target = (await containers.InspectAsync(release.Container))!;
         var wasRunning = target.Running;
         if (!wasRunning)
         {
@@ -78,7 +92,7 @@ public sealed class ReleaseSwitch(DockerConnector docker, AppContainers containe
             log.Information("{0} ({1}) is running as a warm standby.", target.Name, AppContainers.VersionOf(target));
         }
 
-        return new Candidate(target.Name, slot, wasRunning);
+        return new Candidate(target.Name, target.Labels[SlotLabel], wasRunning);
     }
 
     /// <summary>Asks the candidate's health path from inside the network until it answers 200 enough times in a row.</summary>
@@ -202,7 +216,7 @@ public sealed class ReleaseSwitch(DockerConnector docker, AppContainers containe
     public async Task ReconcileAsync(DeploySettings settings)
     {
         var route = await admin.CurrentRouteAsync(settings);
-        var releases = await ReleasesAsync(settings);
+        var releases = await retained.ContainersAsync(settings);
         var routed = route is null ? null : releases.FirstOrDefault(r => r.Labels.GetValueOrDefault(SlotLabel) == route.Slot);
         if (routed is null)
         {
@@ -265,7 +279,7 @@ public sealed class ReleaseSwitch(DockerConnector docker, AppContainers containe
     /// <summary>Keeps the newest <see cref="DeploySettings.Retain"/> releases (live and previous always among them); removes the rest and their images.</summary>
     public async Task PruneAsync(DeploySettings settings)
     {
-        var releases = await ReleasesAsync(settings);
+        var releases = await retained.ContainersAsync(settings);
         var protectedNames = new[] { settings.Container, settings.PreviousContainer, settings.CandidateContainer };
         var keep = releases.Where(r => protectedNames.Contains(r.Name)).Select(r => r.Id)
             .Concat(releases.OrderByDescending(DeployedAt).Take(settings.Retain).Select(r => r.Id))
@@ -298,11 +312,6 @@ public sealed class ReleaseSwitch(DockerConnector docker, AppContainers containe
         log.Information("Retired {0} ({1}) as {2}.", release.Name, AppContainers.VersionOf(release), name);
     }
 
-    /// <summary>This environment's app containers that were started behind the proxy.</summary>
-    private async Task<IReadOnlyList<ContainerInfo>> ReleasesAsync(DeploySettings settings) =>
-        (await Engine.ListContainersAsync($"{AppContainers.ServiceLabel}={settings.Container}"))
-        .Where(c => c.Labels.GetValueOrDefault(AppContainers.RoleLabel) == "app" && c.Labels.ContainsKey(SlotLabel))
-        .ToList();
 
     private static DateTimeOffset DeployedAt(ContainerInfo release) =>
         DateTimeOffset.TryParse(release.Labels.GetValueOrDefault(AppContainers.DeployedAtLabel), out var at) ? at : DateTimeOffset.MinValue;

@@ -8,6 +8,9 @@ public sealed record RunRecord
     public const string Failed = "failed";
     public const string Interrupted = "interrupted";
 
+    /// <summary>Succeeded without changing anything: the release asked for was already live.</summary>
+    public const string Unchanged = "unchanged";
+
     public required string Id { get; init; }
     public required string Environment { get; init; }
     public required string Target { get; init; }

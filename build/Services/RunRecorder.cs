@@ -63,7 +63,7 @@ public sealed class RunRecorder(RunLog runLog, RunHistory history, SecretMasker 
             PreviousCommit = context.PreviousCommit,
             Finished = finished,
             DurationSeconds = Math.Round((finished - _run.Started).TotalSeconds, 1),
-            Result = succeeded ? RunRecord.Succeeded : RunRecord.Failed,
+            Result = !succeeded ? RunRecord.Failed : context.Finished ? RunRecord.Unchanged : RunRecord.Succeeded,
             FailedTask = succeeded ? null : context.FailedTask,
             Error = succeeded || error is null ? null : OneLine(masker.Apply(error.Message)),
         };

@@ -59,6 +59,7 @@ public static class ServiceRegistration
         services.AddSingleton<RunSummary>();
         services.AddSingleton<ProxyAdmin>();
         services.AddSingleton<ProxyContainer>();
+        services.AddSingleton<RetainedReleases>();
         services.AddSingleton<ReleaseSwitch>();
         services.AddSingleton<StandbyTimer>();
         services.AddSingleton<AppOutput>();

@@ -10,6 +10,9 @@ public sealed class GitPull(GitRepository git) : FrostingTask<DeployContext>
     public override bool ShouldRun(DeployContext context) =>
         context.RunsWhen(nameof(GitPull), context.Settings.GitPull, $"environments.{context.Settings.Environment}.gitPull is false: the checkout is deployed as it is.");
 
-    public override void Run(DeployContext context) =>
+    public override void Run(DeployContext context)
+    {
+        context.StartChanges();
         git.FastForward(context.Settings.AppFolder, context.Settings.Remote, context.Settings.Branch, context.Sha);
+    }
 }

@@ -49,6 +49,7 @@ public sealed class History(RunHistory history, IAnsiConsole console) : Frosting
                 run.Result switch
                 {
                     RunRecord.Succeeded => "[green]succeeded[/]",
+                    RunRecord.Unchanged => "unchanged",
                     RunRecord.Running => "[blue]running[/]",
                     var other => $"[red]{Markup.Escape(other)}{(run.FailedTask is null ? "" : $" in{breakWith}{Markup.Escape(run.FailedTask)}")}[/]",
                 },

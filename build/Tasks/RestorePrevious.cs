@@ -7,7 +7,7 @@ namespace KahaDeploy.Tasks;
 [TaskDescription("Readies NAME_previous (or the retained release of --to=SHA) to take over; the replaced release becomes NAME_previous, so a second rollback rolls forward")]
 [IsDependentOn(typeof(DockerPreflight))]
 [IsDependentOn(typeof(Lock))]
-public sealed class RestorePrevious(AppContainers containers, ReleaseSwitch releases) : AsyncFrostingTask<DeployContext>
+public sealed class RestorePrevious(AppContainers containers, ReleaseSwitch releases, RetainedReleases retained) : AsyncFrostingTask<DeployContext>
 {
     public override async Task RunAsync(DeployContext context)
     {
@@ -15,7 +15,9 @@ public sealed class RestorePrevious(AppContainers containers, ReleaseSwitch rele
         {
             // Behind the proxy nothing changes until HealthCheck and SwitchTraffic: here the target is only made ready.
             var live = await containers.LiveAsync(context.Settings);
-            context.Candidate = await releases.RollbackCandidateAsync(context.Settings, context.RollbackTo);
+            var release = await releases.RollbackTargetAsync(context.Settings, context.RollbackTo);
+            context.StartChanges();
+            context.Candidate = await releases.ReadyRollbackAsync(context.Settings, release, context.Performer);
             var target = (await containers.InspectAsync(context.Candidate.Container))!;
             context.Version = AppContainers.ReleaseOf(target);
             context.Image = new AppImage(target.ImageReference, target.ImageId);
@@ -28,6 +30,9 @@ public sealed class RestorePrevious(AppContainers containers, ReleaseSwitch rele
             throw new RollbackImpossibleException($"--to needs a proxy in front of {context.Settings.Environment} (retained releases); deploy that commit instead: --target=Deploy --sha={context.RollbackTo}.");
         }
 
+        var previous = await containers.PreviousAsync(context.Settings);
+        await retained.RefuseLiveAsync(context.Settings, await containers.LiveAsync(context.Settings), AppContainers.CommitOf(previous), $"{context.Settings.PreviousContainer} runs");
+        context.StartChanges();
         var (restored, replaced) = await containers.SwapWithPreviousAsync(context.Settings);
         context.Version = AppContainers.ReleaseOf(restored);
         context.Image = new AppImage(restored.ImageReference, restored.ImageId);

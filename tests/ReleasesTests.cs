@@ -1,0 +1,183 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using KahaDeploy.Tests.Support;
+using NUnit.Framework;
+
+namespace KahaDeploy.Tests;
+
+/// <summary>Issue 10 §3: the releases Rollback can go back to are visible, and runs that change nothing say so and stay out of Slack.</summary>
+[NonParallelizable]
+public sealed class ReleasesTests
+{
+    private Sandbox _sandbox = null!;
+    private FakeSlack _slack = null!;
+
+    [SetUp]
+    public void CreateSandbox()
+    {
+        _slack = new FakeSlack();
+        _sandbox = new Sandbox();
+        _sandbox.WriteConfig(_slack.WebhookUrl, ProxiedProd);
+        Assert.That(_sandbox.Tool("--target=StartRedis", "--env=backing").ExitCode, Is.EqualTo(0));
+    }
+
+    [TearDown]
+    public void RemoveSandbox()
+    {
+        _sandbox.Dispose();
+        _slack.Dispose();
+    }
+
+    [Test]
+    public void After_four_deploys_Releases_lists_them_each_can_be_rolled_back_to_and_a_bad_to_lists_them_without_telling_slack()
+    {
+        var commits = new List<string> { Sandbox.Git(_sandbox.Author, "rev-parse", "HEAD") };
+        Deploy();
+        foreach (var message in new[] { "release two", "release three", "release four" })
+        {
+            commits.Add(_sandbox.PushChange(message));
+            Deploy();
+        }
+
+        var releases = ReleasesJson();
+        Assert.That(releases.Select(r => r["commit"]!.GetValue<string>()), Is.EqualTo(commits.AsEnumerable().Reverse()), "newest first");
+        Assert.That(releases.Select(r => r["state"]!.GetValue<string>()), Is.EqualTo(new[] { "live", "standby", "stopped", "stopped" }));
+        Assert.That(releases.Select(r => r["message"]!.GetValue<string>()), Is.EqualTo(new[] { "release four", "release three", "release two", "sample app" }));
+        Assert.That(releases.Select(r => r["deployedBy"]?.GetValue<string>()), Has.All.Not.Empty);
+        Assert.That(releases.Select(r => r["built"]?.GetValue<string>()), Has.All.Not.Empty);
+        var table = _sandbox.Tool("--target=Releases", "--env=prod");
+        Assert.That(table.ExitCode, Is.EqualTo(0), table.ToString());
+        Assert.That(table.StdOut, Does.Contain(commits[3][..7]).And.Contain("live").And.Contain("standby").And.Contain("sample app"));
+
+        var slackBefore = _slack.Messages.Count;
+        var unknown = _sandbox.Tool("--target=Rollback", "--env=prod", "--to=deadbeef");
+        Expect.OneErrorLine(unknown, "No retained release of commit deadbeef",
+            $"{commits[3][..12]} live", $"{commits[2][..12]} standby", $"{commits[1][..12]} stopped", $"{commits[0][..12]} stopped");
+        Assert.That(_slack.Messages, Has.Count.EqualTo(slackBefore), "a rollback refused before it changed anything is no failed rollback");
+        Assert.That(LastRun()["result"]!.GetValue<string>(), Is.EqualTo("failed"), "it is in the history all the same");
+
+        // Each release, the standby and the stopped ones, and back to the newest.
+        foreach (var commit in new[] { commits[2], commits[0], commits[1], commits[3] })
+        {
+            var rollback = _sandbox.Tool("--target=Rollback", "--env=prod", $"--to={commit[..7]}");
+            Assert.That(rollback.ExitCode, Is.EqualTo(0), rollback.ToString());
+            Assert.That(Http.CommitAt(_sandbox.ProdUrl), Is.EqualTo(commit));
+            Assert.That(ReleasesJson().Single(r => r["state"]!.GetValue<string>() == "live")["commit"]!.GetValue<string>(), Is.EqualTo(commit));
+        }
+
+        // A release whose container was removed by hand is still there as its image, and Rollback starts it again.
+        var first = ReleasesJson().Single(r => r["commit"]!.GetValue<string>() == commits[0]);
+        Assert.That(first["state"]!.GetValue<string>(), Is.EqualTo("stopped"));
+        Shell.Must("docker", "rm", first["container"]!.GetValue<string>());
+        Assert.That(ReleasesJson().Single(r => r["commit"]!.GetValue<string>() == commits[0])["state"]!.GetValue<string>(), Is.EqualTo("image only"));
+        var fromImage = _sandbox.Tool("--target=Rollback", "--env=prod", $"--to={commits[0][..7]}");
+        Assert.That(fromImage.ExitCode, Is.EqualTo(0), fromImage.ToString());
+        Assert.That(Http.CommitAt(_sandbox.ProdUrl), Is.EqualTo(commits[0]));
+    }
+
+    [Test]
+    public void Deploying_the_live_commit_again_changes_nothing_and_rolling_back_to_it_is_refused()
+    {
+        var first = Sandbox.Git(_sandbox.Author, "rev-parse", "HEAD");
+        Deploy();
+        var live = _sandbox.PushChange("release two");
+        Deploy();
+        var containers = DockerCli.Snapshot(_sandbox.Prefix);
+        var slackBefore = _slack.Messages.Count;
+
+        var again = _sandbox.Tool("--target=Deploy", "--env=prod");
+
+        Assert.That(again.ExitCode, Is.EqualTo(0), again.ToString());
+        Assert.That(again.StdOut, Does.Contain($"{live[..12]} is already live").And.Contain("--force deploys it again"));
+        Assert.That(DockerCli.Snapshot(_sandbox.Prefix), Is.EqualTo(containers), "no container touched");
+        Assert.That(_slack.Messages, Has.Count.EqualTo(slackBefore));
+        Assert.That(LastRun()["result"]!.GetValue<string>(), Is.EqualTo("unchanged"));
+        Assert.That(ReleasesJson(), Has.Count.EqualTo(2), "no new retention slot");
+
+        var toLive = _sandbox.Tool("--target=Rollback", "--env=prod", $"--to={live[..8]}");
+        Expect.OneErrorLine(toLive, $"{live[..12]}, the version already live in prod", $"{live[..12]} live", $"{first[..12]} standby");
+        Assert.That(DockerCli.Snapshot(_sandbox.Prefix), Is.EqualTo(containers));
+        Assert.That(_slack.Messages, Has.Count.EqualTo(slackBefore), "nothing happened, so there is nothing to report");
+
+        // Refused by the lock: in the history, but no failed deploy for Slack.
+        using (var holder = Process.GetCurrentProcess())
+        {
+            File.WriteAllText(LockFile, JsonSerializer.Serialize(new
+            {
+                User = "alice", Host = Environment.MachineName, Pid = Environment.ProcessId,
+                ProcessStarted = holder.StartTime.ToUniversalTime(), Target = "Deploy", Since = DateTimeOffset.UtcNow,
+            }));
+        }
+
+        Expect.OneErrorLine(_sandbox.Tool("--target=Deploy", "--env=prod", "--force"), "locked by alice@");
+        Assert.That(LastRun()["result"]!.GetValue<string>(), Is.EqualTo("failed"));
+        Assert.That(_slack.Messages, Has.Count.EqualTo(slackBefore), "a deploy refused by the lock changed nothing");
+        File.Delete(LockFile);
+
+        var forced = _sandbox.Tool("--target=Deploy", "--env=prod", "--force");
+        Assert.That(forced.ExitCode, Is.EqualTo(0), forced.ToString());
+        Assert.That(forced.StdOut, Does.Not.Contain("is already live"));
+        Assert.That(DockerCli.Snapshot(_sandbox.Prefix), Is.Not.EqualTo(containers), "--force deploys it again");
+
+        // The same commit with a changed configuration is a new release.
+        _sandbox.WriteConfig(_slack.WebhookUrl, config =>
+        {
+            ProxiedProd(config);
+            config["environments"]!["prod"]!["env"]!["FEATURE_FLAG"] = "on";
+        });
+        var reconfigured = _sandbox.Tool("--target=Deploy", "--env=prod");
+        Assert.That(reconfigured.ExitCode, Is.EqualTo(0), reconfigured.ToString());
+        Assert.That(reconfigured.StdOut, Does.Contain("with other settings").And.Not.Contain("is already live"));
+        Assert.That(DockerCli.Inspect(_sandbox.ProdContainer, "{{json .Config.Env}}"), Does.Contain("FEATURE_FLAG=on"));
+    }
+
+    [Test]
+    public void Without_a_proxy_Releases_lists_live_and_previous_and_Rollback_to_the_same_version_refuses()
+    {
+        var commit = Sandbox.Git(_sandbox.Checkout, "rev-parse", "HEAD");
+        for (var i = 0; i < 2; i++)
+        {
+            // dev mounts its code folder, so the same commit deploys again (it restarts on what the folder holds).
+            var deploy = _sandbox.Tool("--target=Deploy", "--env=dev");
+            Assert.That(deploy.ExitCode, Is.EqualTo(0), deploy.ToString());
+        }
+
+        var releases = ReleasesJson("dev");
+        Assert.That(releases.Select(r => (r["commit"]!.GetValue<string>(), r["state"]!.GetValue<string>(), r["container"]!.GetValue<string>())),
+            Is.EqualTo(new[] { (commit, "live", _sandbox.DevContainer), (commit, "stopped", $"{_sandbox.DevContainer}_previous") }));
+
+        var before = DockerCli.Snapshot(_sandbox.Prefix);
+        var rollback = _sandbox.Tool("--target=Rollback", "--env=dev");
+        Expect.OneErrorLine(rollback, $"{_sandbox.DevContainer}_previous runs {commit[..12]}, the version already live in dev", $"{commit[..12]} live, {commit[..12]} stopped");
+        Assert.That(DockerCli.Snapshot(_sandbox.Prefix), Is.EqualTo(before));
+    }
+
+    private static void ProxiedProd(JsonObject config)
+    {
+        var prod = config["environments"]!["prod"]!;
+        prod["healthTimeoutSeconds"] = 10;
+        // A standby window longer than the test: the release replaced last stays a running standby.
+        prod["proxy"] = new JsonObject { ["enabled"] = true, ["healthyInARow"] = 2, ["drainSeconds"] = 0, ["standbySeconds"] = 600, ["warmupRequests"] = 20 };
+        prod["retain"] = 4;
+    }
+
+    private string LockFile => Path.Combine(_sandbox.StateFolder("prod"), "deploy.lock");
+
+    private void Deploy()
+    {
+        var deploy = _sandbox.Tool("--target=Deploy", "--env=prod");
+        Assert.That(deploy.ExitCode, Is.EqualTo(0), deploy.ToString());
+    }
+
+    /// <summary>Releases --json, run without any secret: it only reads.</summary>
+    private List<JsonNode> ReleasesJson(string environment = "prod")
+    {
+        var result = _sandbox.ToolWith(new Dictionary<string, string?>(), "--target=Releases", $"--env={environment}", "--json");
+        Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
+        return JsonNode.Parse(result.StdOut)!["releases"]!.AsArray().Select(r => r!).ToList();
+    }
+
+    private JsonNode LastRun() =>
+        JsonNode.Parse(File.ReadAllLines(Path.Combine(_sandbox.StateFolder("prod"), "history.jsonl")).Last())!;
+}
