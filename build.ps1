@@ -14,7 +14,8 @@ $commit = "$(git -C $root rev-parse HEAD 2>$null)"
 
 function Test-NeedsBuild {
     if (-not (Test-Path $dll) -or -not (Test-Path $stamp)) { return $true }
-    if ((Get-Content -Raw $stamp) -ne $commit) { return $true }
+    # git may not answer (no git, or a user other than the checkout's owner): then the sources alone decide.
+    if ($commit -and (Get-Content -Raw $stamp) -ne $commit) { return $true }
     $builtAt = (Get-Item -Force $stamp).LastWriteTimeUtc
     $sources = @(Get-ChildItem -Path (Join-Path $root 'build'), (Join-Path $root 'proxy') -Recurse -File -Include '*.cs', '*.csproj', '*.props', '*.json' |
         Where-Object { $_.FullName -notmatch '[\\/](bin|obj)[\\/]' })

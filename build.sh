@@ -10,11 +10,12 @@ dll="$out/kaha-deploy.dll"
 stamp="$out/.built"
 
 # The stamp holds the commit the tool was built from, which --version reports: a new commit means a new build.
+# git may not answer (no git, or a user other than the checkout's owner): then the sources alone decide.
 commit="$(git -C "$root" rev-parse HEAD 2>/dev/null || true)"
 
 needs_build() {
   [ -f "$dll" ] && [ -f "$stamp" ] || return 0
-  [ "$(cat "$stamp")" = "$commit" ] || return 0
+  [ -z "$commit" ] || [ "$(cat "$stamp")" = "$commit" ] || return 0
   [ -n "$(find "$root/build" "$root/proxy" "$root/Directory.Build.props" "$root/global.json" \
       -path "$root/build/bin" -prune -o -path "$root/build/obj" -prune -o \
       -path "$root/proxy/bin" -prune -o -path "$root/proxy/obj" -prune -o \
