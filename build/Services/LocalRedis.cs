@@ -67,11 +67,20 @@ public sealed class LocalRedis(DockerConnector docker, LocalBaseImages baseImage
     private async Task<ContainerInfo?> MoveOutOfCheckoutAsync(DockerEngine engine, LocalRedisSettings redis, ContainerInfo? existing, string oldFolder)
     {
         var mountsOld = existing?.Mounts.GetValueOrDefault("/data") == oldFolder;
+        if (!Directory.Exists(oldFolder) && existing is { Running: true } && mountsOld)
+        {
+            // Deleted under the running Redis (what this move prevents from now on): its keys are only in its memory.
+            log.Warning("Redis {0} still runs on {1}, which was deleted: its keys are only in its memory, so it is left alone. " +
+                        "Copy them out (redis-cli --rdb) into {2}, then 'docker rm -f {0}' and deploy again to start it there.", redis.Container, oldFolder, redis.DataFolder);
+            return existing;
+        }
+
         if (Directory.Exists(oldFolder))
         {
             if (!DataFolderMove.IsEmpty(redis.DataFolder))
             {
-                log.Warning("Redis data is in {0}; the old folder {1} is left as it was (remove it once you no longer need it).", redis.DataFolder, oldFolder);
+                log.Warning("Both {0} (the old place, in the checkout) and {1} hold Redis data; neither is touched and Redis {2} keeps using {3}. " +
+                            "Remove the one you no longer need.", oldFolder, redis.DataFolder, redis.Container, mountsOld ? oldFolder : redis.DataFolder);
                 return existing;
             }
 
