@@ -63,11 +63,13 @@ public sealed partial class ConfigLoader(SecretMasker masker)
         }
 
         var stateFolder = Path.Combine(root, ".deploy");
-        var secrets = new SecretStore(masker, Path.Combine(stateFolder, $"secrets.{environment}"), env.GeneratedSecrets, warn, resolveSecrets);
         var at = $"{name}: environments.{environment}";
 
         var app = config.App;
         Require(DockerName().IsMatch(app.Name), $"{name}: app.name \"{app.Name}\" is not a valid name; use letters, digits, '_', '.' or '-'.");
+        var dataHome = DataHome.For(app.Name, environment);
+        var secrets = new SecretStore(masker, Path.Combine(stateFolder, $"secrets.{environment}"), env.GeneratedSecrets, warn, resolveSecrets,
+            keptFile: Path.Combine(dataHome, "secrets"));
         Require(app.Port is > 0 and < 65536, $"{name}: app.port {app.Port} is not a port; use a number from 1 to 65535 (the port the app listens on inside the container).");
         Require(app.HealthPath.StartsWith('/'), $"{name}: app.healthPath \"{app.HealthPath}\" must start with '/', e.g. \"/healthz\".");
         var appFolder = Path.GetFullPath(Path.Combine(root, app.Folder));
@@ -104,7 +106,8 @@ public sealed partial class ConfigLoader(SecretMasker masker)
                 Require(DockerName().IsMatch(redisContainer), $"{at}.redis.local.container \"{redisContainer}\" is not a valid container name.");
                 var password = secrets.Resolve(local.Password, $"{at}.redis.local.password");
                 Require(password.Length > 0, $"{at}.redis.local.password is empty; Redis must not run without a password.");
-                localRedis = new LocalRedisSettings(redisContainer, local.Image, Path.GetFullPath(Path.Combine(root, local.DataFolder)), password);
+                var (dataFolder, moveFrom) = RedisDataFolder(local, root, stateFolder, dataHome, environment, $"{at}.redis.local.dataFolder", warn);
+                localRedis = new LocalRedisSettings(redisContainer, local.Image, dataFolder, password, moveFrom);
                 redisUrl = $"redis://:{Uri.EscapeDataString(password)}@{redisContainer}:6379";
             }
             else
@@ -179,6 +182,28 @@ public sealed partial class ConfigLoader(SecretMasker masker)
             SecretsFile = secrets.SecretsFile,
             UnsetSecrets = secrets.Missing.Count == 0 ? null : secrets.DescribeMissing(),
         };
+    }
+
+    /// <summary>
+    /// Where Redis keeps its data: by default DATA_HOME/APP/ENV/redis, out of the checkout, moved once from the old default
+    /// .deploy/ENV/redis-data. A configured dataFolder is used as given, a relative one relative to the config file (as before).
+    /// </summary>
+    private static (string Folder, string? MoveFrom) RedisDataFolder(
+        LocalRedisConfig local, string root, string stateFolder, string dataHome, string environment, string at, Action<string> warn)
+    {
+        if (local.DataFolder is null)
+        {
+            return (Path.Combine(dataHome, "redis"), Path.Combine(stateFolder, environment, "redis-data"));
+        }
+
+        var folder = Path.GetFullPath(Path.Combine(root, local.DataFolder));
+        if (folder.StartsWith(stateFolder + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        {
+            warn($"{at} \"{local.DataFolder}\" is inside {stateFolder}, which 'rm -rf .deploy' or 'git clean -xfd' deletes under the running Redis; " +
+                 "remove the line to keep the data in the data home (it is moved there once).");
+        }
+
+        return (folder, null);
     }
 
     private SlackUpload? ParseSlackUpload(SlackConfig slack, SecretStore secrets, string at)

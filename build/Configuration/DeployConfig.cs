@@ -98,8 +98,8 @@ public sealed record LocalRedisConfig
 
     public string Image { get; init; } = "redis:7";
 
-    /// <summary>Host folder mounted at /data, relative to the config file.</summary>
-    public required string DataFolder { get; init; }
+    /// <summary>Host folder mounted at /data, relative to the config file; by default DATA_HOME/APP/ENV/redis, outside the checkout.</summary>
+    public string? DataFolder { get; init; }
 
     public required string Password { get; init; }
 }

@@ -60,7 +60,8 @@ public sealed record PortMapping(string HostIp, int HostPort, int ContainerPort)
     public override string ToString() => $"{HostIp}:{HostPort}:{ContainerPort}";
 }
 
-public sealed record LocalRedisSettings(string Container, string Image, string DataFolder, string Password);
+/// <param name="MoveFrom">the old in-checkout default (.deploy/ENV/redis-data) whose data moves to <paramref name="DataFolder"/> once; null for a configured folder.</param>
+public sealed record LocalRedisSettings(string Container, string Image, string DataFolder, string Password, string? MoveFrom = null);
 
 public sealed record ProxySettings(string Container, int HealthyInARow, TimeSpan Drain, TimeSpan Standby, int WarmupRequests);
 

@@ -5,30 +5,38 @@ namespace KahaDeploy.Configuration;
 
 /// <summary>
 /// Resolves <c>${NAME}</c> from the process environment, then from the environment's untracked dotenv file
-/// (<c>.deploy/secrets.&lt;env&gt;</c>), and registers every resolved value with the masker.
+/// (<c>.deploy/secrets.&lt;env&gt;</c>), then (for secrets the tool may generate) from the copy kept beside the data,
+/// and registers every resolved value with the masker.
 /// </summary>
 public sealed partial class SecretStore
 {
     private readonly SecretMasker _masker;
     private readonly string _secretsFile;
+    private readonly string? _keptFile;
     private readonly ISet<string> _generatable;
     private readonly Action<string> _warn;
     private Dictionary<string, string>? _fileValues;
+    private Dictionary<string, string>? _keptValues;
 
     private readonly bool _resolve;
 
     /// <summary>Secrets that could not be found, by name, with the first key that uses each: reported together, not one per run.</summary>
     private readonly Dictionary<string, string> _missing = new(StringComparer.Ordinal);
 
+    /// <param name="keptFile">
+    /// where generated secrets are also kept, outside the checkout (beside the data they protect), so a fresh checkout
+    /// of the same app finds the password its Redis was started with; null for none.
+    /// </param>
     /// <param name="resolve">
     /// false for read-only uses (Status, History, Logs, dry runs): a secret that can be found is still masked, the others
     /// stay as written, and nothing is generated.
     /// </param>
-    public SecretStore(SecretMasker masker, string secretsFile, IEnumerable<string> generatable, Action<string> warn, bool resolve = true)
+    public SecretStore(SecretMasker masker, string secretsFile, IEnumerable<string> generatable, Action<string> warn, bool resolve = true, string? keptFile = null)
     {
         _resolve = resolve;
         _masker = masker;
         _secretsFile = secretsFile;
+        _keptFile = keptFile;
         _generatable = generatable.ToHashSet(StringComparer.Ordinal);
         _warn = warn;
     }
@@ -75,7 +83,12 @@ public sealed partial class SecretStore
     {
         var name = placeholder.Groups[1].Value;
         var value = System.Environment.GetEnvironmentVariable(name);
-        if (string.IsNullOrEmpty(value) && !FileValues().TryGetValue(name, out value))
+        if (string.IsNullOrEmpty(value) && FileValues().TryGetValue(name, out value))
+        {
+            // The checkout's file wins (it is where a password is put back by hand); the kept copy follows it.
+            Keep(name, value);
+        }
+        else if (string.IsNullOrEmpty(value) && !(_generatable.Contains(name) && KeptValues().TryGetValue(name, out value)))
         {
             if (!_generatable.Contains(name))
             {
@@ -107,30 +120,51 @@ public sealed partial class SecretStore
         }
 
         FileValues()[name] = value;
-        _warn($"Generated a random {name} and stored it in {_secretsFile}.");
+        Keep(name, value);
+        _warn($"Generated a random {name} and stored it in {_secretsFile}" + (_keptFile is null ? "." : $" and {_keptFile}."));
         return value;
     }
 
-    private Dictionary<string, string> FileValues()
+    /// <summary>Writes a generated secret to the kept file (0600, rewritten whole) when it is not there with this value.</summary>
+    private void Keep(string name, string value)
     {
-        if (_fileValues is not null)
+        if (_keptFile is null || !_resolve || !_generatable.Contains(name) || KeptValues().GetValueOrDefault(name) == value)
         {
-            return _fileValues;
+            return;
         }
 
-        _fileValues = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (!File.Exists(_secretsFile))
+        KeptValues()[name] = value;
+        DataHome.CreatePrivate(Path.GetDirectoryName(_keptFile)!);
+        var temporary = _keptFile + ".new";
+        File.WriteAllText(temporary, "");
+        if (!OperatingSystem.IsWindows())
         {
-            return _fileValues;
+            File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        File.WriteAllLines(temporary, KeptValues().Select(kv => $"{kv.Key}={kv.Value}"));
+        File.Move(temporary, _keptFile, overwrite: true);
+    }
+
+    private Dictionary<string, string> KeptValues() => _keptValues ??= _keptFile is null ? new(StringComparer.Ordinal) : ReadDotenv(_keptFile);
+
+    private Dictionary<string, string> FileValues() => _fileValues ??= ReadDotenv(_secretsFile);
+
+    private Dictionary<string, string> ReadDotenv(string file)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (!File.Exists(file))
+        {
+            return values;
         }
 
         if (!OperatingSystem.IsWindows() &&
-            (File.GetUnixFileMode(_secretsFile) & (UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite)) != 0)
+            (File.GetUnixFileMode(file) & (UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite)) != 0)
         {
-            _warn($"{_secretsFile} can be read by other users; run: chmod 600 {_secretsFile}");
+            _warn($"{file} can be read by other users; run: chmod 600 {file}");
         }
 
-        foreach (var raw in File.ReadAllLines(_secretsFile))
+        foreach (var raw in File.ReadAllLines(file))
         {
             var line = raw.Trim();
             if (line.Length == 0 || line.StartsWith('#'))
@@ -155,9 +189,9 @@ public sealed partial class SecretStore
                 value = value[1..^1];
             }
 
-            _fileValues[line[..equals].Trim()] = value;
+            values[line[..equals].Trim()] = value;
         }
 
-        return _fileValues;
+        return values;
     }
 }

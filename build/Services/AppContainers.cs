@@ -55,7 +55,19 @@ public sealed class AppContainers(DockerConnector docker, ICakeLog log)
 
         // The new container needs the published ports, so the old one stops before it starts.
         await Engine.StopContainerAsync(settings.Container, StopGrace);
-        await Engine.RenameContainerAsync(settings.Container, settings.PreviousContainer);
+        try
+        {
+            await Engine.RenameContainerAsync(settings.Container, settings.PreviousContainer);
+        }
+        catch
+        {
+            // Whatever the engine refused once the live release was stopped (the name taken meanwhile, a full disk),
+            // the environment must not stay down: the release that was live serves again under its own name.
+            await Engine.StartContainerAsync(settings.Container);
+            log.Warning("Started {0} ({1}) again: it could not be renamed to {2}.", settings.Container, VersionOf(live), settings.PreviousContainer);
+            throw;
+        }
+
         log.Information("{0} ({1}) is now {2}.", settings.Container, VersionOf(live), settings.PreviousContainer);
         return live;
     }

@@ -846,7 +846,8 @@ public sealed partial class DockerEngine : IDisposable
             StartedAt: ParseEngineTime(response.State?.StartedAt),
             Labels: new Dictionary<string, string>(response.Config?.Labels ?? new Dictionary<string, string>()),
             Networks: (response.NetworkSettings?.Networks?.Keys ?? []).OrderBy(n => n, StringComparer.Ordinal).ToList(),
-            Ports: ports.OrderBy(p => p.ContainerPort).ThenBy(p => p.HostPort).ToList());
+            Ports: ports.OrderBy(p => p.ContainerPort).ThenBy(p => p.HostPort).ToList(),
+            Mounts: (response.Mounts ?? []).Where(m => m.Destination is not null).ToDictionary(m => m.Destination, m => m.Source ?? "", StringComparer.Ordinal));
     }
 
     private static ImageSummaryInfo ToSummary(ImagesListResponse image)

@@ -16,6 +16,12 @@ public sealed class LocalRedis(DockerConnector docker, LocalBaseImages baseImage
         var engine = docker.Engine;
         await engine.EnsureNetworkAsync(settings.Network, new Dictionary<string, string> { [AppContainers.AppLabel] = settings.AppName });
         var existing = await engine.InspectContainerAsync(redis.Container);
+        if (redis.MoveFrom is { } oldFolder)
+        {
+            existing = await MoveOutOfCheckoutAsync(engine, redis, existing, oldFolder);
+        }
+
+        DataHome.CreatePrivate(redis.DataFolder);
         if (existing is { Running: true })
         {
             log.Information("Redis {0} is running; leaving it alone.", redis.Container);
@@ -31,7 +37,6 @@ public sealed class LocalRedis(DockerConnector docker, LocalBaseImages baseImage
             return;
         }
 
-        Directory.CreateDirectory(redis.DataFolder);
         var image = await baseImages.EnsureAsync(redis.Image, settings.WorkFolder);
         await engine.CreateAndStartContainerAsync(new ContainerSpec(
             redis.Container,
@@ -50,6 +55,64 @@ public sealed class LocalRedis(DockerConnector docker, LocalBaseImages baseImage
             "unless-stopped",
             ["redis-server", "--requirepass", redis.Password, "--appendonly", "yes", "--dir", "/data"]));
         log.Information("Started Redis {0} with its data in {1}.", redis.Container, redis.DataFolder);
+    }
+
+    /// <summary>
+    /// The old default kept the data in the checkout (.deploy/ENV/redis-data), where 'git clean -xfd' or 'rm -rf .deploy'
+    /// deletes it under the running Redis. Moved once: Redis is stopped for it, the copy is verified before the old folder
+    /// goes, and the container (which mounts the old folder) is recreated on the new one. Data already in the new place is
+    /// never overwritten.
+    /// </summary>
+    /// <returns>The Redis container still to start or keep, or null when it must be created.</returns>
+    private async Task<ContainerInfo?> MoveOutOfCheckoutAsync(DockerEngine engine, LocalRedisSettings redis, ContainerInfo? existing, string oldFolder)
+    {
+        var mountsOld = existing?.Mounts.GetValueOrDefault("/data") == oldFolder;
+        if (!Directory.Exists(oldFolder) && existing is { Running: true } && mountsOld)
+        {
+            // Deleted under the running Redis (what this move prevents from now on): its keys are only in its memory.
+            log.Warning("Redis {0} still runs on {1}, which was deleted: its keys are only in its memory, so it is left alone. " +
+                        "Copy them out (redis-cli --rdb) into {2}, then 'docker rm -f {0}' and deploy again to start it there.", redis.Container, oldFolder, redis.DataFolder);
+            return existing;
+        }
+
+        if (Directory.Exists(oldFolder))
+        {
+            if (!DataFolderMove.IsEmpty(redis.DataFolder))
+            {
+                log.Warning("Both {0} (the old place, in the checkout) and {1} hold Redis data; neither is touched and Redis {2} keeps using {3}. " +
+                            "Remove the one you no longer need.", oldFolder, redis.DataFolder, redis.Container, mountsOld ? oldFolder : redis.DataFolder);
+                return existing;
+            }
+
+            var stopped = existing is { Running: true } && mountsOld;
+            if (stopped)
+            {
+                await engine.StopContainerAsync(redis.Container, AnswerTimeout);
+            }
+
+            int files;
+            try
+            {
+                files = DataFolderMove.Move(oldFolder, redis.DataFolder);
+            }
+            catch when (stopped)
+            {
+                // The old folder is still whole: Redis serves from it again, and the next run tries the move again.
+                await engine.StartContainerAsync(redis.Container);
+                throw;
+            }
+
+            log.Information("Moved the Redis data ({0} files) from {1} out of the checkout to {2}; this happens once.", files, oldFolder, redis.DataFolder);
+        }
+
+        if (existing is not null && mountsOld)
+        {
+            await engine.RemoveContainerAsync(redis.Container);
+            log.Information("Removed the Redis container {0} that mounted {1}; it is created again on {2}.", redis.Container, oldFolder, redis.DataFolder);
+            return null;
+        }
+
+        return existing;
     }
 
     /// <summary>

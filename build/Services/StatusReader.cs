@@ -4,7 +4,8 @@ namespace KahaDeploy.Services;
 
 /// <summary>
 /// What runs where: the live and previous container of an environment, with a health answer for the live one,
-/// since when it is live and who made it so (from the history), and the last failed run if it came after.
+/// since when it is live and who made it so (from the history), the last failed run if it came after, and where the
+/// environment's own Redis keeps its data.
 /// </summary>
 public sealed class StatusReader(AppContainers containers, RunHistory history)
 {
@@ -19,7 +20,8 @@ public sealed class StatusReader(AppContainers containers, RunHistory history)
         ContainerStatus? Previous,
         DateTimeOffset? LiveSince,
         string? LiveBy,
-        RunRecord? LastFailedRun);
+        RunRecord? LastFailedRun,
+        string? RedisData);
 
     public async Task<EnvironmentStatus> ReadAsync(DeploySettings settings)
     {
@@ -39,7 +41,8 @@ public sealed class StatusReader(AppContainers containers, RunHistory history)
             Describe(previous),
             madeLive?.Finished ?? DeployedAt(live),
             madeLive is null ? live?.Labels.GetValueOrDefault(AppContainers.DeployedByLabel) : $"{madeLive.Performer} ({madeLive.Trigger})",
-            lastFailed is not null && lastFailed.Started > (madeLive?.Started ?? DateTimeOffset.MinValue) ? lastFailed : null);
+            lastFailed is not null && lastFailed.Started > (madeLive?.Started ?? DateTimeOffset.MinValue) ? lastFailed : null,
+            settings.LocalRedis?.DataFolder);
     }
 
     private static async Task<string> AskHealthAsync(Uri url)

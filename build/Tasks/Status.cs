@@ -6,7 +6,7 @@ using Spectre.Console;
 namespace KahaDeploy.Tasks;
 
 [TaskName(nameof(Status))]
-[TaskDescription("Shows per environment (or only --env) the live and previous container, version, state, health, URL, since when and by whom it is live, and a newer failed run; --json for scripts")]
+[TaskDescription("Shows per environment (or only --env) the live and previous container, version, state, health, URL, since when and by whom it is live, and a newer failed run, where a local Redis keeps its data; --json for scripts")]
 [IsDependentOn(typeof(DockerPreflight))]
 public sealed class Status(StatusReader reader, IAnsiConsole console) : AsyncFrostingTask<DeployContext>
 {
@@ -40,6 +40,11 @@ public sealed class Status(StatusReader reader, IAnsiConsole console) : AsyncFro
             {
                 console.MarkupLine(Markup.Escape($"{status.Environment}: {status.Url}" + (status.LiveBy is null ? "" : $", deployed by {status.LiveBy}")));
             }
+        }
+
+        foreach (var status in statuses.Where(s => s.RedisData is not null))
+        {
+            console.MarkupLine(Markup.Escape($"{status.Environment}: Redis data in {status.RedisData}"));
         }
 
         foreach (var status in statuses.Where(s => s.LastFailedRun is not null))

@@ -42,6 +42,15 @@ public sealed class Sandbox : IDisposable
     /// <summary>The server's checkout the tool deploys from.</summary>
     public string Checkout { get; }
 
+    /// <summary>
+    /// Where the tool keeps data that outlives the checkout (KAHA_DEPLOY_DATA_HOME): beside the sandbox, not in it, so a
+    /// test can delete the checkout's state and see what survives; never the machine's own data folder.
+    /// </summary>
+    public string DataHome => Folder + "-data";
+
+    /// <summary>The folder the tool keeps one environment's Redis data and generated secrets in, by default.</summary>
+    public string DataFolder(string environment) => Path.Combine(DataHome, AppName, environment);
+
     public int DevPort { get; }
     public int ProdPort { get; }
     public string ConfigFile => Path.Combine(Folder, "cake-config.json");
@@ -159,18 +168,25 @@ public sealed class Sandbox : IDisposable
     /// <summary>Runs the tool against this sandbox's config with its secrets in the environment.</summary>
     public ProcessResult Tool(params string[] arguments) => ToolWith(Secrets, arguments);
 
-    public ProcessResult ToolWith(IReadOnlyDictionary<string, string?> environment, params string[] arguments)
+    public ProcessResult ToolWith(IReadOnlyDictionary<string, string?> environment, params string[] arguments) =>
+        ToolIn(ConfigFile, environment, arguments);
+
+    /// <summary>Runs the tool against another config file (a second checkout of the same app) with this sandbox's data home.</summary>
+    public ProcessResult ToolIn(string configFile, IReadOnlyDictionary<string, string?> environment, params string[] arguments)
     {
         RememberSecrets();
-        return Support.Tool.Run(arguments.Append($"--config={ConfigFile}"), environment);
+        return Support.Tool.Run(arguments.Append($"--config={configFile}"), WithDataHome(environment));
     }
 
     /// <summary>Starts the tool in the background against this sandbox, for a test that stops it midway.</summary>
     public Support.Tool.Running StartTool(params string[] arguments)
     {
         RememberSecrets();
-        return Support.Tool.Start(arguments.Append($"--config={ConfigFile}"), Secrets);
+        return Support.Tool.Start(arguments.Append($"--config={ConfigFile}"), WithDataHome(Secrets));
     }
+
+    private Dictionary<string, string?> WithDataHome(IReadOnlyDictionary<string, string?> environment) =>
+        new(environment) { ["KAHA_DEPLOY_DATA_HOME"] = environment.GetValueOrDefault("KAHA_DEPLOY_DATA_HOME") ?? DataHome };
 
     /// <summary>The environment's state folder (.deploy/ENV): its history, logs, lock.</summary>
     public string StateFolder(string environment) => Path.Combine(Folder, ".deploy", environment);
@@ -283,12 +299,15 @@ public sealed class Sandbox : IDisposable
         StopStandbyTimers();
         DockerCli.RemoveEverythingNamed(Prefix);
         DockerCli.RemoveImagesOf(AppName);
-        try
+        foreach (var folder in new[] { Folder, DataHome }.Where(Directory.Exists))
         {
-            Directory.Delete(Folder, recursive: true);
-        }
-        catch (IOException)
-        {
+            try
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
         }
     }
 }

@@ -75,6 +75,9 @@ public static class Tool
             _process.WaitForExit();
         }
 
+        /// <summary>The exit code, once <see cref="WaitForExit"/> said it ended.</summary>
+        public int ExitCode => _process.ExitCode;
+
         /// <summary>Waits for the process to end by itself; false when it did not within <paramref name="timeout"/>.</summary>
         public bool WaitForExit(TimeSpan timeout) => _process.WaitForExit(timeout);
 
