@@ -94,7 +94,9 @@ public sealed class CakeHost
         catch (Exception ex)
         {
             ReportError(log, commandLine.Verbosity, ex);
-            return 1;
+
+            // As a shell reports a command stopped by Ctrl-C.
+            return Unwrap(ex) is OperationCanceledException ? 130 : 1;
         }
     }
 
@@ -203,7 +205,12 @@ public sealed class CakeHost
             }
 
             builder.WithCriteria(task.ShouldRun);
-            builder.Does(task.RunAsync);
+
+            // A target that is only a stack of dependencies has no action, as in a Cake script: it does nothing to stop or undo.
+            if (Overrides(type, "Run") || Overrides(type, "RunAsync"))
+            {
+                builder.Does(task.RunAsync);
+            }
 
             // Cake treats an error handler as having handled the error, so register one only where the task asked for it.
             if (Overrides(type, nameof(IFrostingTask.OnError)))
@@ -249,6 +256,7 @@ public sealed class CakeHost
     {
         AggregateException { InnerExceptions.Count: 1 } aggregate => Unwrap(aggregate.InnerExceptions[0]),
         TargetInvocationException { InnerException: { } inner } => Unwrap(inner),
+        CakeReportException { InnerException: { } inner } => Unwrap(inner),
         _ => exception,
     };
 

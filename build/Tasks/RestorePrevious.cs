@@ -7,7 +7,7 @@ namespace KahaDeploy.Tasks;
 [TaskDescription("Readies NAME_previous (or the retained release of --to=SHA) to take over; the replaced release becomes NAME_previous, so a second rollback rolls forward")]
 [IsDependentOn(typeof(DockerPreflight))]
 [IsDependentOn(typeof(Lock))]
-public sealed class RestorePrevious(AppContainers containers, ReleaseSwitch releases) : AsyncFrostingTask<DeployContext>
+public sealed class RestorePrevious(AppContainers containers, ReleaseSwitch releases, Interruption interruption) : AsyncFrostingTask<DeployContext>
 {
     public override async Task RunAsync(DeployContext context)
     {
@@ -28,6 +28,8 @@ public sealed class RestorePrevious(AppContainers containers, ReleaseSwitch rele
             throw new RollbackImpossibleException($"--to needs a proxy in front of {context.Settings.Environment} (retained releases); deploy that commit instead: --target=Deploy --sha={context.RollbackTo}.");
         }
 
+        // As BackupContainer: the swap and the health check that follows it run to their end.
+        interruption.TrafficMoves();
         var (restored, replaced) = await containers.SwapWithPreviousAsync(context.Settings);
         context.Version = AppContainers.ReleaseOf(restored);
         context.Image = new AppImage(restored.ImageReference, restored.ImageId);

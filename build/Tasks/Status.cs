@@ -34,6 +34,11 @@ public sealed class Status(StatusReader reader, IAnsiConsole console) : AsyncFro
         }
 
         console.Write(table);
+        foreach (var warning in statuses.SelectMany(s => s.Warnings))
+        {
+            console.MarkupLine($"[yellow]Warning: {Markup.Escape(warning)}[/]");
+        }
+
         foreach (var status in statuses.Where(s => s.LastFailedRun is not null))
         {
             var run = status.LastFailedRun!;

@@ -1,0 +1,135 @@
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using KahaDeploy.Tests.Support;
+using NUnit.Framework;
+
+namespace KahaDeploy.Tests;
+
+/// <summary>
+/// Issue 10, acceptance 2: Ctrl-C (SIGINT) during each task of a prod Deploy under light load fails no request, leaves
+/// Status naming the release that answers through the proxy, writes the history line before the process exits, tells
+/// Slack once, and the next Deploy succeeds.
+/// </summary>
+[NonParallelizable]
+public sealed partial class InterruptTests
+{
+    /// <summary>The rule above and below each task's name in the header the tool prints when the task starts.</summary>
+    private const string Rule = "═";
+
+    private Sandbox _sandbox = null!;
+    private FakeSlack _slack = null!;
+
+    [SetUp]
+    public void CreateSandbox()
+    {
+        _slack = new FakeSlack();
+        _sandbox = new Sandbox();
+        _sandbox.WriteConfig(slackWebhook: _slack.WebhookUrl, adjust: config =>
+        {
+            var prod = config["environments"]!["prod"]!;
+            prod["healthTimeoutSeconds"] = 10;
+            prod["proxy"] = new JsonObject { ["enabled"] = true, ["healthyInARow"] = 3, ["drainSeconds"] = 1, ["standbySeconds"] = 60 };
+            prod["retain"] = 3;
+        });
+        Assert.That(_sandbox.Tool("--target=StartRedis", "--env=backing").ExitCode, Is.EqualTo(0));
+    }
+
+    [TearDown]
+    public void RemoveSandbox()
+    {
+        _sandbox.Dispose();
+        _slack.Dispose();
+    }
+
+    [Test]
+    public void Sigint_during_each_task_of_a_prod_deploy_leaves_the_truth_behind()
+    {
+        var first = _sandbox.Tool("--target=Deploy", "--env=prod");
+        Assert.That(first.ExitCode, Is.EqualTo(0), first.ToString());
+        var tasks = TaskHeader().Matches(first.StdOut).Select(m => m.Groups[1].Value).Where(t => t != "Deploy").ToList();
+        Assert.That(tasks, Does.Contain("BuildImage").And.Contain("HealthCheck").And.Contain("SwitchTraffic").And.Contain("Drain"), first.StdOut);
+
+        var hit = new List<string>();
+        foreach (var task in tasks)
+        {
+            if (InterruptDeployDuring(task))
+            {
+                hit.Add(task);
+            }
+        }
+
+        Assert.That(hit, Does.Contain("BuildImage").And.Contain("RunContainer").And.Contain("SwitchTraffic").And.Contain("Drain"),
+            "the slow tasks, before and inside the switch, were interrupted while they ran");
+
+        var final = _sandbox.PushChange("after the interrupts")[..12];
+        var next = _sandbox.Tool("--target=Deploy", "--env=prod");
+        Assert.That(next.ExitCode, Is.EqualTo(0), next.ToString());
+        Assert.That(Http.VersionAt(_sandbox.ProdUrl), Is.EqualTo(final));
+        Assert.That(StatusJson.Of(_sandbox, "prod").LiveVersion, Is.EqualTo(final));
+    }
+
+    /// <summary>One deploy of a new commit, interrupted when it prints <paramref name="task"/>'s header; false when the run ended before.</summary>
+    private bool InterruptDeployDuring(string task)
+    {
+        var before = Http.VersionAt(_sandbox.ProdUrl);
+        var pushed = _sandbox.PushChange("interrupted in " + task)[..12];
+        var history = Path.Combine(_sandbox.StateFolder("prod"), "history.jsonl");
+        var runsBefore = File.ReadAllLines(history).Length;
+        var slackBefore = _slack.Messages.Count;
+        var load = new LoadProbe(_sandbox.ProdUrl);
+
+        bool interrupted;
+        string output;
+        int exitCode;
+        string[] runsAtExit;
+        using (var deploy = _sandbox.StartTool("--target=Deploy", "--env=prod"))
+        {
+            interrupted = deploy.WaitForOutput($"{Rule}\n {task} ", TimeSpan.FromSeconds(90));
+            if (interrupted)
+            {
+                deploy.Interrupt();
+            }
+
+            Assert.That(deploy.WaitForExit(TimeSpan.FromSeconds(90)), Is.True, $"the deploy interrupted in {task} ended");
+            runsAtExit = File.ReadAllLines(history);
+            output = deploy.Output;
+            exitCode = deploy.ExitCode;
+        }
+
+        load.StopAsync().GetAwaiter().GetResult();
+        var context = $"SIGINT in {task}:\n{output}";
+        Assert.That(load.Failures, Is.Empty, context);
+
+        var answering = Http.VersionAt(_sandbox.ProdUrl);
+        var run = JsonNode.Parse(runsAtExit.Last())!;
+        Assert.That(runsAtExit, Has.Length.EqualTo(runsBefore + 1), "the run's history line was written before the process exited: " + context);
+        Assert.That(Directory.GetFiles(Path.Combine(_sandbox.StateFolder("prod"), "runs")), Is.Empty, "no run is left marked as in progress");
+
+        if (run["result"]!.GetValue<string>() == "interrupted")
+        {
+            Assert.That(exitCode, Is.EqualTo(130), context);
+            var line = output.TrimEnd().Split('\n').Last();
+            Assert.That(line, Does.StartWith("Error: Interrupted by SIGINT").And.Contain($"{answering} ").And.Contain("serves prod"), "the last line says what serves: " + context);
+            Assert.That(run["error"]!.GetValue<string>(), Is.EqualTo(line["Error: ".Length..]));
+            Assert.That(answering, Is.EqualTo(line.Contains("after the switch") ? pushed : before), context);
+            Assert.That(DockerCli.State($"{_sandbox.ProdContainer}_next"), Is.Null, "what the run started before the switch is undone: " + context);
+            Assert.That(_slack.Messages.Skip(slackBefore).Single()["text"]!.GetValue<string>(), Does.Contain("prod INTERRUPTED").And.Contain(line["Error: ".Length..]));
+        }
+        else
+        {
+            Assert.That(run["result"]!.GetValue<string>(), Is.EqualTo("succeeded"), context);
+            Assert.That(exitCode, Is.EqualTo(0), context);
+            Assert.That(answering, Is.EqualTo(pushed), context);
+            Assert.That(_slack.Messages.Skip(slackBefore).Single()["text"]!.GetValue<string>(), Does.Contain("prod succeeded"));
+        }
+
+        var status = _sandbox.Tool("--target=Status", "--env=prod", "--json");
+        var env = JsonNode.Parse(status.StdOut)!["environments"]![0]!;
+        Assert.That(env["live"]!["version"]!.GetValue<string>(), Is.EqualTo(answering), "Status names the release that answers through the proxy: " + context);
+        Assert.That(env["warnings"]!.AsArray(), Is.Empty, "the names follow the route: " + context);
+        return interrupted;
+    }
+
+    [GeneratedRegex($"^{Rule}+\n ([A-Za-z]+) *\n{Rule}+$", RegexOptions.Multiline)]
+    private static partial Regex TaskHeader();
+}
