@@ -97,6 +97,7 @@ public sealed partial class InterruptTests
         }
 
         load.StopAsync().GetAwaiter().GetResult();
+        TestContext.Progress.WriteLine($"SIGINT {(interrupted ? "in" : "missed")} {task}: exit {exitCode}, {load.Requests} requests; {output.TrimEnd().Split('\n').Last()}");
         var context = $"SIGINT in {task}:\n{output}";
         Assert.That(load.Failures, Is.Empty, context);
 

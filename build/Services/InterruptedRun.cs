@@ -23,7 +23,7 @@ public sealed class InterruptedRun(AppContainers containers, ReleaseSwitch relea
         if (context.Candidate is { } candidate && routing.Route?.Slot != candidate.Slot)
         {
             await releases.AbandonAsync(candidate);
-            undone = candidate.WasRunning ? "" : $" ({candidate.Container}, started by this run, is {(candidate.Container == settings.CandidateContainer ? "removed" : "stopped again")})";
+            undone = candidate.WasRunning ? "" : $" ({candidate.Container}, started by this run, was {(candidate.Container == settings.CandidateContainer ? "removed" : "stopped again")})";
         }
 
         var serving = routing.ProxyAnswers ? Describe(routing.Release) : $"nothing (the proxy {settings.Proxy.Container} does not answer)";
