@@ -68,6 +68,50 @@ public sealed partial class InterruptTests
         Assert.That(StatusJson.Of(_sandbox, "prod").LiveVersion, Is.EqualTo(final));
     }
 
+    [Test]
+    public void A_second_sigint_stops_at_once_and_status_names_the_release_the_proxy_routes_to()
+    {
+        // A long drain: the window in which the route has moved and the names have not yet followed it.
+        _sandbox.WriteConfig(slackWebhook: _slack.WebhookUrl, adjust: config =>
+            config["environments"]!["prod"]!["proxy"] = new JsonObject { ["enabled"] = true, ["healthyInARow"] = 1, ["drainSeconds"] = 30 });
+        Assert.That(_sandbox.Tool("--target=Deploy", "--env=prod").ExitCode, Is.EqualTo(0));
+        var old = Http.VersionAt(_sandbox.ProdUrl);
+        var pushed = _sandbox.PushChange("two")[..12];
+        var history = Path.Combine(_sandbox.StateFolder("prod"), "history.jsonl");
+
+        string output;
+        using (var deploy = _sandbox.StartTool("--target=Deploy", "--env=prod"))
+        {
+            Assert.That(deploy.WaitForOutput("Draining the replaced release", TimeSpan.FromSeconds(90)), Is.True, deploy.Output);
+            deploy.Interrupt();
+            Assert.That(deploy.WaitForOutput("finishes the switch first", TimeSpan.FromSeconds(10)), Is.True, deploy.Output);
+            deploy.Interrupt();
+            Assert.That(deploy.WaitForExit(TimeSpan.FromSeconds(10)), Is.True, "the second SIGINT stopped the run at once, inside the 30 s drain");
+            output = deploy.Output;
+            Assert.That(deploy.ExitCode, Is.EqualTo(130), output);
+        }
+
+        Assert.That(output, Does.Contain("Second SIGINT: stopped at once in Drain; run --target=Status --env=prod to see what serves"));
+        var run = JsonNode.Parse(File.ReadAllLines(history).Last())!;
+        Assert.That(run["result"]!.GetValue<string>(), Is.EqualTo("interrupted"));
+        Assert.That(run["error"]!.GetValue<string>(), Does.StartWith("Second SIGINT: stopped at once in Drain"));
+
+        // The route moved, the names did not: Status says what answers, and how to put the names right.
+        Assert.That(Http.VersionAt(_sandbox.ProdUrl), Is.EqualTo(pushed));
+        var status = _sandbox.Tool("--target=Status", "--env=prod");
+        Assert.That(status.ExitCode, Is.EqualTo(0), status.ToString());
+        Assert.That(Regex.Replace(status.StdOut, @"\s+", " "), Does.Contain(
+            $"Warning: prod: the proxy routes to {_sandbox.ProdContainer}_next ({pushed}), not to {_sandbox.ProdContainer} ({old}); "
+            + "run --target=Deploy --env=prod or --target=Rollback --env=prod to reconcile."));
+        Assert.That(StatusJson.Of(_sandbox, "prod").LiveVersion, Is.EqualTo(pushed));
+
+        var next = _sandbox.PushChange("three")[..12];
+        var deployNext = _sandbox.Tool("--target=Deploy", "--env=prod");
+        Assert.That(deployNext.ExitCode, Is.EqualTo(0), deployNext.ToString());
+        Assert.That(Http.VersionAt(_sandbox.ProdUrl), Is.EqualTo(next));
+        Assert.That(_sandbox.Tool("--target=Status", "--env=prod").StdOut, Does.Not.Contain("Warning:"));
+    }
+
     /// <summary>One deploy of a new commit, interrupted when it prints <paramref name="task"/>'s header; false when the run ended before.</summary>
     private bool InterruptDeployDuring(string task)
     {
