@@ -69,11 +69,11 @@ public sealed partial class InterruptTests
     }
 
     [Test]
-    public void A_second_sigint_stops_at_once_and_status_names_the_release_the_proxy_routes_to()
+    public void A_second_sigint_stops_at_once_status_names_the_release_the_proxy_routes_to_and_a_rollback_finishes_its_switch()
     {
         // A long drain: the window in which the route has moved and the names have not yet followed it.
         _sandbox.WriteConfig(slackWebhook: _slack.WebhookUrl, adjust: config =>
-            config["environments"]!["prod"]!["proxy"] = new JsonObject { ["enabled"] = true, ["healthyInARow"] = 1, ["drainSeconds"] = 30 });
+            config["environments"]!["prod"]!["proxy"] = new JsonObject { ["enabled"] = true, ["healthyInARow"] = 1, ["drainSeconds"] = 10 });
         Assert.That(_sandbox.Tool("--target=Deploy", "--env=prod").ExitCode, Is.EqualTo(0));
         var old = Http.VersionAt(_sandbox.ProdUrl);
         var pushed = _sandbox.PushChange("two")[..12];
@@ -86,7 +86,7 @@ public sealed partial class InterruptTests
             deploy.Interrupt();
             Assert.That(deploy.WaitForOutput("finishes the switch first", TimeSpan.FromSeconds(10)), Is.True, deploy.Output);
             deploy.Interrupt();
-            Assert.That(deploy.WaitForExit(TimeSpan.FromSeconds(10)), Is.True, "the second SIGINT stopped the run at once, inside the 30 s drain");
+            Assert.That(deploy.WaitForExit(TimeSpan.FromSeconds(10)), Is.True, "the second SIGINT stopped the run at once, inside the 10 s drain");
             output = deploy.Output;
             Assert.That(deploy.ExitCode, Is.EqualTo(130), output);
         }
@@ -110,6 +110,25 @@ public sealed partial class InterruptTests
         Assert.That(deployNext.ExitCode, Is.EqualTo(0), deployNext.ToString());
         Assert.That(Http.VersionAt(_sandbox.ProdUrl), Is.EqualTo(next));
         Assert.That(_sandbox.Tool("--target=Status", "--env=prod").StdOut, Does.Not.Contain("Warning:"));
+
+        // A rollback interrupted once traffic moved finishes its switch and the renaming, then stops.
+        var slackBefore = _slack.Messages.Count;
+        using (var rollback = _sandbox.StartTool("--target=Rollback", "--env=prod"))
+        {
+            Assert.That(rollback.WaitForOutput("Draining the replaced release", TimeSpan.FromSeconds(90)), Is.True, rollback.Output);
+            rollback.Interrupt();
+            Assert.That(rollback.WaitForExit(TimeSpan.FromSeconds(60)), Is.True);
+            output = rollback.Output;
+            Assert.That(rollback.ExitCode, Is.EqualTo(130), output);
+        }
+
+        var line = $"Interrupted by SIGINT after the switch: {pushed} ({_sandbox.ProdContainer}) serves prod, as this run intended";
+        Assert.That(output.TrimEnd().Split('\n').Last(), Does.StartWith("Error: " + line), output);
+        Assert.That(JsonNode.Parse(File.ReadAllLines(history).Last())!["result"]!.GetValue<string>(), Is.EqualTo("interrupted"));
+        Assert.That(Http.VersionAt(_sandbox.ProdUrl), Is.EqualTo(pushed));
+        Assert.That(StatusJson.Of(_sandbox, "prod").LiveVersion, Is.EqualTo(pushed));
+        Assert.That(_sandbox.Tool("--target=Status", "--env=prod").StdOut, Does.Not.Contain("Warning:"));
+        Assert.That(_slack.Messages.Skip(slackBefore).Single()["text"]!.GetValue<string>(), Does.Contain("rollback to prod INTERRUPTED").And.Contain(line));
     }
 
     /// <summary>One deploy of a new commit, interrupted when it prints <paramref name="task"/>'s header; false when the run ended before.</summary>
