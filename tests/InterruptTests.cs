@@ -123,7 +123,7 @@ public sealed partial class InterruptTests
         }
 
         var line = $"Interrupted by SIGINT after the switch: {pushed} ({_sandbox.ProdContainer}) serves prod, as this run intended";
-        Assert.That(output.TrimEnd().Split('\n').Last(), Does.StartWith("Error: " + line), output);
+        Assert.That(ErrorLines(output).Single(), Does.StartWith("Error: " + line), output);
         Assert.That(JsonNode.Parse(File.ReadAllLines(history).Last())!["result"]!.GetValue<string>(), Is.EqualTo("interrupted"));
         Assert.That(Http.VersionAt(_sandbox.ProdUrl), Is.EqualTo(pushed));
         Assert.That(StatusJson.Of(_sandbox, "prod").LiveVersion, Is.EqualTo(pushed));
@@ -160,7 +160,7 @@ public sealed partial class InterruptTests
         }
 
         load.StopAsync().GetAwaiter().GetResult();
-        TestContext.Progress.WriteLine($"SIGINT {(interrupted ? "in" : "missed")} {task}: exit {exitCode}, {load.Requests} requests; {output.TrimEnd().Split('\n').Last()}");
+        TestContext.Progress.WriteLine($"SIGINT {(interrupted ? "in" : "missed")} {task}: exit {exitCode}, {load.Requests} requests; {ErrorLines(output).LastOrDefault()}");
         var context = $"SIGINT in {task}:\n{output}";
         Assert.That(load.Failures, Is.Empty, context);
 
@@ -172,8 +172,8 @@ public sealed partial class InterruptTests
         if (run["result"]!.GetValue<string>() == "interrupted")
         {
             Assert.That(exitCode, Is.EqualTo(130), context);
-            var line = output.TrimEnd().Split('\n').Last();
-            Assert.That(line, Does.StartWith("Error: Interrupted by SIGINT").And.Contain($"{answering} ").And.Contain("serves prod"), "the last line says what serves: " + context);
+            var line = ErrorLines(output).Single();
+            Assert.That(line, Does.StartWith("Error: Interrupted by SIGINT").And.Contain($"{answering} ").And.Contain("serves prod"), "the one error line says what serves: " + context);
             Assert.That(run["error"]!.GetValue<string>(), Is.EqualTo(line["Error: ".Length..]));
             Assert.That(answering, Is.EqualTo(line.Contains("after the switch") ? pushed : before), context);
             Assert.That(DockerCli.State($"{_sandbox.ProdContainer}_next"), Is.Null, "what the run started before the switch is undone: " + context);
@@ -193,6 +193,10 @@ public sealed partial class InterruptTests
         Assert.That(env["warnings"]!.AsArray(), Is.Empty, "the names follow the route: " + context);
         return interrupted;
     }
+
+    /// <summary>The run's error lines; stdout and stderr arrive through two pipes, so where they fall in the output is not fixed.</summary>
+    private static List<string> ErrorLines(string output) =>
+        output.Split('\n').Where(l => l.StartsWith("Error: ", StringComparison.Ordinal)).Select(l => l.TrimEnd()).ToList();
 
     [GeneratedRegex($"^{Rule}+\n ([A-Za-z]+) *\n{Rule}+$", RegexOptions.Multiline)]
     private static partial Regex TaskHeader();

@@ -94,9 +94,7 @@ public sealed class CakeHost
         catch (Exception ex)
         {
             ReportError(log, commandLine.Verbosity, ex);
-
-            // As a shell reports a command stopped by Ctrl-C.
-            return Unwrap(ex) is OperationCanceledException ? 130 : 1;
+            return Unwrap(ex) is RunInterruptedException ? 130 : 1;
         }
     }
 

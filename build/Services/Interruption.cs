@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Cake.Core.Diagnostics;
+using KahaDeploy.Frosting;
 
 namespace KahaDeploy.Services;
 
@@ -97,12 +98,4 @@ public sealed class Interruption(ICakeLog log) : IDisposable
             registration.Dispose();
         }
     }
-}
-
-/// <summary>A run stopped by a signal. Its message is replaced by the one line that says what serves now, once that is known.</summary>
-public sealed class RunInterruptedException(string message) : OperationCanceledException(message)
-{
-    public string? Outcome { get; set; }
-
-    public override string Message => Outcome ?? base.Message;
 }
