@@ -8,9 +8,13 @@ namespace KahaDeploy;
 
 /// <summary>
 /// Validates the configuration before any task touches Docker; gives a run that changes an environment its log file
-/// and history line, and reports its failure to Slack; a success ends with the one line that says what is live.
+/// and history line, and reports its failure to Slack; a success ends with the one line that says what is live. Such a
+/// run that a signal stops ends in the truth: what it started before traffic moved is undone, one line says what serves
+/// now, the history and Slack hear of it.
 /// </summary>
-public sealed class DeployLifetime(DeployLock deployLock, RunRecorder recorder, RunLog runLog, RunReporter reporter, RunSummary summary, DockerConnector docker)
+public sealed class DeployLifetime(
+    DeployLock deployLock, RunRecorder recorder, RunLog runLog, RunReporter reporter, RunSummary summary, DockerConnector docker,
+    Interruption interruption, InterruptedRun interrupted)
     : FrostingLifetime<DeployContext>
 {
     /// <summary>Targets that only read, so they need no secrets: across environments, or --env's.</summary>
@@ -39,6 +43,7 @@ public sealed class DeployLifetime(DeployLock deployLock, RunRecorder recorder, 
         if (RecordedTargets.Contains(context.TargetName) && !context.DryRun)
         {
             recorder.Start(context);
+            interruption.Listen(signal => StopAtOnce(context, signal));
         }
         else
         {
@@ -59,16 +64,23 @@ public sealed class DeployLifetime(DeployLock deployLock, RunRecorder recorder, 
     {
         try
         {
-            recorder.Finish(context, info.Successful, info.ThrownException);
+            var outcome = interruption.Requested && !info.Successful && context.HasSettings ? Settle(context, info.ThrownException) : null;
+            if (interruption.Requested && info.Successful)
+            {
+                context.Log.Information("{0} came as the run finished: nothing was left undone.", interruption.Signal);
+            }
+
+            recorder.Finish(context, info.Successful, info.ThrownException, outcome);
             if (info.Successful && RecordedTargets.Contains(context.TargetName) && !context.DryRun)
             {
                 summary.WriteAsync(context).GetAwaiter().GetResult();
             }
 
-            // A run refused before it changed anything (lock, arguments, preflight, an unknown --to) is no failed deploy.
-            if (!info.Successful && RecordedTargets.Contains(context.TargetName) && context.HasSettings && context.ChangesStarted)
+            // A run refused before it changed anything (lock, arguments, preflight, an unknown --to) is no failed deploy;
+            // one that someone stopped is news all the same.
+            if (!info.Successful && RecordedTargets.Contains(context.TargetName) && context.HasSettings && (context.ChangesStarted || outcome is not null))
             {
-                reporter.ReportAsync(context, succeeded: false, info.ThrownException).GetAwaiter().GetResult();
+                reporter.ReportAsync(context, succeeded: false, info.ThrownException, outcome).GetAwaiter().GetResult();
             }
         }
         finally
@@ -77,4 +89,47 @@ public sealed class DeployLifetime(DeployLock deployLock, RunRecorder recorder, 
             docker.Dispose();
         }
     }
+
+    /// <summary>Undoes what the run started before traffic moved; the line it returns ends the run's output.</summary>
+    private string Settle(DeployContext context, Exception? thrown)
+    {
+        string outcome;
+        try
+        {
+            outcome = interrupted.SettleAsync(context).GetAwaiter().GetResult();
+        }
+        catch (Exception ex)
+        {
+            outcome = $"Interrupted by {interruption.Signal}, and what serves {context.Settings.Environment} could not be read ({ex.Message}); run --target=Status --env={context.Settings.Environment}.";
+        }
+
+        // The host prints the run's error as its last line: when that is the interruption, it becomes this line.
+        if (FindInterruption(thrown) is { } stopped)
+        {
+            stopped.Outcome = outcome;
+        }
+        else
+        {
+            context.Log.Error(outcome);
+        }
+
+        return outcome;
+    }
+
+    /// <summary>The second signal: nothing more is done, but the history says so before the process ends.</summary>
+    private void StopAtOnce(DeployContext context, string signal)
+    {
+        var env = context.Settings.Environment;
+        var line = $"Second {signal}: stopped at once in {interruption.CurrentTask ?? "the run"}; run --target=Status --env={env} to see what serves, and --target={context.TargetName} --env={env} to put it right.";
+        context.Log.Error(line);
+        recorder.Finish(context, succeeded: false, error: null, interruption: line);
+    }
+
+    private static RunInterruptedException? FindInterruption(Exception? exception) => exception switch
+    {
+        RunInterruptedException stopped => stopped,
+        AggregateException aggregate => aggregate.InnerExceptions.Select(FindInterruption).FirstOrDefault(e => e is not null),
+        { InnerException: { } inner } => FindInterruption(inner),
+        _ => null,
+    };
 }

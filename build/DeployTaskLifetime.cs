@@ -1,11 +1,32 @@
 using Cake.Core;
 using KahaDeploy.Frosting;
+using KahaDeploy.Services;
 
 namespace KahaDeploy;
 
-/// <summary>Remembers which task failed, for the failure report.</summary>
-public sealed class DeployTaskLifetime : FrostingTaskLifetime<DeployContext>
+/// <summary>Remembers which task failed, for the failure report; a task boundary is where a signal stops the run.</summary>
+public sealed class DeployTaskLifetime(Interruption interruption) : FrostingTaskLifetime<DeployContext>
 {
+    public override void Setup(DeployContext context, ITaskSetupContext info)
+    {
+        // A target that is only its dependencies has nothing left to do once they ran, so it is no place to stop.
+        if (info.Task is CakeTask { Actions.Count: 0 })
+        {
+            return;
+        }
+
+        interruption.CurrentTask = info.Task.Name;
+        try
+        {
+            interruption.StopIfRequested(info.Task.Name);
+        }
+        catch (RunInterruptedException)
+        {
+            context.FailedTask ??= info.Task.Name;
+            throw;
+        }
+    }
+
     public override void Teardown(DeployContext context, ITaskTeardownContext info)
     {
         if (!info.Successful && !info.Skipped)

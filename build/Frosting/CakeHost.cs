@@ -104,7 +104,7 @@ public sealed class CakeHost
         catch (Exception ex)
         {
             ReportError(log, commandLine.Verbosity, ex);
-            return 1;
+            return Unwrap(ex) is RunInterruptedException ? 130 : 1;
         }
     }
 
@@ -232,7 +232,12 @@ public sealed class CakeHost
             var name = TaskNameOf(type);
             builder.WithCriteria(context =>
                 (context is not FrostingContext { Finished: true } || name.Equals(_target, StringComparison.OrdinalIgnoreCase)) && task.ShouldRun(context));
-            builder.Does(task.RunAsync);
+
+            // A target that is only a stack of dependencies has no action, as in a Cake script: it does nothing to stop or undo.
+            if (Overrides(type, "Run") || Overrides(type, "RunAsync"))
+            {
+                builder.Does(task.RunAsync);
+            }
 
             // Cake treats an error handler as having handled the error, so register one only where the task asked for it.
             if (Overrides(type, nameof(IFrostingTask.OnError)))
@@ -278,6 +283,7 @@ public sealed class CakeHost
     {
         AggregateException { InnerExceptions.Count: 1 } aggregate => Unwrap(aggregate.InnerExceptions[0]),
         TargetInvocationException { InnerException: { } inner } => Unwrap(inner),
+        CakeReportException { InnerException: { } inner } => Unwrap(inner),
         _ => exception,
     };
 

@@ -19,8 +19,12 @@ public sealed record Candidate(string Container, string Slot, bool WasRunning)
 /// candidate starting up, a warm standby) runs at a quarter of the engine's CPU weight, so that on a busy host its
 /// start-up or idle work waits for the release that serves the traffic, never the other way round.
 /// </summary>
-public sealed class ReleaseSwitch(DockerConnector docker, AppContainers containers, RetainedReleases retained, ProxyAdmin admin, ICakeLog log)
+public sealed class ReleaseSwitch(
+    DockerConnector docker, AppContainers containers, RetainedReleases retained, ProxyAdmin admin, Interruption interruption, ICakeLog log)
 {
+    /// <summary>What the proxy routes to: whether it answered, its route, and the release container that route names.</summary>
+    public sealed record Routing(bool ProxyAnswers, ProxyAdmin.Route? Route, ContainerInfo? Release);
+
     public const string SlotLabel = "org.kaha.slot";
 
     private const int ServingCpuShares = 1024;
@@ -104,6 +108,8 @@ public sealed class ReleaseSwitch(DockerConnector docker, AppContainers containe
         var last = "no answer yet";
         while (DateTimeOffset.UtcNow - started < settings.HealthTimeout)
         {
+            // Nothing has moved yet, so a signal may stop the wait here; the candidate is undone by the run's teardown.
+            interruption.StopIfRequested($"{candidate.Container} passed its health check");
             var answer = await admin.ProbeAsync(settings, url);
             last = answer.Status == 0 ? answer.Body : answer.Status.ToString(System.Globalization.CultureInfo.InvariantCulture);
             streak = answer.Status == 200 ? streak + 1 : 0;
@@ -258,6 +264,23 @@ public sealed class ReleaseSwitch(DockerConnector docker, AppContainers containe
         }
 
         log.Information("{0} serves {1}.", settings.Container, AppContainers.VersionOf(routed));
+    }
+
+    /// <summary>Asks the proxy which release it routes to; the release is null when no container of this environment has that slot.</summary>
+    public async Task<Routing> RoutingAsync(DeploySettings settings)
+    {
+        ProxyAdmin.Route? route;
+        try
+        {
+            route = await admin.CurrentRouteAsync(settings);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or System.Net.Sockets.SocketException or TaskCanceledException)
+        {
+            return new Routing(false, null, null);
+        }
+
+        var releases = route is null ? [] : await retained.ContainersAsync(settings);
+        return new Routing(true, route, releases.FirstOrDefault(r => r.Labels.GetValueOrDefault(SlotLabel) == route?.Slot));
     }
 
     /// <summary>The slot of NAME_previous when it runs as a standby.</summary>

@@ -10,6 +10,7 @@ public sealed class RunRecorder(RunLog runLog, RunHistory history, SecretMasker 
     private const string LogFolder = "logs";
     private const int LongestError = 500;
 
+    private readonly object _gate = new();
     private RunRecord? _run;
     private string? _environmentFolder;
 
@@ -46,33 +47,40 @@ public sealed class RunRecorder(RunLog runLog, RunHistory history, SecretMasker 
         }
     }
 
-    /// <summary>Writes the run's history line.</summary>
-    public void Finish(DeployContext context, bool succeeded, Exception? error)
+    /// <summary>
+    /// Writes the run's history line, once: a second signal may write it from its own thread while the run is still in a
+    /// task. <paramref name="interruption"/>, when a signal stopped the run, is the line that says what serves now.
+    /// </summary>
+    public void Finish(DeployContext context, bool succeeded, Exception? error, string? interruption = null)
     {
-        if (_run is null)
+        RunRecord run;
+        lock (_gate)
         {
-            return;
-        }
+            if (_run is null)
+            {
+                return;
+            }
 
-        var finished = DateTimeOffset.UtcNow;
-        var run = _run with
-        {
-            Commit = context.Version?.Commit,
-            Version = context.Version?.Tag,
-            ImageId = context.Image?.Id,
-            PreviousCommit = context.PreviousCommit,
-            Finished = finished,
-            DurationSeconds = Math.Round((finished - _run.Started).TotalSeconds, 1),
-            Result = !succeeded ? RunRecord.Failed : context.Finished ? RunRecord.Unchanged : RunRecord.Succeeded,
-            FailedTask = succeeded ? null : context.FailedTask,
-            Error = succeeded || error is null ? null : OneLine(masker.Apply(error.Message)),
-        };
-        history.Finish(_environmentFolder!, run);
-        _run = null;
+            var finished = DateTimeOffset.UtcNow;
+            run = _run with
+            {
+                Commit = context.Version?.Commit,
+                Version = context.Version?.Tag,
+                ImageId = context.Image?.Id,
+                PreviousCommit = context.PreviousCommit,
+                Finished = finished,
+                DurationSeconds = Math.Round((finished - _run.Started).TotalSeconds, 1),
+                Result = interruption is not null ? RunRecord.Interrupted : !succeeded ? RunRecord.Failed : context.Finished ? RunRecord.Unchanged : RunRecord.Succeeded,
+                FailedTask = succeeded ? null : context.FailedTask,
+                Error = interruption is not null ? OneLine(masker.Apply(interruption)) : succeeded || error is null ? null : OneLine(masker.Apply(error.Message)),
+            };
+            history.Finish(_environmentFolder!, run);
+            _run = null;
+        }
 
         // The console ends with the error anyway; the log file gets it here, before the log is sent anywhere.
         log.Verbose("Run {0} {1} after {2:N1} s{3}.", run.Id, run.Result, run.DurationSeconds!.Value,
-            succeeded ? "" : $" in {run.FailedTask ?? "teardown"}: {run.Error}");
+            run.Error is null ? "" : $" in {run.FailedTask ?? "teardown"}: {run.Error}");
     }
 
     private static string OneLine(string text)

@@ -5,7 +5,8 @@ namespace KahaDeploy.Services;
 /// <summary>Turns what this run did into the Slack report.</summary>
 public sealed partial class RunReporter(SlackNotifier slack, RunLog runLog, GitRepository git)
 {
-    public Task ReportAsync(DeployContext context, bool succeeded, Exception? error)
+    /// <param name="interruption">when a signal stopped the run: the line that says what serves now, reported instead of <paramref name="error"/>.</param>
+    public Task ReportAsync(DeployContext context, bool succeeded, Exception? error, string? interruption = null)
     {
         var settings = context.Settings;
         if (settings.Slack is not { } slackSettings)
@@ -22,8 +23,9 @@ public sealed partial class RunReporter(SlackNotifier slack, RunLog runLog, GitR
             $"{context.Performer} ({context.Trigger})",
             DateTimeOffset.UtcNow - context.StartedAt,
             context.FailedTask,
-            error?.Message,
-            context.Version is { } version && git.RemoteUrl(settings.AppFolder, settings.Remote) is { } remote ? GitHubCommitUrl(remote, version.Commit) : null);
+            interruption ?? error?.Message,
+            context.Version is { } version && git.RemoteUrl(settings.AppFolder, settings.Remote) is { } remote ? GitHubCommitUrl(remote, version.Commit) : null,
+            Interrupted: interruption is not null);
         var logFile = runLog.FilePath is { } path ? new SlackNotifier.LogFile(Path.GetFileName(path), runLog.ReadAll()) : null;
         return slack.SendAsync(slackSettings, report, succeeded ? null : logFile);
     }

@@ -54,6 +54,8 @@ public static class ServiceRegistration
         services.AddSingleton<RunReporter>();
         services.AddSingleton<RunHistory>();
         services.AddSingleton<RunRecorder>();
+        services.AddSingleton<Interruption>();
+        services.AddSingleton<InterruptedRun>();
         services.AddSingleton<DeployLock>();
         services.AddSingleton<StatusReader>();
         services.AddSingleton<RunSummary>();

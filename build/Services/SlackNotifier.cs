@@ -25,7 +25,8 @@ public sealed class SlackNotifier(SlackClient slack, SecretMasker masker, ICakeL
         TimeSpan Duration,
         string? FailedTask = null,
         string? Error = null,
-        Uri? CommitUrl = null);
+        Uri? CommitUrl = null,
+        bool Interrupted = false);
 
     /// <summary>The run's log, for a failure report.</summary>
     public sealed record LogFile(string Name, byte[] Content);
@@ -79,7 +80,7 @@ public sealed class SlackNotifier(SlackClient slack, SecretMasker masker, ICakeL
                     Field("Version", VersionLink(report)),
                     Field("Triggered by", report.TriggeredBy),
                     Field("Duration", Seconds(report)),
-                    Field("Failed task", report.FailedTask ?? "unknown"),
+                    Field(report.Interrupted ? "Stopped before" : "Failed task", report.FailedTask ?? "unknown"),
                 },
             },
         };
@@ -121,10 +122,11 @@ public sealed class SlackNotifier(SlackClient slack, SecretMasker masker, ICakeL
     }
 
     private static string Headline(Report report) =>
-        $"{report.App} {report.Action} to {report.Environment} {(report.Succeeded ? "succeeded" : "FAILED")}";
+        $"{report.App} {report.Action} to {report.Environment} {(report.Succeeded ? "succeeded" : report.Interrupted ? "INTERRUPTED" : "FAILED")}";
 
     private static string FailureText(Report report) =>
-        $"{Headline(report)}: version {report.Version ?? "unknown"}, by {report.TriggeredBy}, {Seconds(report)}; {report.FailedTask ?? "a task"} failed: {report.Error}";
+        $"{Headline(report)}: version {report.Version ?? "unknown"}, by {report.TriggeredBy}, {Seconds(report)}; "
+        + (report.Interrupted ? report.Error : $"{report.FailedTask ?? "a task"} failed: {report.Error}");
 
     private static string VersionLink(Report report) =>
         report.CommitUrl is null ? report.Version ?? "unknown" : $"<{report.CommitUrl}|{report.Version}>";

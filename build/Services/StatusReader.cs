@@ -5,9 +5,10 @@ namespace KahaDeploy.Services;
 /// <summary>
 /// What runs where: the live and previous container of an environment, with a health answer for the live one,
 /// since when it is live and who made it so (from the history), the last failed run if it came after, and where the
-/// environment's own Redis keeps its data.
+/// environment's own Redis keeps its data. Behind a proxy the live release is the one the proxy routes to, not the one
+/// named NAME: when they differ, a warning says so.
 /// </summary>
-public sealed class StatusReader(AppContainers containers, RunHistory history)
+public sealed class StatusReader(AppContainers containers, ReleaseSwitch releases, RunHistory history)
 {
     public sealed record ContainerStatus(
         string Name, string State, string Image, string? Version, string? Commit, DateTimeOffset? StartedAt, string? DeployedBy);
@@ -21,11 +22,13 @@ public sealed class StatusReader(AppContainers containers, RunHistory history)
         DateTimeOffset? LiveSince,
         string? LiveBy,
         RunRecord? LastFailedRun,
-        string? RedisData);
+        string? RedisData,
+        IReadOnlyList<string> Warnings);
 
     public async Task<EnvironmentStatus> ReadAsync(DeploySettings settings)
     {
-        var live = await containers.LiveAsync(settings);
+        var warnings = new List<string>();
+        var live = settings.Proxy is null ? await containers.LiveAsync(settings) : await RoutedAsync(settings, warnings);
         var previous = await containers.PreviousAsync(settings);
         var health = live is { Running: true } ? await AskHealthAsync(new Uri(settings.AppUrl, settings.HealthPath)) : "down";
 
@@ -42,7 +45,55 @@ public sealed class StatusReader(AppContainers containers, RunHistory history)
             madeLive?.Finished ?? DeployedAt(live),
             madeLive is null ? live?.Labels.GetValueOrDefault(AppContainers.DeployedByLabel) : $"{madeLive.Performer} ({madeLive.Trigger})",
             lastFailed is not null && lastFailed.Started > (madeLive?.Started ?? DateTimeOffset.MinValue) ? lastFailed : null,
-            settings.LocalRedis?.DataFolder);
+            settings.LocalRedis?.DataFolder,
+            warnings);
+    }
+
+    /// <summary>The release the proxy routes to, asked of the proxy and the engine; a disagreement with the names is a warning with its fix.</summary>
+    private async Task<ContainerInfo?> RoutedAsync(DeploySettings settings, List<string> warnings)
+    {
+        var named = await containers.LiveAsync(settings);
+        var routing = await releases.RoutingAsync(settings);
+        var env = settings.Environment;
+        var fix = $"run --target=Deploy --env={env} or --target=Rollback --env={env} to reconcile";
+        if (!routing.ProxyAnswers)
+        {
+            if (named is not null)
+            {
+                warnings.Add($"{env}: the proxy {settings.Proxy!.Container} does not answer, so nothing reaches {settings.AppUrl}; run --target=Deploy --env={env} to start it again.");
+            }
+
+            return named;
+        }
+
+        if (routing.Route is null)
+        {
+            if (named is not null)
+            {
+                warnings.Add($"{env}: the proxy routes nowhere, yet {named.Name} ({AppContainers.VersionOf(named)}) exists; {fix}.");
+            }
+
+            return named;
+        }
+
+        if (routing.Release is not { } routed)
+        {
+            warnings.Add($"{env}: the proxy routes to {routing.Route.Destination}, which no container of {env} serves; {fix}.");
+            return named;
+        }
+
+        if (routed.Name != settings.Container)
+        {
+            warnings.Add($"{env}: the proxy routes to {routed.Name} ({AppContainers.VersionOf(routed)}), not to {settings.Container}"
+                + (named is null ? "" : $" ({AppContainers.VersionOf(named)})") + $"; {fix}.");
+        }
+
+        if (!routed.Running)
+        {
+            warnings.Add($"{env}: the proxy routes to {routed.Name}, which the engine reports {routed.State}; {fix}.");
+        }
+
+        return routed;
     }
 
     private static async Task<string> AskHealthAsync(Uri url)

@@ -7,11 +7,15 @@ namespace KahaDeploy.Tasks;
 [TaskDescription("Renames the live NAME to NAME_previous, as deploy_kaha.sh did (behind a proxy this happens after the switch, in Drain)")]
 [IsDependentOn(typeof(DockerPreflight))]
 [IsDependentOn(typeof(Lock))]
-public sealed class BackupContainer(AppContainers containers) : AsyncFrostingTask<DeployContext>
+public sealed class BackupContainer(AppContainers containers, Interruption interruption) : AsyncFrostingTask<DeployContext>
 {
     public override bool ShouldRun(DeployContext context) =>
         context.RunsWhen(nameof(BackupContainer), context.Settings.Proxy is null, "behind the proxy the live release keeps serving until the switch.");
 
-    public override async Task RunAsync(DeployContext context) =>
+    public override async Task RunAsync(DeployContext context)
+    {
+        // Without a proxy the app is down from here until HealthCheck has a release serving again: a signal waits for that.
+        interruption.TrafficMoves();
         context.PreviousCommit = AppContainers.CommitOf(await containers.BackupLiveAsync(context.Settings));
+    }
 }

@@ -7,7 +7,8 @@ namespace KahaDeploy.Tasks;
 [TaskName(nameof(HealthCheck))]
 [TaskDescription("Waits for the new release to answer the health path with 200 (behind a proxy: N times in a row, before any traffic); otherwise keeps the old one serving and fails")]
 [IsDependentOn(typeof(DockerPreflight))]
-public sealed class HealthCheck(HealthProbe probe, AppContainers containers, ReleaseSwitch releases, AppErrorLine errorLine) : AsyncFrostingTask<DeployContext>
+public sealed class HealthCheck(HealthProbe probe, AppContainers containers, ReleaseSwitch releases, AppErrorLine errorLine, Interruption interruption)
+    : AsyncFrostingTask<DeployContext>
 {
     public override Task RunAsync(DeployContext context) =>
         context.Candidate is { } candidate ? GateCandidateAsync(context, candidate) : CheckLiveAsync(context);
@@ -39,6 +40,7 @@ public sealed class HealthCheck(HealthProbe probe, AppContainers containers, Rel
         var result = await probe.WaitForHealthyAsync(url, settings.HealthTimeout, () => containers.IsUpAsync(settings));
         if (result.Healthy)
         {
+            interruption.TrafficSettled();
             return;
         }
 

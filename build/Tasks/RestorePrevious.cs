@@ -7,7 +7,8 @@ namespace KahaDeploy.Tasks;
 [TaskDescription("Readies NAME_previous (or the retained release of --to=SHA) to take over; the replaced release becomes NAME_previous, so a second rollback rolls forward")]
 [IsDependentOn(typeof(DockerPreflight))]
 [IsDependentOn(typeof(Lock))]
-public sealed class RestorePrevious(AppContainers containers, ReleaseSwitch releases, RetainedReleases retained) : AsyncFrostingTask<DeployContext>
+public sealed class RestorePrevious(AppContainers containers, ReleaseSwitch releases, RetainedReleases retained, Interruption interruption)
+    : AsyncFrostingTask<DeployContext>
 {
     public override async Task RunAsync(DeployContext context)
     {
@@ -33,6 +34,9 @@ public sealed class RestorePrevious(AppContainers containers, ReleaseSwitch rele
         var previous = await containers.PreviousAsync(context.Settings);
         await retained.RefuseLiveAsync(context.Settings, await containers.LiveAsync(context.Settings), AppContainers.CommitOf(previous), $"{context.Settings.PreviousContainer} runs");
         context.StartChanges();
+
+        // As BackupContainer: the swap and the health check that follows it run to their end.
+        interruption.TrafficMoves();
         var (restored, replaced) = await containers.SwapWithPreviousAsync(context.Settings);
         context.Version = AppContainers.ReleaseOf(restored);
         context.Image = new AppImage(restored.ImageReference, restored.ImageId);

@@ -47,6 +47,11 @@ public sealed class Status(StatusReader reader, IAnsiConsole console) : AsyncFro
             console.MarkupLine(Markup.Escape($"{status.Environment}: Redis data in {status.RedisData}"));
         }
 
+        foreach (var warning in statuses.SelectMany(s => s.Warnings))
+        {
+            console.MarkupLine($"[yellow]Warning: {Markup.Escape(warning)}[/]");
+        }
+
         foreach (var status in statuses.Where(s => s.LastFailedRun is not null))
         {
             var run = status.LastFailedRun!;

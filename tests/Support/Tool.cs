@@ -75,11 +75,42 @@ public static class Tool
             _process.WaitForExit();
         }
 
+        /// <summary>
+        /// Sends SIGINT to the process by its id, as Ctrl-C in a terminal does: build.sh exec's dotnet, so this is the tool itself.
+        /// </summary>
+        public void Interrupt() => Shell.Must("kill", "-INT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        /// <summary>Waits until the output contains <paramref name="text"/>; false when the process ended first or the time ran out.</summary>
+        public bool WaitForOutput(string text, TimeSpan timeout)
+        {
+            var clock = Stopwatch.StartNew();
+            while (!Output.Contains(text, StringComparison.Ordinal))
+            {
+                if (_process.HasExited || clock.Elapsed > timeout)
+                {
+                    return Output.Contains(text, StringComparison.Ordinal);
+                }
+
+                Thread.Sleep(10);
+            }
+
+            return true;
+        }
+
         /// <summary>The exit code, once <see cref="WaitForExit"/> said it ended.</summary>
         public int ExitCode => _process.ExitCode;
 
         /// <summary>Waits for the process to end by itself; false when it did not within <paramref name="timeout"/>.</summary>
-        public bool WaitForExit(TimeSpan timeout) => _process.WaitForExit(timeout);
+        public bool WaitForExit(TimeSpan timeout)
+        {
+            if (!_process.WaitForExit(timeout))
+            {
+                return false;
+            }
+
+            _process.WaitForExit(); // and for the last of its output
+            return true;
+        }
 
         public void Dispose()
         {
