@@ -159,14 +159,10 @@ public sealed class DataSafetyTests
         var image = DockerCli.Inspect(_sandbox.DevContainer, "{{.Config.Image}}");
 
         ProcessResult result;
-        using (var deploy = _sandbox.StartTool("--target=Deploy", "--env=dev"))
+        // Task headers show from --verbosity=verbose up: they say when BackupContainer starts to stop the live release.
+        using (var deploy = _sandbox.StartTool("--target=Deploy", "--env=dev", "--verbosity=verbose"))
         {
-            var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(3);
-            while (!deploy.Output.Contains("BackupContainer", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
-            {
-                Thread.Sleep(100);
-            }
-
+            Assert.That(deploy.WaitForOutput("\n BackupContainer", TimeSpan.FromMinutes(3)), Is.True, deploy.Output);
             Thread.Sleep(2000);
             Shell.Must("docker", "create", "--name", _sandbox.DevContainer + "_previous", image);
             Assert.That(deploy.WaitForExit(TimeSpan.FromMinutes(2)), Is.True, deploy.Output);
