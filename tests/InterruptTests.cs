@@ -31,7 +31,7 @@ public sealed partial class InterruptTests
             prod["proxy"] = new JsonObject { ["enabled"] = true, ["healthyInARow"] = 3, ["drainSeconds"] = 1, ["standbySeconds"] = 60 };
             prod["retain"] = 3;
         });
-        Assert.That(_sandbox.Tool("--target=StartRedis", "--env=backing").ExitCode, Is.EqualTo(0));
+        _sandbox.StartBackingRedis();
     }
 
     [TearDown]

@@ -29,8 +29,7 @@ public sealed class ListenerDeployTests
         _slack = new FakeSlack();
         _sandbox = new Sandbox();
         WriteConfig();
-        var redis = _sandbox.Tool("--target=StartRedis", "--env=backing");
-        Assert.That(redis.ExitCode, Is.EqualTo(0), redis.ToString());
+        _sandbox.StartBackingRedis();
         Start();
     }
 

@@ -70,8 +70,7 @@ public sealed class PipelineTests
     [Test]
     public void A_force_pushed_origin_is_refused_as_not_a_fast_forward()
     {
-        var redis = _sandbox.Tool("--target=StartRedis", "--env=backing");
-        Assert.That(redis.ExitCode, Is.EqualTo(0), redis.ToString());
+        _sandbox.StartBackingRedis();
         _sandbox.PushChange("two");
         Assert.That(_sandbox.Tool("--target=Deploy", "--env=prod").ExitCode, Is.EqualTo(0));
         var before = DockerCli.Snapshot(_sandbox.Prefix);

@@ -25,8 +25,7 @@ public sealed class ProdDeployTests(bool behindProxy)
             config["environments"]!["prod"]!["healthTimeoutSeconds"] = 8;
             config["environments"]!["prod"]!["proxy"] = new System.Text.Json.Nodes.JsonObject { ["enabled"] = behindProxy, ["drainSeconds"] = 0 };
         });
-        var redis = _sandbox.Tool("--target=StartRedis", "--env=backing");
-        Assert.That(redis.ExitCode, Is.EqualTo(0), redis.ToString());
+        _sandbox.StartBackingRedis();
     }
 
     [TearDown]

@@ -19,7 +19,7 @@ public sealed class ReleasesTests
         _slack = new FakeSlack();
         _sandbox = new Sandbox();
         _sandbox.WriteConfig(_slack.WebhookUrl, ProxiedProd);
-        Assert.That(_sandbox.Tool("--target=StartRedis", "--env=backing").ExitCode, Is.EqualTo(0));
+        _sandbox.StartBackingRedis();
     }
 
     [TearDown]

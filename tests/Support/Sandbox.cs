@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
+using NUnit.Framework;
 
 namespace KahaDeploy.Tests.Support;
 
@@ -167,6 +168,13 @@ public sealed class Sandbox : IDisposable
 
     /// <summary>Runs the tool against this sandbox's config with its secrets in the environment.</summary>
     public ProcessResult Tool(params string[] arguments) => ToolWith(Secrets, arguments);
+
+    /// <summary>Starts the Redis that prod reaches by URL (the "backing" environment), as a server's team would have it.</summary>
+    public void StartBackingRedis()
+    {
+        var redis = Tool("--target=StartRedis", "--env=backing");
+        Assert.That(redis.ExitCode, Is.EqualTo(0), redis.ToString());
+    }
 
     public ProcessResult ToolWith(IReadOnlyDictionary<string, string?> environment, params string[] arguments) =>
         ToolIn(ConfigFile, environment, arguments);
