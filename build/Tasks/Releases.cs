@@ -22,24 +22,34 @@ public sealed class Releases(RetainedReleases retained, IAnsiConsole console) : 
             return;
         }
 
-        // Times on two lines, as History does, so that the table fits 80 columns without cutting a commit id.
+        // Each release on one line where there is room (a file, a wide terminal); else times on two lines, as History does,
+        // and the message cut short: it helps choose, but the commit is what --to takes.
+        var table = Table(releases, " ", int.MaxValue);
+        console.Write(console.Fits(table) ? table : Table(releases, "\n", NarrowMessage));
+        console.MarkupLine(releases.Count == 0
+            ? Markup.Escape($"{settings.Environment} keeps no release yet.")
+            : Markup.Escape($"Go back to one with --target=Rollback --env={settings.Environment} --to=COMMIT."));
+    }
+
+    private const int NarrowMessage = 24;
+
+    private static Table Table(IEnumerable<RetainedReleases.RetainedRelease> releases, string breakWith, int messageWidth)
+    {
         var table = new Table().AddColumns("Commit", "State", "Deployed (UTC)", "By", "Built (UTC)", "Message");
         foreach (var release in releases)
         {
             table.AddRow(
                 Markup.Escape(release.Short),
                 Markup.Escape(release.State),
-                Markup.Escape(When(release.Deployed)),
+                Markup.Escape(When(release.Deployed, breakWith)),
                 Markup.Escape(release.DeployedBy ?? "-"),
-                Markup.Escape(When(release.Built)),
-                Markup.Escape(release.Message));
+                Markup.Escape(When(release.Built, breakWith)),
+                Markup.Escape(release.Message.Length > messageWidth ? release.Message[..(messageWidth - 1)] + "…" : release.Message));
         }
 
-        console.Write(table);
-        console.MarkupLine(releases.Count == 0
-            ? Markup.Escape($"{settings.Environment} keeps no release yet.")
-            : Markup.Escape($"Go back to one with --target=Rollback --env={settings.Environment} --to=COMMIT."));
+        return table;
     }
 
-    private static string When(DateTimeOffset? time) => time is { } at ? $"{at.UtcDateTime:yyyy-MM-dd}\n{at.UtcDateTime:HH:mm}" : "-";
+    private static string When(DateTimeOffset? time, string breakWith) =>
+        time is { } at ? $"{at.UtcDateTime:yyyy-MM-dd}{breakWith}{at.UtcDateTime:HH:mm}" : "-";
 }
