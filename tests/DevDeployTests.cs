@@ -142,4 +142,36 @@ public sealed class DevDeployTests
         Assert.That(result.ErrorLines[0], Does.Contain($"There is no {_sandbox.DevContainer}_previous to roll back to"));
         Assert.That(DockerCli.Snapshot(_sandbox.Prefix), Is.EqualTo(before));
     }
+
+    [Test]
+    public void Ctrl_c_in_a_terminal_while_the_app_tests_run_ends_with_the_line_that_says_what_serves()
+    {
+        var first = _sandbox.Tool("--target=Deploy", "--env=dev");
+        Assert.That(first.ExitCode, Is.EqualTo(0), first.ToString());
+        var live = Http.VersionAt(_sandbox.DevUrl);
+        _sandbox.CommitInCheckout("a slow test", dir => File.WriteAllText(Path.Combine(dir, "test", "zz-slow.test.js"),
+            "const test = require('node:test'); test('slow', () => new Promise(done => setTimeout(done, 60000)));\n"));
+        var history = Path.Combine(_sandbox.StateFolder("dev"), "history.jsonl");
+
+        ProcessResult result;
+        string[] runsAtExit;
+        // Task headers show from --verbosity=verbose up: they say when npm test has started.
+        using (var ci = _sandbox.StartToolInProcessGroup("--target=CI", "--env=dev", "--verbosity=verbose"))
+        {
+            Assert.That(ci.WaitForOutput("\n AppTests", TimeSpan.FromMinutes(2)), Is.True, ci.Output);
+            Thread.Sleep(2000);
+            ci.InterruptGroup();
+            Assert.That(ci.WaitForExit(TimeSpan.FromSeconds(60)), Is.True, ci.Output);
+            runsAtExit = File.ReadAllLines(history);
+            result = new ProcessResult(ci.ExitCode, ci.Output, "");
+        }
+
+        // npm got the Ctrl-C too and failed; the run still ends as an interrupted one, not with npm's error.
+        Assert.That(result.ExitCode, Is.EqualTo(130), result.ToString());
+        var errors = ProcessResult.Lines(result.StdOut).Where(l => l.StartsWith("Error: ", StringComparison.Ordinal)).ToList();
+        Assert.That(errors, Has.Count.EqualTo(1), result.ToString());
+        Assert.That(errors[0], Does.StartWith("Error: Interrupted by SIGINT").And.Contain($"{live} ").And.Contain("serves dev"), result.ToString());
+        Assert.That(runsAtExit.Last(), Does.Contain("\"result\":\"interrupted\""));
+        Assert.That(Http.VersionAt(_sandbox.DevUrl), Is.EqualTo(live), "nothing was deployed");
+    }
 }

@@ -4,10 +4,12 @@ namespace KahaDeploy.Services;
 /// The end of a run stopped by a signal: what it started before traffic could move is undone, and one line says which
 /// release serves now and what to run next.
 /// </summary>
-public sealed class InterruptedRun(AppContainers containers, ReleaseSwitch releases, Interruption interruption)
+public sealed class InterruptedRun(DockerConnector docker, AppContainers containers, ReleaseSwitch releases, Interruption interruption)
 {
     public async Task<string> SettleAsync(DeployContext context)
     {
+        // A run stopped before its first Docker step (CI's app tests, a git pull) has not asked the engine yet.
+        await docker.ConnectAsync();
         var settings = context.Settings;
         var env = settings.Environment;
         var again = $"run --target={context.TargetName} --env={env} to do it again";

@@ -1,6 +1,7 @@
 using Cake.Cli;
 using Cake.Core;
 using Cake.Core.Diagnostics;
+using Cake.Core.IO;
 using KahaDeploy.Configuration;
 using KahaDeploy.Frosting;
 using KahaDeploy.Services.Webhooks;
@@ -55,6 +56,8 @@ public static class ServiceRegistration
         services.AddSingleton<RunHistory>();
         services.AddSingleton<RunRecorder>();
         services.AddSingleton<Interruption>();
+        services.AddSingleton<IProcessRunner>(p => new InterruptibleProcessRunner(
+            ActivatorUtilities.CreateInstance<ProcessRunner>(p), p.GetRequiredService<Interruption>()));
         services.AddSingleton<InterruptedRun>();
         services.AddSingleton<DeployLock>();
         services.AddSingleton<StatusReader>();

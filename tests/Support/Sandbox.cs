@@ -193,6 +193,13 @@ public sealed class Sandbox : IDisposable
         return Support.Tool.Start(arguments.Append($"--config={ConfigFile}"), WithDataHome(Secrets));
     }
 
+    /// <summary>Starts the tool as a terminal would: a Ctrl-C reaches it and the programs it runs (npm, git).</summary>
+    public Support.Tool.Running StartToolInProcessGroup(params string[] arguments)
+    {
+        RememberSecrets();
+        return Support.Tool.StartInProcessGroup(arguments.Append($"--config={ConfigFile}"), WithDataHome(Secrets));
+    }
+
     private Dictionary<string, string?> WithDataHome(IReadOnlyDictionary<string, string?> environment) =>
         new(environment) { ["KAHA_DEPLOY_DATA_HOME"] = environment.GetValueOrDefault("KAHA_DEPLOY_DATA_HOME") ?? DataHome };
 

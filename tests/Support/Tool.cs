@@ -42,6 +42,17 @@ public static class Tool
         return new Running(process);
     }
 
+    /// <summary>
+    /// Starts the tool as a terminal would, leading a process group of its own (setsid execs build.sh, which execs the
+    /// tool, so the id is the tool's): <see cref="Running.InterruptGroup"/> then reaches it and every program it started.
+    /// </summary>
+    public static Running StartInProcessGroup(IEnumerable<string> arguments, IReadOnlyDictionary<string, string?> environment)
+    {
+        var process = Process.Start(Shell.StartInfo("setsid", [Path.Combine(Repo.Root, "build.sh"), .. arguments], Repo.Root, environment))!;
+        process.StandardInput.Close();
+        return new Running(process);
+    }
+
     /// <summary>The tool running in the background; what it printed is kept for the secret scan.</summary>
     public sealed class Running : IDisposable
     {
@@ -79,6 +90,9 @@ public static class Tool
         /// Sends SIGINT to the process by its id, as Ctrl-C in a terminal does: build.sh exec's dotnet, so this is the tool itself.
         /// </summary>
         public void Interrupt() => Shell.Must("kill", "-INT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        /// <summary>Ctrl-C as a terminal sends it: SIGINT to the whole process group (see <see cref="StartInProcessGroup"/>).</summary>
+        public void InterruptGroup() => Shell.Must("kill", "-INT", "--", "-" + _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
         /// <summary>Waits until the output contains <paramref name="text"/>; false when the process ended first or the time ran out.</summary>
         public bool WaitForOutput(string text, TimeSpan timeout)
