@@ -59,7 +59,7 @@ public sealed class ReleaseCodeTests
         var v4 = PushCode("four");
         Deploy();
         Assert.That(CodeAt(), Is.EqualTo("four"));
-        Assert.That(Directory.GetDirectories(Path.Combine(_sandbox.StateFolder("prod"), "releases")).Select(Path.GetFileName),
+        Assert.That(Directory.GetDirectories(Path.Combine(_sandbox.DataFolder("prod"), "releases")).Select(Path.GetFileName),
             Is.EquivalentTo(new[] { v3, v4 }), "only the retained releases keep a tree");
     }
 
@@ -69,7 +69,7 @@ public sealed class ReleaseCodeTests
         Assert.That(deploy.ExitCode, Is.EqualTo(0), deploy.ToString());
     }
 
-    private string Tree(string commit) => Path.Combine(_sandbox.StateFolder("prod"), "releases", commit);
+    private string Tree(string commit) => Path.Combine(_sandbox.DataFolder("prod"), "releases", commit);
 
     /// <summary>Pushes a release whose page says <paramref name="marker"/>: a change of code, not only of version.</summary>
     private string PushCode(string marker) => _sandbox.CommitAndPush($"code {marker}", dir =>

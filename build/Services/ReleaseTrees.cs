@@ -7,18 +7,19 @@ namespace KahaDeploy.Services;
 
 /// <summary>
 /// The code a release mounts at /app when its environment mounts the source but not the checkout (stage): a tree of the
-/// release's own commit under .deploy/ENV/releases, with the node_modules NpmInstall prepared for it, mounted read-only.
-/// A restart or a rollback then runs the release's own code, never whatever the checkout holds by then. A tree goes as
-/// soon as no container of the environment is labelled with it.
+/// release's own commit, with the node_modules NpmInstall prepared for it, mounted read-only. A restart or a rollback then
+/// runs the release's own code, never whatever the checkout holds by then. The trees live in the data home, not in
+/// .deploy: 'rm -rf .deploy' or 'git clean -xfd' would otherwise empty /app under running releases, and the next restart
+/// would find nothing to run. A tree goes as soon as no container of the environment is labelled with it.
 /// </summary>
 public sealed class ReleaseTrees(DockerConnector docker, GitRepository git, ICakeLog log)
 {
-    /// <summary>The name of the tree under .deploy/ENV/releases a container mounts, so the sweep knows which trees are still in use.</summary>
+    /// <summary>The name of the tree under DATA_HOME/APP/ENV/releases a container mounts, so the sweep knows which trees are still in use.</summary>
     public const string SourceTreeLabel = "org.kaha.source-tree";
 
     private const string Packages = "node_modules";
 
-    public static string Folder(DeploySettings settings) => Path.Combine(settings.EnvironmentStateFolder, "releases");
+    public static string Folder(DeploySettings settings) => Path.Combine(DataHome.For(settings.AppName, settings.Environment), "releases");
 
     /// <summary>The tree of <paramref name="version"/>, made from the checkout's git objects when it is not there yet; returns its folder.</summary>
     public string Ensure(DeploySettings settings, ReleaseVersion version)
@@ -40,6 +41,8 @@ public sealed class ReleaseTrees(DockerConnector docker, GitRepository git, ICak
             Directory.Delete(partial, recursive: true);
         }
 
+        // The environment's data folder also holds its Redis data and secrets: created private, as everywhere else.
+        DataHome.CreatePrivate(Folder(settings));
         Directory.CreateDirectory(partial);
         var tar = partial + ".tar";
         try
