@@ -61,6 +61,11 @@ public sealed class ReleaseCodeTests
         Assert.That(CodeAt(), Is.EqualTo("four"));
         Assert.That(Directory.GetDirectories(Path.Combine(_sandbox.DataFolder("prod"), "releases")).Select(Path.GetFileName),
             Is.EquivalentTo(new[] { v3, v4 }), "only the retained releases keep a tree");
+
+        // The live commit's code is its own tree, so deploying it again has nothing to change.
+        var again = _sandbox.Tool("--target=Deploy", "--env=prod");
+        Assert.That(again.ExitCode, Is.EqualTo(0), again.ToString());
+        Assert.That(again.StdOut, Does.Contain($"{v4[..12]} is already live"));
     }
 
     private void Deploy()

@@ -220,7 +220,8 @@ public sealed class AppContainers(DockerConnector docker, ReleaseTrees trees, IC
             .Append($"redis {settings.RedisEnvVar}={settings.RedisUrl}")
             .Concat(settings.Ports.Select(p => $"port {p}"))
             .Concat(settings.Volumes.Select(v => $"volume {v}"))
-            .Append($"app port {settings.AppPort}, source mounted {settings.MountSource}{(settings.MountCheckout ? " (checkout)" : "")}, network {settings.Network}, restart {settings.Restart}");
+            // "(release tree)": a release made before release trees mounted the checkout, so the same commit is deployed again onto its own tree.
+            .Append($"app port {settings.AppPort}, source mounted {settings.MountSource}{(settings.MountSource && !settings.MountCheckout ? " (release tree)" : "")}, network {settings.Network}, restart {settings.Restart}");
         return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(string.Join('\n', lines))));
     }
 
