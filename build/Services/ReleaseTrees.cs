@@ -83,8 +83,16 @@ public sealed class ReleaseTrees(DockerConnector docker, GitRepository git, ICak
             .ToHashSet(StringComparer.Ordinal);
         foreach (var tree in Directory.EnumerateDirectories(folder).Where(t => !used.Contains(Path.GetFileName(t))))
         {
-            Directory.Delete(tree, recursive: true);
-            log.Information("Removed the code of {0}: no release of {1} mounts it any more.", Path.GetFileName(tree), settings.Environment);
+            try
+            {
+                Directory.Delete(tree, recursive: true);
+                log.Information("Removed the code of {0}: no release of {1} mounts it any more.", Path.GetFileName(tree), settings.Environment);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // The new release already serves: a tree that cannot go now costs disk space, not the deploy; the next one tries again.
+                log.Warning("Could not remove {0} ({1}); the next deploy tries again, or delete it by hand.", tree, ex.Message);
+            }
         }
     }
 
