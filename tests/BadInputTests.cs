@@ -78,6 +78,11 @@ public sealed class BadInputTests
             "environments.dev.ports[0]", "is not a port mapping", "127.0.0.1:8080:3000");
 
     [Test]
+    public void Mount_checkout_without_a_mounted_source_is_refused() =>
+        Expect.OneErrorLine(Edit(c => c["environments"]!["dev"]!["mountSource"] = false),
+            "environments.dev.mountCheckout is true but mountSource is not", "\"mountSource\": true", "remove mountCheckout");
+
+    [Test]
     public void Bad_restart_policy() =>
         Expect.OneErrorLine(Edit(c => c["environments"]!["dev"]!["restart"] = "sometimes"), "environments.dev.restart", "unless-stopped");
 

@@ -43,6 +43,7 @@ public sealed class DevDeployTests
 
         var rollback = _sandbox.Tool("--target=Rollback", "--env=dev");
         Assert.That(rollback.ExitCode, Is.EqualTo(0), rollback.ToString());
+        Assert.That(rollback.StdOut, Does.Contain($"dev mounts the checkout {_sandbox.Checkout} (mountCheckout): the rollback brings back the previous image and settings; the code stays what is checked out."));
         Assert.That(Http.VersionAt(_sandbox.DevUrl), Is.EqualTo(v1));
         Assert.That(StatusJson.Of(_sandbox, "dev"), Is.EqualTo(new StatusJson(v1, "running", v2, "exited", "healthy")));
 

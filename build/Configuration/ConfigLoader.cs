@@ -143,6 +143,8 @@ public sealed partial class ConfigLoader(SecretMasker masker)
                 TimeSpan.FromSeconds(proxyConfig.DrainSeconds), TimeSpan.FromSeconds(proxyConfig.StandbySeconds), proxyConfig.WarmupRequests);
         }
 
+        Require(!env.MountCheckout || env.MountSource,
+            $"{at}.mountCheckout is true but mountSource is not; set \"mountSource\": true to mount the checkout at /app, or remove mountCheckout.");
         Require(env.Retain is >= 2 and <= 100, $"{at}.retain {env.Retain} is out of range; keep 2 (live and previous) to 100 versions.");
         var pullImage = env.PullImage is null ? null : secrets.Resolve(env.PullImage, $"{at}.pullImage");
         secrets.ThrowIfMissing();
@@ -168,6 +170,7 @@ public sealed partial class ConfigLoader(SecretMasker masker)
             Env = variables,
             Volumes = volumes,
             MountSource = env.MountSource,
+            MountCheckout = env.MountCheckout,
             NpmInstall = env.NpmInstall,
             GitPull = env.GitPull,
             LocalRedis = localRedis,

@@ -57,6 +57,9 @@ public sealed record EnvironmentConfig
 
     public bool MountSource { get; init; }
 
+    /// <summary>With mountSource: mount the working checkout itself (dev: edit and see) instead of each release's own read-only tree of its commit.</summary>
+    public bool MountCheckout { get; init; }
+
     public bool NpmInstall { get; init; } = true;
 
     public bool GitPull { get; init; } = true;

@@ -22,6 +22,9 @@ public sealed record DeploySettings
     public required IReadOnlyDictionary<string, string> Env { get; init; }
     public required IReadOnlyList<string> Volumes { get; init; }
     public required bool MountSource { get; init; }
+
+    /// <summary>With <see cref="MountSource"/>: the working checkout is mounted, not the release's own tree, so a rollback keeps the checked-out code.</summary>
+    public required bool MountCheckout { get; init; }
     public required bool NpmInstall { get; init; }
     public required bool GitPull { get; init; }
     public LocalRedisSettings? LocalRedis { get; init; }

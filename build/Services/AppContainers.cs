@@ -7,7 +7,7 @@ namespace KahaDeploy.Services;
 /// The app's containers in one environment, under the old script's names: NAME is live, NAME_previous is the
 /// backup (so 'docker start NAME_previous' still works by hand), NAME_failed is a release that failed its health check.
 /// </summary>
-public sealed class AppContainers(DockerConnector docker, ICakeLog log)
+public sealed class AppContainers(DockerConnector docker, ReleaseTrees trees, ICakeLog log)
 {
     public const string AppLabel = "org.kaha.app";
     public const string EnvironmentLabel = "org.kaha.env";
@@ -116,10 +116,22 @@ public sealed class AppContainers(DockerConnector docker, ICakeLog log)
             [DeployedAtLabel] = DateTimeOffset.UtcNow.ToString("O"),
             [SettingsLabel] = SettingsDigest(settings),
         };
-        var binds = settings.MountSource ? settings.Volumes.Append($"{settings.AppFolder}:/app").ToList() : settings.Volumes.ToList();
+        var binds = settings.Volumes.ToList();
+        var tree = settings.MountSource && !settings.MountCheckout ? trees.Ensure(settings, version) : null;
+        if (tree is not null)
+        {
+            binds.Add($"{tree}:/app:ro");
+            labels[ReleaseTrees.SourceTreeLabel] = Path.GetFileName(tree);
+        }
+        else if (settings.MountSource)
+        {
+            binds.Add($"{settings.AppFolder}:/app");
+        }
+
         var ports = published ? settings.Ports.Select(p => new PublishedPort(p.HostIp, p.HostPort, p.ContainerPort)).ToList() : [];
         await Engine.CreateAndStartContainerAsync(new ContainerSpec(name, image, environment, ports, binds, settings.Network, aliases, labels, settings.Restart, null, cpuShares));
-        log.Information("Started {0} from {1}{2}.", name, image, settings.MountSource ? $" with {settings.AppFolder} mounted at /app" : "");
+        log.Information("Started {0} from {1}{2}.", name, image, tree is not null ? $" with its own code ({tree}) mounted read-only at /app"
+            : settings.MountSource ? $" with {settings.AppFolder} mounted at /app" : "");
     }
 
     /// <summary>
@@ -208,7 +220,8 @@ public sealed class AppContainers(DockerConnector docker, ICakeLog log)
             .Append($"redis {settings.RedisEnvVar}={settings.RedisUrl}")
             .Concat(settings.Ports.Select(p => $"port {p}"))
             .Concat(settings.Volumes.Select(v => $"volume {v}"))
-            .Append($"app port {settings.AppPort}, source mounted {settings.MountSource}, network {settings.Network}, restart {settings.Restart}");
+            // "(release tree)": a release made before release trees mounted the checkout, so the same commit is deployed again onto its own tree.
+            .Append($"app port {settings.AppPort}, source mounted {settings.MountSource}{(settings.MountSource && !settings.MountCheckout ? " (release tree)" : "")}, network {settings.Network}, restart {settings.Restart}");
         return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(string.Join('\n', lines))));
     }
 

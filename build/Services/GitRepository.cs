@@ -33,6 +33,17 @@ public sealed class GitRepository(IProcessRunner processes, ICakeLog log)
         return result.ExitCode == 0 ? result.Output.Trim() : null;
     }
 
+    /// <summary>
+    /// A commit holding the working tree's uncommitted changes to tracked files, made without touching the checkout
+    /// (git stash create); null when there are none.
+    /// </summary>
+    public string? UncommittedSnapshot(string folder) =>
+        Require(folder, "stash create", "record the uncommitted changes").Trim() is { Length: > 0 } snapshot ? snapshot : null;
+
+    /// <summary>Writes the files of <paramref name="treeish"/> to <paramref name="tarFile"/> (git archive), whatever is checked out.</summary>
+    public void Archive(string folder, string treeish, string tarFile) =>
+        Require(folder, $"archive --format=tar -o \"{tarFile}\" {treeish}", $"export the files of {treeish}");
+
     public string? RemoteUrl(string folder, string remote)
     {
         var result = Git(folder, $"remote get-url {remote}");

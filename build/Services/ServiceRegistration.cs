@@ -46,6 +46,7 @@ public static class ServiceRegistration
         services.AddSingleton<GitRepository>();
         services.AddSingleton<InstalledPackages>();
         services.AddSingleton<AppImages>();
+        services.AddSingleton<ReleaseTrees>();
         services.AddSingleton<AppContainers>();
         services.AddSingleton<LocalRedis>();
         services.AddSingleton<HealthProbe>();

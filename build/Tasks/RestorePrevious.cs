@@ -1,3 +1,4 @@
+using Cake.Core.Diagnostics;
 using KahaDeploy.Frosting;
 using KahaDeploy.Services;
 
@@ -12,6 +13,13 @@ public sealed class RestorePrevious(AppContainers containers, ReleaseSwitch rele
 {
     public override async Task RunAsync(DeployContext context)
     {
+        if (context.Settings is { MountSource: true, MountCheckout: true })
+        {
+            // Said before anything moves: the person at the rollback must not believe the code went back too.
+            context.Log.Warning("{0} mounts the checkout {1} (mountCheckout): the rollback brings back the previous image and settings; the code stays what is checked out.",
+                context.Settings.Environment, context.Settings.AppFolder);
+        }
+
         if (context.Settings.Proxy is not null)
         {
             // Behind the proxy nothing changes until HealthCheck and SwitchTraffic: here the target is only made ready.

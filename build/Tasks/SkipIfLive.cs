@@ -12,7 +12,7 @@ public sealed class SkipIfLive(RetainedReleases retained, AppContainers containe
 {
     public override bool ShouldRun(DeployContext context) =>
         context.RunsWhen(nameof(SkipIfLive), !context.Force, "--force deploys the release even when it is live.")
-        && context.RunsWhen(nameof(SkipIfLive), !context.Settings.MountSource, $"{context.Settings.Environment} mounts the code folder: a deploy restarts the app on what it holds.")
+        && context.RunsWhen(nameof(SkipIfLive), !context.Settings.MountCheckout, $"{context.Settings.Environment} mounts the checkout: a deploy restarts the app on what it holds.")
         && context.RunsWhen(nameof(SkipIfLive), context.Version is { Dirty: false }, context.Version is null
             ? $"{context.Settings.Environment} pulls its image: the tag may name a new image."
             : "the checkout has uncommitted changes.");

@@ -116,6 +116,7 @@ public sealed class Sandbox : IDisposable
                     ["image"] = Image,
                     ["ports"] = new JsonArray($"127.0.0.1:{DevPort}:3000"),
                     ["mountSource"] = true,
+                    ["mountCheckout"] = true,
                     ["gitPull"] = false,
                     ["redis"] = new JsonObject
                     {
