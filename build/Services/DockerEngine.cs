@@ -524,6 +524,35 @@ public sealed partial class DockerEngine : IDisposable
     /// </summary>
     public async Task<string> CreateAndStartContainerAsync(ContainerSpec spec)
     {
+        var id = await CreateContainerAsync(spec).ConfigureAwait(false);
+        try
+        {
+            await _client.Containers.StartContainerAsync(id, new ContainerStartParameters()).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is DockerApiException || IsTransportFailure(e))
+        {
+            try
+            {
+                await _client.Containers.RemoveContainerAsync(id, new ContainerRemoveParameters { Force = true }).ConfigureAwait(false);
+            }
+            catch (Exception cleanup) when (cleanup is DockerApiException || IsTransportFailure(cleanup))
+            {
+                // The start error is the one worth reporting.
+            }
+
+            var reason = e is DockerApiException api ? EngineMessage(api) : TransportMessage(e);
+            throw new DockerEngineException($"Docker could not start container '{spec.Name}': {reason}", e);
+        }
+
+        return id;
+    }
+
+    /// <summary>
+    /// Creates the container without starting it (its ports are not bound yet), so that it can be started the moment
+    /// another one frees them; returns its id.
+    /// </summary>
+    public async Task<string> CreateContainerAsync(ContainerSpec spec)
+    {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentException.ThrowIfNullOrWhiteSpace(spec.Name);
         ArgumentException.ThrowIfNullOrWhiteSpace(spec.Image);
@@ -541,26 +570,6 @@ public sealed partial class DockerEngine : IDisposable
                     $"Docker could not create container '{spec.Name}': a container named '{spec.Name}' already exists (remove or rename it first)", e);
             }
         }).ConfigureAwait(false);
-
-        try
-        {
-            await _client.Containers.StartContainerAsync(created.ID, new ContainerStartParameters()).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is DockerApiException || IsTransportFailure(e))
-        {
-            try
-            {
-                await _client.Containers.RemoveContainerAsync(created.ID, new ContainerRemoveParameters { Force = true }).ConfigureAwait(false);
-            }
-            catch (Exception cleanup) when (cleanup is DockerApiException || IsTransportFailure(cleanup))
-            {
-                // The start error is the one worth reporting.
-            }
-
-            var reason = e is DockerApiException api ? EngineMessage(api) : TransportMessage(e);
-            throw new DockerEngineException($"Docker could not start container '{spec.Name}': {reason}", e);
-        }
-
         return created.ID;
     }
 
