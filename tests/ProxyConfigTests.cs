@@ -80,6 +80,27 @@ public sealed class ProxyConfigTests
         Assert.That(load.LastVersion, Is.EqualTo(old));
     }
 
+    [Test]
+    public void Without_a_proxy_Rollback_to_a_release_published_on_an_old_port_serves_it_on_the_configured_port()
+    {
+        WriteUnproxiedConfig(_sandbox.ProdPort);
+        Assert.That(_sandbox.Tool("--target=Deploy", "--env=prod").ExitCode, Is.EqualTo(0));
+        var v1 = Http.VersionAt(_sandbox.ProdUrl);
+        var newPort = FreePort.OnLoopback();
+        WriteUnproxiedConfig(newPort);
+        _sandbox.PushChange("two");
+        var deploy = _sandbox.Tool("--target=Deploy", "--env=prod");
+        Assert.That(deploy.ExitCode, Is.EqualTo(0), deploy.ToString());
+
+        var rollback = _sandbox.Tool("--target=Rollback", "--env=prod");
+
+        Assert.That(rollback.ExitCode, Is.EqualTo(0), rollback.ToString());
+        Assert.That(rollback.StdOut, Does.Contain(
+            $"Republished {_sandbox.ProdContainer} on 127.0.0.1:{newPort}->3000/tcp, the configured port (it was created with 127.0.0.1:{_sandbox.ProdPort}->3000/tcp)"));
+        Assert.That(Http.VersionAt(new Uri($"http://127.0.0.1:{newPort}/")), Is.EqualTo(v1));
+        Assert.That(DockerCli.State($"{_sandbox.ProdContainer}_failed"), Is.Null, "no good release was marked failed");
+    }
+
     private void DeployProxiedProd(int port)
     {
         WriteProxiedConfig(port);
@@ -92,6 +113,14 @@ public sealed class ProxyConfigTests
         var prod = config["environments"]!["prod"]!;
         prod["healthTimeoutSeconds"] = 10;
         prod["proxy"] = new JsonObject { ["enabled"] = true, ["healthyInARow"] = 3, ["drainSeconds"] = 1, ["standbySeconds"] = 30 };
+        prod["ports"] = new JsonArray($"127.0.0.1:{port}:3000");
+    });
+
+    private void WriteUnproxiedConfig(int port) => _sandbox.WriteConfig(adjust: config =>
+    {
+        var prod = config["environments"]!["prod"]!;
+        prod["healthTimeoutSeconds"] = 20;
+        prod["proxy"] = new JsonObject { ["enabled"] = false };
         prod["ports"] = new JsonArray($"127.0.0.1:{port}:3000");
     });
 }
