@@ -152,6 +152,7 @@ public sealed class AppContainers(DockerConnector docker, ReleaseTrees trees, IC
         if (await PreviousAsync(settings) is { } previous)
         {
             await Engine.RenameContainerAsync(settings.PreviousContainer, settings.Container);
+            await PublishAsConfiguredAsync(settings, previous);
             await Engine.StartContainerAsync(settings.Container);
             log.Warning("Brought {0} ({1}) back as {2}.", settings.PreviousContainer, VersionOf(previous), settings.Container);
             if (await Engine.InspectContainerAsync(settings.OlderContainer) is not null)
@@ -188,10 +189,34 @@ public sealed class AppContainers(DockerConnector docker, ReleaseTrees trees, IC
             await Engine.RenameContainerAsync(parked, settings.PreviousContainer);
         }
 
+        await PublishAsConfiguredAsync(settings, previous);
         await Engine.StartContainerAsync(settings.Container);
         log.Information("{0} now runs {1}{2}.", settings.Container, VersionOf(previous),
             live is null ? "" : $"; {VersionOf(live)} is kept as {settings.PreviousContainer}");
         return (previous, live);
+    }
+
+    /// <summary>
+    /// Without a proxy, a release brought back as NAME publishes the ports configured now, not those it was created
+    /// with: traffic, the health check and whatever sits in front were moved to the configured port by the deploys
+    /// since, so serving the old release on its old port would be an outage that the health check then blames on it.
+    /// </summary>
+    private async Task PublishAsConfiguredAsync(DeploySettings settings, ContainerInfo release)
+    {
+        if (settings.Proxy is not null)
+        {
+            return;
+        }
+
+        var configured = settings.Ports.Select(p => new PublishedPort(p.HostIp, p.HostPort, p.ContainerPort)).ToList();
+        if (release.Ports.Select(p => p.ToString()).Order(StringComparer.Ordinal).SequenceEqual(configured.Select(p => p.ToString()).Order(StringComparer.Ordinal)))
+        {
+            return;
+        }
+
+        await Engine.RepublishContainerAsync(settings.Container, configured);
+        log.Information("Republished {0} on {1}, the configured port (it was created with {2}).",
+            settings.Container, string.Join(", ", configured), string.Join(", ", release.Ports));
     }
 
     /// <summary>Running, and not in a crash loop (the restart policy keeps a crashing app "restarting").</summary>

@@ -524,6 +524,83 @@ public sealed partial class DockerEngine : IDisposable
     /// </summary>
     public async Task<string> CreateAndStartContainerAsync(ContainerSpec spec)
     {
+        var id = await CreateContainerAsync(spec).ConfigureAwait(false);
+        try
+        {
+            await _client.Containers.StartContainerAsync(id, new ContainerStartParameters()).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is DockerApiException || IsTransportFailure(e))
+        {
+            try
+            {
+                await _client.Containers.RemoveContainerAsync(id, new ContainerRemoveParameters { Force = true }).ConfigureAwait(false);
+            }
+            catch (Exception cleanup) when (cleanup is DockerApiException || IsTransportFailure(cleanup))
+            {
+                // The start error is the one worth reporting.
+            }
+
+            var reason = e is DockerApiException api ? EngineMessage(api) : TransportMessage(e);
+            throw new DockerEngineException($"Docker could not start container '{spec.Name}': {reason}", e);
+        }
+
+        return id;
+    }
+
+    /// <summary>
+    /// Replaces the stopped container <paramref name="name"/> by one made from the same configuration (image, command,
+    /// environment, labels, mounts, restart policy, network and aliases) but publishing <paramref name="ports"/>: the
+    /// engine cannot change a container's published ports. The new one is created, not started.
+    /// </summary>
+    public Task RepublishContainerAsync(string name, IReadOnlyList<PublishedPort> ports)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        return CallAsync($"republish container '{name}'", async () =>
+        {
+            var old = await _client.Containers.InspectContainerAsync(name).ConfigureAwait(false);
+            var published = ToCreateParameters(new ContainerSpec(name, old.Config.Image, new Dictionary<string, string>(), ports, [], null, [], new Dictionary<string, string>(), "no", null));
+            var parameters = new CreateContainerParameters(old.Config)
+            {
+                Name = name,
+                Hostname = "", // the old one's was its own id
+                ExposedPorts = published.ExposedPorts,
+                HostConfig = old.HostConfig,
+            };
+            parameters.HostConfig.PortBindings = published.HostConfig.PortBindings;
+            if (old.NetworkSettings?.Networks is { Count: > 0 } networks && networks.ContainsKey(old.HostConfig.NetworkMode))
+            {
+                var endpoint = networks[old.HostConfig.NetworkMode];
+                parameters.NetworkingConfig = new NetworkingConfig
+                {
+                    EndpointsConfig = new Dictionary<string, EndpointSettings>
+                    {
+                        [old.HostConfig.NetworkMode] = new() { Aliases = (endpoint.Aliases ?? []).Where(a => !old.ID.StartsWith(a, StringComparison.Ordinal)).ToList() },
+                    },
+                };
+            }
+
+            var parked = name + "_republishing";
+            await _client.Containers.RenameContainerAsync(old.ID, new ContainerRenameParameters { NewName = parked }).ConfigureAwait(false);
+            try
+            {
+                await _client.Containers.CreateContainerAsync(parameters).ConfigureAwait(false);
+            }
+            catch
+            {
+                await _client.Containers.RenameContainerAsync(old.ID, new ContainerRenameParameters { NewName = name }).ConfigureAwait(false);
+                throw;
+            }
+
+            await _client.Containers.RemoveContainerAsync(old.ID, new ContainerRemoveParameters { Force = true }).ConfigureAwait(false);
+        });
+    }
+
+    /// <summary>
+    /// Creates the container without starting it (its ports are not bound yet), so that it can be started the moment
+    /// another one frees them; returns its id.
+    /// </summary>
+    public async Task<string> CreateContainerAsync(ContainerSpec spec)
+    {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentException.ThrowIfNullOrWhiteSpace(spec.Name);
         ArgumentException.ThrowIfNullOrWhiteSpace(spec.Image);
@@ -541,26 +618,6 @@ public sealed partial class DockerEngine : IDisposable
                     $"Docker could not create container '{spec.Name}': a container named '{spec.Name}' already exists (remove or rename it first)", e);
             }
         }).ConfigureAwait(false);
-
-        try
-        {
-            await _client.Containers.StartContainerAsync(created.ID, new ContainerStartParameters()).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is DockerApiException || IsTransportFailure(e))
-        {
-            try
-            {
-                await _client.Containers.RemoveContainerAsync(created.ID, new ContainerRemoveParameters { Force = true }).ConfigureAwait(false);
-            }
-            catch (Exception cleanup) when (cleanup is DockerApiException || IsTransportFailure(cleanup))
-            {
-                // The start error is the one worth reporting.
-            }
-
-            var reason = e is DockerApiException api ? EngineMessage(api) : TransportMessage(e);
-            throw new DockerEngineException($"Docker could not start container '{spec.Name}': {reason}", e);
-        }
-
         return created.ID;
     }
 

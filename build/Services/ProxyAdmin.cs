@@ -4,18 +4,28 @@ using KahaDeploy.Configuration;
 
 namespace KahaDeploy.Services;
 
-/// <summary>Talks to an environment's proxy through its admin API, which listens only on a unix socket in the state folder.</summary>
+/// <summary>Talks to an environment's proxy through its admin API, which listens only on a unix socket in the proxy's state folder.</summary>
 public sealed class ProxyAdmin
 {
     public sealed record Route(string Destination, string Slot);
 
     public sealed record ProbeAnswer(int Status, string Body);
 
-    public static string StateFolder(DeploySettings settings) => Path.Combine(settings.EnvironmentStateFolder, "proxy");
+    /// <summary>
+    /// The admin socket and the persisted route, bind-mounted into the proxy. Beside the environment's other data that
+    /// outlives the checkout, not under .deploy: 'rm -rf .deploy' or 'git clean -xfd' would cut the tool off from a proxy
+    /// that still serves, and block every Deploy and Rollback.
+    /// </summary>
+    public static string StateFolder(DeploySettings settings) => Path.Combine(DataHome.For(settings.AppName, settings.Environment), "proxy");
 
-    public async Task<Route?> CurrentRouteAsync(DeploySettings settings)
+    public static string Socket(string stateFolder) => Path.Combine(stateFolder, "admin.sock");
+
+    public Task<Route?> CurrentRouteAsync(DeploySettings settings) => CurrentRouteAsync(StateFolder(settings));
+
+    /// <summary>The route of the proxy whose state folder is <paramref name="stateFolder"/> (a proxy created with an earlier one too).</summary>
+    public async Task<Route?> CurrentRouteAsync(string stateFolder)
     {
-        using var client = Client(settings);
+        using var client = Client(stateFolder);
         using var response = await client.GetAsync("/admin/route");
         response.EnsureSuccessStatusCode();
         var text = await response.Content.ReadAsStringAsync();
@@ -60,11 +70,13 @@ public sealed class ProxyAdmin
 
     private sealed record WarmAnswer(int Requests, int Ok);
 
-    public async Task<bool> AnswersAsync(DeploySettings settings)
+    public Task<bool> AnswersAsync(DeploySettings settings) => AnswersAsync(StateFolder(settings));
+
+    public async Task<bool> AnswersAsync(string stateFolder)
     {
         try
         {
-            await CurrentRouteAsync(settings);
+            await CurrentRouteAsync(stateFolder);
             return true;
         }
         catch (Exception ex) when (ex is HttpRequestException or SocketException or TaskCanceledException)
@@ -75,9 +87,11 @@ public sealed class ProxyAdmin
 
     private static readonly System.Text.Json.JsonSerializerOptions Json = new(System.Text.Json.JsonSerializerDefaults.Web);
 
-    private static HttpClient Client(DeploySettings settings)
+    private static HttpClient Client(DeploySettings settings) => Client(StateFolder(settings));
+
+    private static HttpClient Client(string stateFolder)
     {
-        var socket = Path.Combine(StateFolder(settings), "admin.sock");
+        var socket = Socket(stateFolder);
         var handler = new SocketsHttpHandler
         {
             ConnectCallback = async (_, cancellation) =>
