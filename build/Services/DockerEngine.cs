@@ -485,6 +485,18 @@ public sealed partial class DockerEngine : IDisposable
             _client.Containers.UpdateContainerAsync(name, new ContainerUpdateParameters { CPUShares = shares }));
     }
 
+    /// <summary>
+    /// Sets what the engine does with the container when it exits or the engine starts (<paramref name="policy"/> as in
+    /// <see cref="ContainerSpec.RestartPolicy"/>); works on a stopped container too.
+    /// </summary>
+    public Task SetRestartPolicyAsync(string name, string policy)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        var restart = ParseRestartPolicy(policy);
+        return CallAsync($"set the restart policy of container '{name}'", () =>
+            _client.Containers.UpdateContainerAsync(name, new ContainerUpdateParameters { RestartPolicy = restart }));
+    }
+
     /// <summary>Starts the container; nothing happens when it is already running.</summary>
     public Task StartContainerAsync(string name)
     {
