@@ -271,7 +271,7 @@ public sealed class ReleaseSwitch(
             else
             {
                 await Engine.SetRestartPolicyAsync(settings.PreviousContainer, AppContainers.OutOfServicePolicy);
-                log.Information("{0} ({1}) is now {2}; it was stopped, so it is kept for Rollback, not as a warm standby.",
+                log.Information("{0} ({1}) is now {2}; it was stopped, so it is kept stopped for Rollback.",
                     live.Name, AppContainers.VersionOf(live), settings.PreviousContainer);
             }
         }
