@@ -28,17 +28,26 @@ public sealed class PrivateEngine : IDisposable
         _tmpfsSize = tmpfsSize;
         var octet = FreeOctet();
         _subnet = $"172.31.{octet}.0/24";
-        Directory.CreateDirectory(DataRoot);
-        if (_tmpfsSize is not null)
+        try
         {
-            Shell.Must("mount", "-t", "tmpfs", "-o", $"size={_tmpfsSize}", "tmpfs", DataRoot);
-        }
+            Directory.CreateDirectory(DataRoot);
+            if (_tmpfsSize is not null)
+            {
+                Shell.Must("mount", "-t", "tmpfs", "-o", $"size={_tmpfsSize}", "tmpfs", DataRoot);
+            }
 
-        Shell.Must("ip", "link", "add", "name", _bridge, "type", "bridge");
-        Shell.Must("ip", "addr", "add", $"172.31.{octet}.1/25", "dev", _bridge);
-        Shell.Must("ip", "link", "set", _bridge, "up");
-        Shell.Must("iptables", ForwardRule("-I"));
-        Start();
+            Shell.Must("ip", "link", "add", "name", _bridge, "type", "bridge");
+            Shell.Must("ip", "addr", "add", $"172.31.{octet}.1/25", "dev", _bridge);
+            Shell.Must("ip", "link", "set", _bridge, "up");
+            Shell.Must("iptables", ForwardRule("-I"));
+            Start();
+        }
+        catch
+        {
+            // No using statement disposes an engine whose constructor failed: what was made so far goes here.
+            Dispose();
+            throw;
+        }
     }
 
     public string Root { get; }
