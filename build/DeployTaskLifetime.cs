@@ -4,8 +4,11 @@ using KahaDeploy.Services;
 
 namespace KahaDeploy;
 
-/// <summary>Remembers which task failed, for the failure report; a task boundary is where a signal stops the run.</summary>
-public sealed class DeployTaskLifetime(Interruption interruption) : FrostingTaskLifetime<DeployContext>
+/// <summary>
+/// Remembers which task failed, for the failure report; a task boundary is where a signal stops the run. The target
+/// ending well is where the run's work is done: a kill after it, in the teardown, is no interrupted run.
+/// </summary>
+public sealed class DeployTaskLifetime(Interruption interruption, RunRecorder recorder) : FrostingTaskLifetime<DeployContext>
 {
     public override void Setup(DeployContext context, ITaskSetupContext info)
     {
@@ -32,6 +35,10 @@ public sealed class DeployTaskLifetime(Interruption interruption) : FrostingTask
         if (!info.Successful && !info.Skipped)
         {
             context.FailedTask ??= info.Task.Name;
+        }
+        else if (info.Successful && info.Task.Name.Equals(context.TargetName, StringComparison.OrdinalIgnoreCase))
+        {
+            recorder.Complete(context);
         }
     }
 }

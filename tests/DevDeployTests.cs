@@ -40,12 +40,14 @@ public sealed class DevDeployTests
         Assert.That(Http.VersionAt(_sandbox.DevUrl), Is.EqualTo(v2));
         Assert.That(DockerCli.Containers(_sandbox.Prefix), Does.Contain($"{_sandbox.Prefix}_dev_previous"));
         Assert.That(StatusJson.Of(_sandbox, "dev"), Is.EqualTo(new StatusJson(v2, "running", v1, "exited", "healthy")));
+        Assert.That(RestartPolicies(), Is.EqualTo("unless-stopped no"), "an engine restart must not start the backup beside the live release");
 
         var rollback = _sandbox.Tool("--target=Rollback", "--env=dev");
         Assert.That(rollback.ExitCode, Is.EqualTo(0), rollback.ToString());
         Assert.That(rollback.StdOut, Does.Contain($"dev mounts the checkout {_sandbox.Checkout} (mountCheckout): the rollback brings back the previous image and settings; the code stays what is checked out."));
         Assert.That(Http.VersionAt(_sandbox.DevUrl), Is.EqualTo(v1));
         Assert.That(StatusJson.Of(_sandbox, "dev"), Is.EqualTo(new StatusJson(v1, "running", v2, "exited", "healthy")));
+        Assert.That(RestartPolicies(), Is.EqualTo("unless-stopped no"), "the release rolled back to has dev's restart policy again");
 
         var rollForward = _sandbox.Tool("--target=Rollback", "--env=dev");
         Assert.That(rollForward.ExitCode, Is.EqualTo(0), rollForward.ToString());
@@ -54,6 +56,11 @@ public sealed class DevDeployTests
 
         Assert.That(Http.Hits(_sandbox.DevUrl), Is.EqualTo(1), "Redis and its data outlive deploys and rollbacks");
     }
+
+    /// <summary>The restart policies of the live container and of NAME_previous.</summary>
+    private string RestartPolicies() =>
+        DockerCli.Inspect(_sandbox.DevContainer, "{{.HostConfig.RestartPolicy.Name}}") + " "
+        + DockerCli.Inspect($"{_sandbox.Prefix}_dev_previous", "{{.HostConfig.RestartPolicy.Name}}");
 
     [Test]
     public void Npm_ci_runs_only_when_the_packages_or_the_installed_tree_changed()

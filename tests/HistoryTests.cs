@@ -132,6 +132,38 @@ public sealed partial class HistoryTests
     }
 
     [Test]
+    public void A_deploy_killed_in_its_teardown_after_its_work_is_recorded_as_succeeded()
+    {
+        Assert.That(_sandbox.Tool("--target=Deploy", "--env=dev").ExitCode, Is.EqualTo(0));
+        var v2 = _sandbox.CommitInCheckout("second", dir => File.AppendAllText(Path.Combine(dir, "README.md"), "\nsecond\n"));
+        var history = Path.Combine(_sandbox.StateFolder("dev"), "history.jsonl");
+        var kept = history + ".kept";
+        using (var deploy = _sandbox.StartTool("--target=Deploy", "--env=dev", "--verbosity=verbose"))
+        {
+            // Once the run has read its history, the file becomes a FIFO: writing the run's line in the teardown then
+            // waits for a reader, which holds the run exactly there, after its last task, for the kill.
+            Assert.That(deploy.WaitForOutput("\n HealthCheck ", TimeSpan.FromSeconds(120)), Is.True, deploy.Output);
+            File.Move(history, kept);
+            Shell.Must("mkfifo", history);
+            Assert.That(deploy.WaitForOutput("\n NotifySlack ", TimeSpan.FromSeconds(60)), Is.True, deploy.Output);
+            Thread.Sleep(TimeSpan.FromSeconds(2));
+            Assert.That(deploy.WaitForExit(TimeSpan.Zero), Is.False, "the run waits in its teardown");
+            deploy.Kill();
+        }
+
+        File.Delete(history);
+        File.Move(kept, history);
+        Assert.That(Http.CommitAt(_sandbox.DevUrl), Is.EqualTo(v2), "the killed run's release serves");
+        Assert.That(History().Select(r => r["result"]!.GetValue<string>()), Is.EqualTo(new[] { "succeeded", "succeeded" }),
+            "the run killed after its work is recorded as succeeded");
+        var next = _sandbox.Tool("--target=Deploy", "--env=dev");
+        Assert.That(next.ExitCode, Is.EqualTo(0), next.ToString());
+        Assert.That(next.All, Does.Not.Contain("recorded as interrupted"));
+        Assert.That(File.ReadAllLines(history).Select(line => JsonNode.Parse(line)!["result"]!.GetValue<string>()),
+            Is.EqualTo(new[] { "succeeded", "succeeded", "succeeded" }));
+    }
+
+    [Test]
     public void Only_the_newest_logs_are_kept()
     {
         _sandbox.WriteConfig(adjust: config => config["environments"]!["dev"]!["keepLogs"] = 2);

@@ -153,6 +153,32 @@ public sealed class ReleasesTests
         Assert.That(DockerCli.Snapshot(_sandbox.Prefix), Is.EqualTo(before));
     }
 
+    [Test]
+    public void A_release_replaced_while_stopped_is_kept_out_of_service_and_a_rollback_brings_its_restart_policy_back()
+    {
+        var first = Sandbox.Git(_sandbox.Author, "rev-parse", "HEAD");
+        Deploy();
+        Shell.Must("docker", "stop", _sandbox.ProdContainer);
+        _sandbox.PushChange("release two");
+
+        var deploy = _sandbox.Tool("--target=Deploy", "--env=prod");
+
+        Assert.That(deploy.ExitCode, Is.EqualTo(0), deploy.ToString());
+        var previous = _sandbox.ProdContainer + "_previous";
+        Assert.That(deploy.All, Does.Not.Contain("warm standby").And.Contain($"is now {previous}; it was stopped, so it is kept stopped for Rollback"));
+        Assert.That(DockerCli.Inspect(previous, "{{.State.Status}} {{.HostConfig.RestartPolicy.Name}}"), Is.EqualTo("exited no"),
+            "a stopped release out of service stays stopped after an engine restart");
+
+        var rollback = _sandbox.Tool("--target=Rollback", "--env=prod");
+
+        Assert.That(rollback.ExitCode, Is.EqualTo(0), rollback.ToString());
+        Assert.That(Http.CommitAt(_sandbox.ProdUrl), Is.EqualTo(first));
+        Assert.That(DockerCli.Inspect(_sandbox.ProdContainer, "{{.State.Status}} {{.HostConfig.RestartPolicy.Name}}"), Is.EqualTo("running always"),
+            "the release back in service has prod's restart policy again");
+        Assert.That(DockerCli.Inspect(previous, "{{.State.Status}} {{.HostConfig.RestartPolicy.Name}}"), Is.EqualTo("running always"),
+            "the warm standby keeps a policy that brings it back until its window ends");
+    }
+
     private static void ProxiedProd(JsonObject config)
     {
         var prod = config["environments"]!["prod"]!;

@@ -25,6 +25,9 @@ public sealed class AppContainers(DockerConnector docker, ReleaseTrees trees, IC
 
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(10);
 
+    /// <summary>The restart policy of a release out of service: an engine restart or a reboot must not start it again.</summary>
+    public const string OutOfServicePolicy = "no";
+
     private DockerEngine Engine => docker.Engine;
 
     public Task<ContainerInfo?> LiveAsync(DeploySettings settings) => Engine.InspectContainerAsync(settings.Container);
@@ -53,7 +56,9 @@ public sealed class AppContainers(DockerConnector docker, ReleaseTrees trees, IC
             await Engine.RenameContainerAsync(settings.PreviousContainer, settings.OlderContainer);
         }
 
-        // The new container needs the published ports, so the old one stops before it starts.
+        // The new container needs the published ports, so the old one stops before it starts; out of service first, so
+        // that an engine restart from here on does not bring it back beside the new release.
+        await Engine.SetRestartPolicyAsync(settings.Container, OutOfServicePolicy);
         await Engine.StopContainerAsync(settings.Container, StopGrace);
         try
         {
@@ -63,6 +68,7 @@ public sealed class AppContainers(DockerConnector docker, ReleaseTrees trees, IC
         {
             // Whatever the engine refused once the live release was stopped (the name taken meanwhile, a full disk),
             // the environment must not stay down: the release that was live serves again under its own name.
+            await Engine.SetRestartPolicyAsync(settings.Container, settings.Restart);
             await Engine.StartContainerAsync(settings.Container);
             log.Warning("Started {0} ({1}) again: it could not be renamed to {2}.", settings.Container, VersionOf(live), settings.PreviousContainer);
             throw;
@@ -144,6 +150,7 @@ public sealed class AppContainers(DockerConnector docker, ReleaseTrees trees, IC
         if (await LiveAsync(settings) is not null)
         {
             await Engine.RemoveContainerAsync(settings.FailedContainer);
+            await Engine.SetRestartPolicyAsync(settings.Container, OutOfServicePolicy);
             await Engine.StopContainerAsync(settings.Container, StopGrace);
             await Engine.RenameContainerAsync(settings.Container, settings.FailedContainer);
             log.Warning("Kept the failing container as {0} for inspection (docker logs {0}).", settings.FailedContainer);
@@ -153,6 +160,7 @@ public sealed class AppContainers(DockerConnector docker, ReleaseTrees trees, IC
         {
             await Engine.RenameContainerAsync(settings.PreviousContainer, settings.Container);
             await PublishAsConfiguredAsync(settings, previous);
+            await Engine.SetRestartPolicyAsync(settings.Container, settings.Restart);
             await Engine.StartContainerAsync(settings.Container);
             log.Warning("Brought {0} ({1}) back as {2}.", settings.PreviousContainer, VersionOf(previous), settings.Container);
             if (await Engine.InspectContainerAsync(settings.OlderContainer) is not null)
@@ -179,6 +187,7 @@ public sealed class AppContainers(DockerConnector docker, ReleaseTrees trees, IC
         if (live is not null)
         {
             await Engine.RemoveContainerAsync(parked);
+            await Engine.SetRestartPolicyAsync(settings.Container, OutOfServicePolicy);
             await Engine.StopContainerAsync(settings.Container, StopGrace);
             await Engine.RenameContainerAsync(settings.Container, parked);
         }
@@ -190,6 +199,7 @@ public sealed class AppContainers(DockerConnector docker, ReleaseTrees trees, IC
         }
 
         await PublishAsConfiguredAsync(settings, previous);
+        await Engine.SetRestartPolicyAsync(settings.Container, settings.Restart);
         await Engine.StartContainerAsync(settings.Container);
         log.Information("{0} now runs {1}{2}.", settings.Container, VersionOf(previous),
             live is null ? "" : $"; {VersionOf(live)} is kept as {settings.PreviousContainer}");

@@ -405,17 +405,23 @@ public sealed partial class DockerEngine : IDisposable
         }
         catch (DockerApiException e)
         {
-            throw new DockerBuildException($"Docker could not build {description}: {EngineMessage(e)}", e);
+            throw new DockerBuildException(BuildFailure(description, EngineMessage(e)), e);
         }
         catch (Exception e) when (!ct.IsCancellationRequested && IsTransportFailure(e))
         {
-            throw new DockerBuildException($"Docker could not build {description}: {TransportMessage(e)}", e);
+            // An engine that cannot store the context stops reading it and drops the connection: the client sees a broken
+            // pipe, not the engine's reason. If the engine still answers, it was not unreachable: say what it most likely was.
+            var dropped = await TryGetServerVersionAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false) is not null;
+            throw new DockerBuildException(dropped
+                ? $"Docker could not build {description}: the Docker engine at {Endpoint} stopped reading the build context ({OneLine(e.Message)}) "
+                  + $"but still answers, most often because its disk is full; check with 'docker system df', {FreeSpace}."
+                : $"Docker could not build {description}: {TransportMessage(e)}", e);
         }
 
         progress.Flush();
         if (progress.Error is not null)
         {
-            throw new DockerBuildException(progress.Error);
+            throw new DockerBuildException(IsDiskFull(progress.Error) ? BuildFailure(description, progress.Error) : progress.Error);
         }
 
         var id = progress.ImageId;
@@ -483,6 +489,18 @@ public sealed partial class DockerEngine : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(shares, 2);
         return CallAsync($"set the CPU weight of container '{name}'", () =>
             _client.Containers.UpdateContainerAsync(name, new ContainerUpdateParameters { CPUShares = shares }));
+    }
+
+    /// <summary>
+    /// Sets what the engine does with the container when it exits or the engine starts (<paramref name="policy"/> as in
+    /// <see cref="ContainerSpec.RestartPolicy"/>); works on a stopped container too.
+    /// </summary>
+    public Task SetRestartPolicyAsync(string name, string policy)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        var restart = ParseRestartPolicy(policy);
+        return CallAsync($"set the restart policy of container '{name}'", () =>
+            _client.Containers.UpdateContainerAsync(name, new ContainerUpdateParameters { RestartPolicy = restart }));
     }
 
     /// <summary>Starts the container; nothing happens when it is already running.</summary>
@@ -1003,6 +1021,16 @@ public sealed partial class DockerEngine : IDisposable
             throw new DockerEngineException($"Docker could not {what}: {TransportMessage(e)}", e);
         }
     }
+
+    private const string FreeSpace =
+        "free space with 'docker system prune' (stopped containers, unused networks, dangling images) or a larger disk for the engine's data root, then retry";
+
+    /// <summary>A build the engine refused, in its own words; a full disk on the Docker host (ENOSPC) also says how to free space.</summary>
+    private static string BuildFailure(string description, string engineWords) => IsDiskFull(engineWords)
+        ? $"Docker could not build {description}: no space left on device on the Docker host ({engineWords}); {FreeSpace}."
+        : $"Docker could not build {description}: {engineWords}";
+
+    private static bool IsDiskFull(string engineWords) => engineWords.Contains("no space left on device", StringComparison.OrdinalIgnoreCase);
 
     private static bool IsTransportFailure(Exception e) =>
         e is HttpRequestException or SocketException or IOException or TimeoutException or OperationCanceledException;

@@ -139,6 +139,7 @@ public sealed class ReleaseSwitch(
         }
         else if (!candidate.WasRunning)
         {
+            await Engine.SetRestartPolicyAsync(candidate.Container, AppContainers.OutOfServicePolicy);
             await Engine.StopContainerAsync(candidate.Container, StopGrace);
         }
     }
@@ -256,11 +257,23 @@ public sealed class ReleaseSwitch(
         }
 
         await Engine.RenameContainerAsync(routed.Name, settings.Container);
+        // A release brought back into service (Rollback, --to) was retired with restart policy "no".
+        await Engine.SetRestartPolicyAsync(settings.Container, settings.Restart);
         if (live is not null)
         {
             await Engine.RenameContainerAsync(parked, settings.PreviousContainer);
             await Engine.SetCpuSharesAsync(settings.PreviousContainer, OutOfRotationCpuShares);
-            log.Information("{0} ({1}) is now {2}, running as a warm standby.", live.Name, AppContainers.VersionOf(live), settings.PreviousContainer);
+            if (live.Running)
+            {
+                // The standby keeps its restart policy until StopStandbyAsync ends its window: it is meant to run.
+                log.Information("{0} ({1}) is now {2}, running as a warm standby.", live.Name, AppContainers.VersionOf(live), settings.PreviousContainer);
+            }
+            else
+            {
+                await Engine.SetRestartPolicyAsync(settings.PreviousContainer, AppContainers.OutOfServicePolicy);
+                log.Information("{0} ({1}) is now {2}; it was stopped, so it is kept stopped for Rollback.",
+                    live.Name, AppContainers.VersionOf(live), settings.PreviousContainer);
+            }
         }
 
         log.Information("{0} serves {1}.", settings.Container, AppContainers.VersionOf(routed));
@@ -294,6 +307,7 @@ public sealed class ReleaseSwitch(
         var route = await admin.CurrentRouteAsync(settings);
         if (previous is { Running: true } && previous.Labels.GetValueOrDefault(SlotLabel) == slot && route?.Slot != slot)
         {
+            await Engine.SetRestartPolicyAsync(previous.Name, AppContainers.OutOfServicePolicy);
             await Engine.StopContainerAsync(previous.Name, StopGrace);
             log.Information("The standby window is over: stopped {0} ({1}); it is kept for Rollback.", previous.Name, AppContainers.VersionOf(previous));
         }
@@ -329,6 +343,7 @@ public sealed class ReleaseSwitch(
     private async Task RetireAsync(DeploySettings settings, ContainerInfo release)
     {
         var name = $"{settings.Container}_{release.Labels.GetValueOrDefault(SlotLabel, release.Id[..8])}";
+        await Engine.SetRestartPolicyAsync(release.Name, AppContainers.OutOfServicePolicy);
         await Engine.StopContainerAsync(release.Name, StopGrace);
         await Engine.RemoveContainerAsync(name);
         await Engine.RenameContainerAsync(release.Name, name);

@@ -7,7 +7,8 @@ namespace KahaDeploy.Services;
 /// <summary>
 /// <c>.deploy/ENV/history.jsonl</c>: one JSON line per finished run, each appended in a single write, so the file is
 /// always whole lines. A run in progress is a marker file in <c>.deploy/ENV/runs/</c>; a marker whose process is gone
-/// belongs to a run that was killed, and the next run records it as interrupted.
+/// belongs to a run that was killed, and the next run records it as interrupted, unless the run had done its work
+/// (<see cref="Complete"/>): then as it ended.
 /// </summary>
 public sealed class RunHistory(ICakeLog log)
 {
@@ -30,9 +31,12 @@ public sealed class RunHistory(ICakeLog log)
             // A run killed after its line was written but before its marker was removed is already recorded.
             if (!recorded.Contains(marker.Run.Id))
             {
-                var lost = AsInterrupted(marker.Run);
+                var lost = AsEnded(marker.Run);
                 Append(environmentFolder, lost);
-                interrupted.Add(lost);
+                if (lost.Result == RunRecord.Interrupted)
+                {
+                    interrupted.Add(lost);
+                }
             }
 
             File.Delete(file);
@@ -41,9 +45,27 @@ public sealed class RunHistory(ICakeLog log)
         var folder = MarkerFolder(environmentFolder);
         Directory.CreateDirectory(folder);
         var path = Path.Combine(folder, run.Id + ".json");
+        WriteMarker(path, run);
+        return interrupted;
+    }
+
+    /// <summary>
+    /// The run's work is done (its last task ended) but its line is not written yet: a kill from here on, in the
+    /// teardown, leaves a marker that the next run records as <paramref name="run"/> says, not as interrupted.
+    /// </summary>
+    public void Complete(string environmentFolder, RunRecord run)
+    {
+        var path = Path.Combine(MarkerFolder(environmentFolder), run.Id + ".json");
+        if (File.Exists(path))
+        {
+            WriteMarker(path, run);
+        }
+    }
+
+    private static void WriteMarker(string path, RunRecord run)
+    {
         File.WriteAllText(path + ".tmp", JsonSerializer.Serialize(new Marker(run, ProcessIdentity.Current()), Json));
         File.Move(path + ".tmp", path, overwrite: true);
-        return interrupted;
     }
 
     /// <summary>Writes the finished run's line and removes its marker.</summary>
@@ -60,7 +82,7 @@ public sealed class RunHistory(ICakeLog log)
         var recorded = runs.Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
         var open = Markers(environmentFolder)
             .Where(m => !recorded.Contains(m.Marker.Run.Id))
-            .Select(m => m.Marker.Process.IsAlive() ? m.Marker.Run : AsInterrupted(m.Marker.Run));
+            .Select(m => m.Marker.Process.IsAlive() ? m.Marker.Run : AsEnded(m.Marker.Run));
         return runs.Concat(open).OrderBy(r => r.Started).ToList();
     }
 
@@ -131,7 +153,8 @@ public sealed class RunHistory(ICakeLog log)
         file.Flush(flushToDisk: true);
     }
 
-    private static RunRecord AsInterrupted(RunRecord run) => run with
+    /// <summary>A run whose process is gone: as it ended when it had completed its work, else interrupted.</summary>
+    private static RunRecord AsEnded(RunRecord run) => run.Result != RunRecord.Running ? run : run with
     {
         Result = RunRecord.Interrupted,
         Error = "The run ended without finishing (killed, or its machine stopped); its log shows how far it got.",

@@ -47,6 +47,18 @@ public sealed class RunRecorder(RunLog runLog, RunHistory history, SecretMasker 
         }
     }
 
+    /// <summary>Called when the target's last task ended well: a kill in the teardown still records the run as it ended.</summary>
+    public void Complete(DeployContext context)
+    {
+        lock (_gate)
+        {
+            if (_run is not null)
+            {
+                history.Complete(_environmentFolder!, Ended(context, succeeded: true, error: null, interruption: null));
+            }
+        }
+    }
+
     /// <summary>
     /// Writes the run's history line, once: a second signal may write it from its own thread while the run is still in a
     /// task. <paramref name="interruption"/>, when a signal stopped the run, is the line that says what serves now.
@@ -61,19 +73,7 @@ public sealed class RunRecorder(RunLog runLog, RunHistory history, SecretMasker 
                 return;
             }
 
-            var finished = DateTimeOffset.UtcNow;
-            run = _run with
-            {
-                Commit = context.Version?.Commit,
-                Version = context.Version?.Tag,
-                ImageId = context.Image?.Id,
-                PreviousCommit = context.PreviousCommit,
-                Finished = finished,
-                DurationSeconds = Math.Round((finished - _run.Started).TotalSeconds, 1),
-                Result = interruption is not null ? RunRecord.Interrupted : !succeeded ? RunRecord.Failed : context.Finished ? RunRecord.Unchanged : RunRecord.Succeeded,
-                FailedTask = succeeded ? null : context.FailedTask,
-                Error = interruption is not null ? OneLine(masker.Apply(interruption)) : succeeded || error is null ? null : OneLine(masker.Apply(error.Message)),
-            };
+            run = Ended(context, succeeded, error, interruption);
             history.Finish(_environmentFolder!, run);
             _run = null;
         }
@@ -81,6 +81,23 @@ public sealed class RunRecorder(RunLog runLog, RunHistory history, SecretMasker 
         // The console ends with the error anyway; the log file gets it here, before the log is sent anywhere.
         log.Verbose("Run {0} {1} after {2:N1} s{3}.", run.Id, run.Result, run.DurationSeconds!.Value,
             run.Error is null ? "" : $" in {run.FailedTask ?? "teardown"}: {run.Error}");
+    }
+
+    private RunRecord Ended(DeployContext context, bool succeeded, Exception? error, string? interruption)
+    {
+        var finished = DateTimeOffset.UtcNow;
+        return _run! with
+        {
+            Commit = context.Version?.Commit,
+            Version = context.Version?.Tag,
+            ImageId = context.Image?.Id,
+            PreviousCommit = context.PreviousCommit,
+            Finished = finished,
+            DurationSeconds = Math.Round((finished - _run!.Started).TotalSeconds, 1),
+            Result = interruption is not null ? RunRecord.Interrupted : !succeeded ? RunRecord.Failed : context.Finished ? RunRecord.Unchanged : RunRecord.Succeeded,
+            FailedTask = succeeded ? null : context.FailedTask,
+            Error = interruption is not null ? OneLine(masker.Apply(interruption)) : succeeded || error is null ? null : OneLine(masker.Apply(error.Message)),
+        };
     }
 
     private static string OneLine(string text)
