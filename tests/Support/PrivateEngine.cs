@@ -70,7 +70,32 @@ public sealed class PrivateEngine : IDisposable
     public void Restart()
     {
         Stop();
+        var hostBridge = HostDefaultBridge();
         Start();
+        RestoreHostDefaultBridge(hostBridge);
+    }
+
+    /// <summary>The main engine's docker0 and its address, when it has one.</summary>
+    private static string? HostDefaultBridge() =>
+        Shell.Run("ip", "-o", "-4", "addr", "show", "dev", "docker0") is { ExitCode: 0 } shown
+            ? shown.StdOut.Split(' ', StringSplitOptions.RemoveEmptyEntries).SkipWhile(word => word != "inet").Skip(1).FirstOrDefault()
+            : null;
+
+    /// <summary>
+    /// A dockerd given --bridge that starts again on its data root clears its stale default network and, with it, deletes
+    /// the host's docker0 by name (moby's removeDefaultBridgeInterface): the main engine's default bridge, which every
+    /// other test's containers need. Put back as it was; the main engine finds it by name when it next attaches one.
+    /// </summary>
+    private static void RestoreHostDefaultBridge(string? address)
+    {
+        if (address is null || Shell.Run("ip", "link", "show", "docker0").ExitCode == 0)
+        {
+            return;
+        }
+
+        Shell.Must("ip", "link", "add", "name", "docker0", "type", "bridge");
+        Shell.Must("ip", "addr", "add", address, "dev", "docker0");
+        Shell.Must("ip", "link", "set", "docker0", "up");
     }
 
     private void Start()
