@@ -4,7 +4,8 @@ namespace KahaDeploy.Services;
 /// The end of a run stopped by a signal: what it started before traffic could move is undone, and one line says which
 /// release serves now and what to run next.
 /// </summary>
-public sealed class InterruptedRun(DockerConnector docker, AppContainers containers, ReleaseSwitch releases, Interruption interruption)
+public sealed class InterruptedRun(
+    DockerConnector docker, AppContainers containers, ReleaseSwitch releases, RetainedReleases retained, Interruption interruption)
 {
     public async Task<string> SettleAsync(DeployContext context)
     {
@@ -20,7 +21,7 @@ public sealed class InterruptedRun(DockerConnector docker, AppContainers contain
             return $"Interrupted by {interruption.Signal}: {Describe(live)} serves {env}; {again}.";
         }
 
-        var routing = await releases.RoutingAsync(settings);
+        var routing = await retained.RoutingAsync(settings);
         var undone = "";
         if (context.Candidate is { } candidate && routing.Route?.Slot != candidate.Slot)
         {

@@ -22,9 +22,6 @@ public sealed record Candidate(string Container, string Slot, bool WasRunning)
 public sealed class ReleaseSwitch(
     DockerConnector docker, AppContainers containers, RetainedReleases retained, ProxyAdmin admin, Interruption interruption, ICakeLog log)
 {
-    /// <summary>What the proxy routes to: whether it answered, its route, and the release container that route names.</summary>
-    public sealed record Routing(bool ProxyAnswers, ProxyAdmin.Route? Route, ContainerInfo? Release);
-
     public const string SlotLabel = "org.kaha.slot";
 
     private const int ServingCpuShares = 1024;
@@ -277,23 +274,6 @@ public sealed class ReleaseSwitch(
         }
 
         log.Information("{0} serves {1}.", settings.Container, AppContainers.VersionOf(routed));
-    }
-
-    /// <summary>Asks the proxy which release it routes to; the release is null when no container of this environment has that slot.</summary>
-    public async Task<Routing> RoutingAsync(DeploySettings settings)
-    {
-        ProxyAdmin.Route? route;
-        try
-        {
-            route = await admin.CurrentRouteAsync(settings);
-        }
-        catch (Exception ex) when (ex is HttpRequestException or System.Net.Sockets.SocketException or TaskCanceledException)
-        {
-            return new Routing(false, null, null);
-        }
-
-        var releases = route is null ? [] : await retained.ContainersAsync(settings);
-        return new Routing(true, route, releases.FirstOrDefault(r => r.Labels.GetValueOrDefault(SlotLabel) == route?.Slot));
     }
 
     /// <summary>The slot of NAME_previous when it runs as a standby.</summary>

@@ -25,6 +25,9 @@ public sealed class RetainedReleases(DockerConnector docker, ProxyAdmin admin, G
         public string Short => Commit.Length > 12 ? Commit[..12] : Commit;
     }
 
+    /// <summary>What the proxy routes to: whether it answered, its route, and the release container that route names.</summary>
+    public sealed record Routing(bool ProxyAnswers, ProxyAdmin.Route? Route, ContainerInfo? Release);
+
     private DockerEngine Engine => docker.Engine;
 
     public async Task<IReadOnlyList<RetainedRelease>> ListAsync(DeploySettings settings)
@@ -66,6 +69,30 @@ public sealed class RetainedReleases(DockerConnector docker, ProxyAdmin admin, G
         .Where(c => c.Labels.GetValueOrDefault(AppContainers.RoleLabel) == "app" && c.Labels.ContainsKey(ReleaseSwitch.SlotLabel))
         .ToList();
 
+    /// <summary>Asks the proxy which release it routes to; the release is null when no container of this environment has that slot.</summary>
+    public Task<Routing> RoutingAsync(DeploySettings settings) => RoutingAsync(settings, releases: null);
+
+    private async Task<Routing> RoutingAsync(DeploySettings settings, IReadOnlyList<ContainerInfo>? releases)
+    {
+        ProxyAdmin.Route? route;
+        try
+        {
+            route = await admin.CurrentRouteAsync(settings);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or System.Net.Sockets.SocketException or TaskCanceledException)
+        {
+            return new Routing(false, null, null);
+        }
+
+        if (route is null)
+        {
+            return new Routing(true, null, null);
+        }
+
+        releases ??= await ContainersAsync(settings);
+        return new Routing(true, route, releases.FirstOrDefault(r => r.Labels.GetValueOrDefault(ReleaseSwitch.SlotLabel) == route.Slot));
+    }
+
     /// <summary>Behind a proxy the live release is the one it routes to (none when it does not answer); without one, a running NAME.</summary>
     private async Task<string?> LiveIdAsync(DeploySettings settings, IReadOnlyList<ContainerInfo> containers)
     {
@@ -74,7 +101,7 @@ public sealed class RetainedReleases(DockerConnector docker, ProxyAdmin admin, G
             return containers.FirstOrDefault(c => c.Name == settings.Container && c.Running)?.Id;
         }
 
-        var route = await admin.AnswersAsync(settings) ? await admin.CurrentRouteAsync(settings) : null;
+        var route = (await RoutingAsync(settings, containers)).Route;
         return containers.FirstOrDefault(c => route is not null && c.Running && c.Labels.GetValueOrDefault(ReleaseSwitch.SlotLabel) == route.Slot)?.Id;
     }
 

@@ -8,7 +8,7 @@ namespace KahaDeploy.Services;
 /// environment's own Redis keeps its data. Behind a proxy the live release is the one the proxy routes to, not the one
 /// named NAME: when they differ, a warning says so.
 /// </summary>
-public sealed class StatusReader(AppContainers containers, ReleaseSwitch releases, RunHistory history)
+public sealed class StatusReader(AppContainers containers, RetainedReleases releases, RunHistory history)
 {
     public sealed record ContainerStatus(
         string Name, string State, string Image, string? Version, string? Commit, DateTimeOffset? StartedAt, string? DeployedBy);
