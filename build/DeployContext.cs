@@ -34,7 +34,6 @@ public sealed partial class DeployContext : FrostingContext
         LockWait = ParseSeconds(context.Argument<string?>("lock-wait", null), "lock-wait");
         Json = context.HasArgument("json");
         Force = context.HasArgument("force");
-        DryRun = context.HasArgument("dryrun") || context.HasArgument("dry-run") || context.HasArgument("whatif") || context.HasArgument("noop");
         RollbackTo = ParseSha(context.Argument<string?>("to", null), "to");
         Slot = context.Argument<string?>("slot", null);
         Delay = ParseSeconds(context.Argument<string?>("delay", null), "delay");
@@ -95,8 +94,19 @@ public sealed partial class DeployContext : FrostingContext
 
     public void StartChanges() => ChangesStarted = true;
 
-    /// <summary>Only listing what would run: secrets are not needed for that.</summary>
-    public bool DryRun { get; }
+    /// <summary>
+    /// Only listing what would run: secrets are not needed for that. Known from the host's mode, not from an argument:
+    /// a real run is one the tool's own execution strategy performs (<see cref="DeployStrategy"/>); a dry run has the host's.
+    /// </summary>
+    public bool DryRun { get; private set; } = true;
+
+    /// <summary>Called by the real run's strategy before the setup, so secrets are resolved and the run recorded.</summary>
+    public void PerformsRun() => DryRun = false;
+
+    /// <summary>A task found there is nothing left to do: the remaining tasks are passed over and the run succeeds.</summary>
+    public bool Finished { get; private set; }
+
+    public void FinishEarly() => Finished = true;
 
     /// <summary>cli, ci (the CI variable is set), or what started the run (--trigger=github or dockerhub).</summary>
     public string Trigger { get; }
@@ -113,7 +123,7 @@ public sealed partial class DeployContext : FrostingContext
     public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
 
     /// <summary>The target asked for on the command line; set when the run starts.</summary>
-    public string TargetName { get; set; } = CakeHost.DefaultTarget;
+    public string TargetName { get; set; } = nameof(Tasks.Default);
 
     public DeploySettings Settings => _settings.Value;
 
@@ -158,6 +168,12 @@ public sealed partial class DeployContext : FrostingContext
     /// <summary>The one place a task decides to skip itself, so the log always says why.</summary>
     public bool RunsWhen(string task, bool condition, string whyNot)
     {
+        // Once the run finished early, every remaining task is passed over without a reason of its own.
+        if (Finished)
+        {
+            return false;
+        }
+
         if (!condition)
         {
             Log.Information("Skipping {0}: {1}", task, whyNot);

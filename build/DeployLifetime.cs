@@ -14,13 +14,13 @@ namespace KahaDeploy;
 /// </summary>
 public sealed class DeployLifetime(
     DeployLock deployLock, RunRecorder recorder, RunLog runLog, RunReporter reporter, RunSummary summary, DockerConnector docker,
-    Interruption interruption, InterruptedRun interrupted)
+    Interruption interruption, InterruptedRun interrupted, StoppedRun stopped)
     : FrostingLifetime<DeployContext>
 {
     /// <summary>Targets that only read, so they need no secrets: across environments, or --env's.</summary>
     private static readonly HashSet<string> ReadOnlyTargets = new(StringComparer.OrdinalIgnoreCase)
     {
-        CakeHost.DefaultTarget, nameof(Status), nameof(History), nameof(Logs), nameof(Releases),
+        nameof(Default), nameof(Status), nameof(History), nameof(Logs), nameof(Releases),
     };
 
     /// <summary>Targets that change what runs: each real run gets a log file and a history line, and its failure is news for the team.</summary>
@@ -62,6 +62,7 @@ public sealed class DeployLifetime(
 
     public override void Teardown(DeployContext context, ITeardownContext info)
     {
+        stopped.BySignal = FindInterruption(info.ThrownException) is not null;
         try
         {
             var outcome = interruption.Requested && !info.Successful && context.HasSettings ? Settle(context, info.ThrownException) : null;

@@ -322,7 +322,7 @@ public sealed class BadInputTests
 
         Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
         Assert.That(result.StdOut, Does.Contain("Performing dry run"));
-        Assert.That(result.StdOut, Does.Contain("Target is: Deploy"));
+        Assert.That(result.StdOut, Does.Contain("Targets are: Deploy"), "the target as registered, in Frosting's words");
         Assert.That(File.ReadAllText(history), Is.EqualTo(historyBefore));
     }
 

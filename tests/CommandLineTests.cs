@@ -1,4 +1,4 @@
-using KahaDeploy.Frosting;
+using KahaDeploy;
 using Cake.Core.Diagnostics;
 using NUnit.Framework;
 
@@ -13,7 +13,7 @@ public sealed class CommandLineTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(line.Target, Is.EqualTo("Deploy"));
+            Assert.That(line.Targets, Is.EqualTo(new[] { "Deploy" }));
             Assert.That(line.Verbosity, Is.EqualTo(Verbosity.Diagnostic));
             Assert.That(line.Exclusive, Is.True);
             Assert.That(line.Mode, Is.EqualTo(HostMode.Run));

@@ -2,10 +2,7 @@ using Cake.Core;
 
 namespace KahaDeploy.Frosting;
 
-public class FrostingContext(ICakeContext context) : CakeContextAdapter(context)
-{
-    /// <summary>A task found there is nothing left to do: the host skips the remaining tasks and the run succeeds.</summary>
-    public bool Finished { get; private set; }
+/// <summary>The context a Frosting host hands its tasks and lifetimes.</summary>
+public interface IFrostingContext : ICakeContext;
 
-    public void FinishEarly() => Finished = true;
-}
+public class FrostingContext(ICakeContext context) : CakeContextAdapter(context), IFrostingContext;

@@ -26,3 +26,7 @@ public sealed class IsDependeeOfAttribute(Type task) : Attribute
 {
     public Type Task { get; } = task;
 }
+
+/// <summary>The run goes on when this task fails; its error is reported at the end.</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false)]
+public sealed class ContinueOnErrorAttribute : Attribute;

@@ -37,7 +37,6 @@ public static class ServiceRegistration
             return console;
         });
         services.AddSingleton<ICakeReportPrinter, QuietReportPrinter>();
-        services.AddSingleton<ICommandLineCheck, ArgumentCheck>();
         services.AddSingleton<IVersionResolver, ToolVersion>();
 
         services.AddSingleton<HostPackages>();

@@ -4,14 +4,14 @@ using Spectre.Console;
 
 namespace KahaDeploy.Tasks;
 
-[TaskName(CakeHost.DefaultTarget)]
+[TaskName(nameof(Default))]
 [TaskDescription("Shows this help: the targets, the steps they are made of, and the options; what runs when no --target is given (or with --help)")]
 public sealed class Default(ICakeEngine engine, IAnsiConsole console) : FrostingTask<DeployContext>
 {
     public override void Run(DeployContext context)
     {
         console.MarkupLine("Usage: [bold]./build.sh --target=NAME --env=ENV [[options]][/]   e.g. ./build.sh --target=Deploy --env=dev --dryrun");
-        var tasks = engine.Tasks.Where(t => t.Name != CakeHost.DefaultTarget).ToList();
+        var tasks = engine.Tasks.Where(t => t.Name != nameof(Default)).ToList();
         var targets = Arguments.UserTargets.SelectMany(name => tasks.Where(t => t.Name == name)).ToList();
         Section("Targets", targets.Select(t => (t.Name, t.Description ?? "")));
         Section("Steps (each target runs those it depends on; --tree shows the graph)",

@@ -1,8 +1,8 @@
 using Cake.Core.Diagnostics;
 
-namespace KahaDeploy.Frosting;
+namespace KahaDeploy;
 
-/// <summary>What to do with the task graph, as Cake.Frosting's command line says it.</summary>
+/// <summary>What the command line asks for, as Cake.Frosting reads it (and the tool's --help).</summary>
 public enum HostMode
 {
     Run,
@@ -15,12 +15,17 @@ public enum HostMode
 }
 
 /// <summary>
-/// Frosting's own options (target, verbosity, dry run, tree, description, exclusive, version, info, help);
-/// every other <c>--name=value</c> (or <c>--name value</c>, or a bare <c>--flag</c>) is a Cake argument.
+/// The command line as the tool checks it before the host runs (<see cref="ArgumentCheck"/>): Frosting's own options
+/// (target, verbosity, dry run, tree, description, exclusive, version, info) and the tool's --help; every other
+/// <c>--name=value</c> (or <c>--name value</c>, or a bare <c>--flag</c>) is an option for the tasks.
 /// </summary>
 public sealed class CommandLine
 {
-    public string? Target { get; private init; }
+    /// <summary>The targets asked for, in order; none means Default.</summary>
+    public IReadOnlyList<string> Targets { get; private init; } = [];
+    /// <summary>Every option but the targets, each as one <c>--name=value</c> (or <c>--flag</c>).</summary>
+    public IReadOnlyList<string> Options { get; private init; } = [];
+
     public Verbosity Verbosity { get; private init; } = Verbosity.Normal;
     public HostMode Mode { get; private init; } = HostMode.Run;
     public bool Exclusive { get; private init; }
@@ -33,12 +38,13 @@ public sealed class CommandLine
 
     public static CommandLine Parse(IReadOnlyList<string> args)
     {
-        string? target = null;
+        var targets = new List<string>();
         var verbosity = Verbosity.Normal;
         var mode = HostMode.Run;
         var exclusive = false;
         var help = false;
         var arguments = new List<KeyValuePair<string, string>>();
+        var forHost = new List<string>();
 
         for (var i = 0; i < args.Count; i++)
         {
@@ -64,12 +70,18 @@ public sealed class CommandLine
                 value = takesValue ? args[++i] : null;
             }
 
-            // As in Cake, the host's own options are arguments too, so a context can read e.g. "dryrun".
+            // Every option given, the host's included: each must be one the tool knows.
             arguments.Add(new(name, value ?? "true"));
+            if (name is not ("target" or "t"))
+            {
+                var dashes = arg.StartsWith("--") ? "--" : "-";
+                forHost.Add(value is null ? $"{dashes}{name}" : $"{dashes}{name}={value}");
+            }
+
             switch (name.ToLowerInvariant())
             {
                 case "target" or "t":
-                    target = Require(name, value);
+                    targets.Add(Require(name, value));
                     break;
                 case "verbosity" or "v":
                     verbosity = ParseVerbosity(Require(name, value));
@@ -100,7 +112,8 @@ public sealed class CommandLine
 
         return new CommandLine
         {
-            Target = target,
+            Targets = targets,
+            Options = forHost,
             Verbosity = verbosity,
             // Asking for help never runs anything, whatever else the line says.
             Mode = help ? HostMode.Help : mode,

@@ -1,4 +1,4 @@
-namespace KahaDeploy.Frosting;
+namespace KahaDeploy;
 
 /// <summary>"Did you mean ...?": the known name nearest to a misspelt one, if it is near enough to be what was meant.</summary>
 public static class Spelling

@@ -1,4 +1,4 @@
-namespace KahaDeploy.Frosting;
+namespace KahaDeploy;
 
 /// <summary>
 /// A run stopped by a signal: the host exits with 130, as a shell reports a command stopped by Ctrl-C. Its message is
