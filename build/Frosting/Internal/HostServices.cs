@@ -23,12 +23,14 @@ internal static class HostServices
         services.AddSingleton<IConsole, CakeConsole>();
         services.AddSingleton<ICakeLog>(p => new CakeBuildLog(p.GetRequiredService<IConsole>()));
 
-        // Read when first asked for, after the working directory is set: cake.config is looked for there.
+        // As Frosting's: UseCakeSetting's values, then cake.config in the working directory (read when first asked for,
+        // after --working applied), CAKE_* variables and the arguments (so --noreport is Settings_NoReport).
         services.AddSingleton<ICakeConfiguration>(p => new CakeConfigurationProvider(
                 p.GetRequiredService<IFileSystem>(), p.GetRequiredService<ICakeEnvironment>())
             .CreateConfiguration(
                 p.GetRequiredService<ICakeEnvironment>().WorkingDirectory,
-                p.GetServices<ConfigurationValue>().ToDictionary(v => v.Key, v => v.Value, StringComparer.OrdinalIgnoreCase)));
+                p.GetServices<ConfigurationValue>().Select(v => new KeyValuePair<string, string>(v.Key, v.Value)),
+                p.GetRequiredService<ICakeArguments>().GetArguments().ToDictionary(a => a.Key, a => a.Value.FirstOrDefault() ?? string.Empty, StringComparer.OrdinalIgnoreCase)));
         services.AddSingleton<IGlobber, Globber>();
         services.AddSingleton<IRegistry, WindowsRegistry>();
         services.AddSingleton<IToolRepository, ToolRepository>();
