@@ -179,7 +179,8 @@ public sealed class FrostingHostTests
     [Test]
     public void Use_methods_register_lifetimes_startup_and_working_directory()
     {
-        // Frosting: UseSetup, UseTeardown, UseTaskSetup, UseTaskTeardown, UseStartup, UseWorkingDirectory; CakeHost.Create().
+        // Frosting: UseSetup, UseTeardown, UseTaskSetup, UseTaskTeardown (with FrostingSetup, FrostingTeardown<T>,
+        // FrostingTaskSetup, FrostingTaskTeardown), UseStartup, UseWorkingDirectory; CakeHost.Create().
         var folder = Path.GetTempPath().TrimEnd('/');
         var exit = CakeHost.Create()
             .UseStartup<Startup>()
@@ -427,28 +428,28 @@ public sealed class FrostingHostTests
         public void Configure(IServiceCollection services) => services.AddSingleton<IFrostingTask, Started>();
     }
 
-    private sealed class RecordingSetup(Seen seen) : IFrostingSetup
+    private sealed class RecordingSetup(Seen seen) : FrostingSetup
     {
-        public void Setup(ICakeContext context, ISetupContext info)
+        public override void Setup(ICakeContext context, ISetupContext info)
         {
             seen.Ran.Add("setup");
             seen.SetupArguments = context.Arguments;
         }
     }
 
-    private sealed class RecordingTeardown(Seen seen) : IFrostingTeardown
+    private sealed class RecordingTeardown(Seen seen) : FrostingTeardown<FrostingContext>
     {
-        public void Teardown(ICakeContext context, ITeardownContext info) => seen.Ran.Add("teardown");
+        public override void Teardown(FrostingContext context, ITeardownContext info) => seen.Ran.Add("teardown");
     }
 
-    private sealed class RecordingTaskSetup(Seen seen) : IFrostingTaskSetup
+    private sealed class RecordingTaskSetup(Seen seen) : FrostingTaskSetup
     {
-        public void Setup(ICakeContext context, ITaskSetupContext info) => seen.Ran.Add($"task setup {info.Task.Name}");
+        public override void Setup(ICakeContext context, ITaskSetupContext info) => seen.Ran.Add($"task setup {info.Task.Name}");
     }
 
-    private sealed class RecordingTaskTeardown(Seen seen) : IFrostingTaskTeardown
+    private sealed class RecordingTaskTeardown(Seen seen) : FrostingTaskTeardown
     {
-        public void Teardown(ICakeContext context, ITaskTeardownContext info) => seen.Ran.Add($"task teardown {info.Task.Name}");
+        public override void Teardown(ICakeContext context, ITaskTeardownContext info) => seen.Ran.Add($"task teardown {info.Task.Name}");
     }
 
     private sealed class AnyLifetime(Seen seen) : FrostingLifetime

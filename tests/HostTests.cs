@@ -82,6 +82,9 @@ public sealed class HostTests
         }));
         Assert.That(dev.All, Does.Contain("Skipping GitPull: environments.dev.gitPull is false"));
         Assert.That(prod.All, Does.Contain("Skipping BackupContainer: behind the proxy the live release keeps serving until the switch"));
+        // Issue 13: the dry run is the host's mode (Frosting passes no "dryrun" argument): its Setup resolved no secret and said so.
+        Assert.That(prod.All, Does.Contain("A real run of Deploy would fail before touching anything"), prod.ToString());
+        Assert.That(dev.StdOut, Does.Contain("This was a dry run."));
         Assert.That(File.Exists(Path.Combine(Repo.Root, ".deploy", "secrets.prod")), Is.False, "a dry run must not write secrets");
         Assert.That(File.Exists(history) ? File.ReadAllText(history) : null, Is.EqualTo(historyBefore), "a dry run changes nothing, so it is no run to record");
     }
