@@ -1,4 +1,3 @@
-using KahaDeploy.Frosting;
 using KahaDeploy.Tasks;
 
 namespace KahaDeploy;

@@ -214,6 +214,17 @@ public sealed class FrostingHostTests
     }
 
     [Test]
+    public void The_context_is_a_class_that_is_a_frosting_context()
+    {
+        // Frosting: UseContext<TContext>() where TContext : class, IFrostingContext; FrostingContext is one.
+        var parameter = typeof(CakeHostExtensions).GetMethod(nameof(CakeHostExtensions.UseContext))!.GetGenericArguments()[0];
+
+        Assert.That(parameter.GetGenericParameterConstraints(), Is.EqualTo(new[] { typeof(IFrostingContext) }));
+        Assert.That(parameter.GenericParameterAttributes.HasFlag(System.Reflection.GenericParameterAttributes.ReferenceTypeConstraint), Is.True);
+        Assert.That(typeof(IFrostingContext).IsAssignableFrom(typeof(FrostingContext)), Is.True);
+    }
+
+    [Test]
     public void Add_assembly_adds_public_task_classes_to_those_found()
     {
         // Frosting: AddAssembly adds to the assemblies searched (the entry assembly stays); only public task classes

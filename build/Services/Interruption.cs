@@ -1,6 +1,5 @@
 using System.Runtime.InteropServices;
 using Cake.Core.Diagnostics;
-using KahaDeploy.Frosting;
 
 namespace KahaDeploy.Services;
 

@@ -3,7 +3,6 @@ using Cake.Core;
 using Cake.Core.Diagnostics;
 using Cake.Core.IO;
 using KahaDeploy.Configuration;
-using KahaDeploy.Frosting;
 using KahaDeploy.Services.Webhooks;
 using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
