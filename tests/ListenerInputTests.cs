@@ -235,6 +235,54 @@ public sealed class ListenerInputTests
         Assert.That(File.Exists("/tmp/kaha-pwned"), Is.False);
     }
 
+    private static readonly (string Name, string Text)[] Trailers = [("LF", "\n"), ("CR", "\r"), ("TAB", "\t"), ("NUL", "\0"), ("space", " ")];
+
+    private static IEnumerable<TestCaseData> FieldsWithSomethingTrailing() =>
+        from field in new[] { "after", "ref", "pusher.name", "repository.full_name" }
+        from trailer in Trailers
+        select new TestCaseData(field, trailer.Text).SetName($"A_trailing_{trailer.Name}_in_{field.Replace('.', '_')}_is_400_naming_the_field");
+
+    /// <summary>Issue 12 §1: .NET's "$" also matches before a final newline; every field must match whole.</summary>
+    [TestCaseSource(nameof(FieldsWithSomethingTrailing))]
+    public void A_field_with_something_trailing_is_400_naming_the_field(string field, string trailer)
+    {
+        var payload = JsonNode.Parse(FakeGitHub.PushPayload(_head))!.AsObject();
+        var path = field.Split('.');
+        var parent = path.Length == 1 ? payload : payload[path[0]]!.AsObject();
+        parent[path[^1]] = parent[path[^1]]!.GetValue<string>() + trailer;
+
+        var answer = _github.Send("push", Encoding.UTF8.GetBytes(payload.ToJsonString()));
+
+        Assert.That(answer.Status, Is.EqualTo(400), answer.ToString());
+        Assert.That(answer.Message, Is.EqualTo($"field {field} is not valid"));
+        AssertLogged(answer, $"400 field {field} is not valid");
+        Assert.That(File.Exists(Path.Combine(_sandbox.StateFolder("prod"), "history.jsonl")), Is.False, "no run was recorded");
+    }
+
+    private static IEnumerable<TestCaseData> FieldsThatAreNotText() =>
+        from field in new[] { "ref", "pusher.name", "repository.full_name" }
+        from bad in new[] { ("invalid_UTF8", new byte[] { 0xC3, 0x28, 0xFF }), ("a_lone_surrogate", "\\ud800"u8.ToArray()) }
+        select new TestCaseData(field, bad.Item2).SetName($"{bad.Item1}_in_{field.Replace('.', '_')}_is_400_naming_the_field");
+
+    /// <summary>Issue 12 §2: the JSON parser leaves string contents alone; such a field once threw past every check (500).</summary>
+    [TestCaseSource(nameof(FieldsThatAreNotText))]
+    public void A_field_that_is_not_text_is_400_naming_the_field(string field, byte[] bad)
+    {
+        var payload = JsonNode.Parse(FakeGitHub.PushPayload(_head))!.AsObject();
+        var path = field.Split('.');
+        var parent = path.Length == 1 ? payload : payload[path[0]]!.AsObject();
+        parent[path[^1]] = "BAD-TEXT-HERE";
+        var json = Encoding.UTF8.GetBytes(payload.ToJsonString());
+        var at = json.AsSpan().IndexOf("BAD-TEXT-HERE"u8);
+        byte[] body = [.. json[..at], .. bad, .. json[(at + "BAD-TEXT-HERE".Length)..]];
+
+        var answer = _github.Send("push", body);
+
+        Assert.That(answer.Status, Is.EqualTo(400), answer.ToString());
+        Assert.That(answer.Message, Is.EqualTo($"field {field} is not valid UTF-8 text"));
+        AssertLogged(answer, $"400 field {field} is not valid UTF-8 text");
+    }
+
     [Test]
     public void Missing_delivery_headers_are_400()
     {

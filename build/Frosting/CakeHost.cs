@@ -96,7 +96,7 @@ public sealed class CakeHost
         {
             return await RunModeAsync(commandLine, services);
         }
-        catch (CommandLineException ex)
+        catch (Exception ex) when (Unwrap(ex) is CommandLineException)
         {
             ReportError(log, commandLine.Verbosity, ex);
             return UsageError;

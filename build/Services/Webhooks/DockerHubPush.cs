@@ -6,7 +6,7 @@ namespace KahaDeploy.Services.Webhooks;
 /// <summary>The fields of a Docker Hub push the listener acts on (DESIGN.md §5).</summary>
 public sealed partial record DockerHubPush(string Repository, string Tag, string Pusher, Uri Callback)
 {
-    [GeneratedRegex(@"^https?://[^\s]+$")]
+    [GeneratedRegex(@"^https?://[^\s]+\z")]
     private static partial Regex HttpUrl();
 
     /// <exception cref="PayloadException">Malformed JSON, or a field missing or not as Docker Hub writes it.</exception>
