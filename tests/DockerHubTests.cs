@@ -215,4 +215,26 @@ public sealed class DockerHubTests
         Assert.That(elsewhere.Callbacks, Is.Empty, "another port of the listed host was never called");
         Assert.That(_hub.Callbacks, Has.Count.EqualTo(callbacks), "nor the listed host:port over another scheme");
     }
+
+    private static IEnumerable<TestCaseData> FieldsWithSomethingTrailing() =>
+        from field in new[] { "push_data.tag", "push_data.pusher", "repository.repo_name" }
+        from trailer in new[] { ("LF", "\n"), ("CR", "\r"), ("TAB", "\t"), ("NUL", "\0"), ("space", " ") }
+        select new TestCaseData(field, trailer.Item2).SetName($"A_trailing_{trailer.Item1}_in_{field.Replace('.', '_')}_is_400_naming_the_field");
+
+    /// <summary>Issue 12 §1: .NET's "$" also matches before a final newline; a pushed tag or repository must match whole.</summary>
+    [TestCaseSource(nameof(FieldsWithSomethingTrailing))]
+    public void A_field_with_something_trailing_is_400_naming_the_field(string field, string trailer)
+    {
+        var before = _listener.Deploys().Count;
+        var payload = JsonNode.Parse(FakeDockerHub.Payload(Repository, "v2", _hub.CallbackUrl(Repository)))!.AsObject();
+        var (parent, name) = (payload[field.Split('.')[0]]!.AsObject(), field.Split('.')[1]);
+        parent[name] = parent[name]!.GetValue<string>() + trailer;
+
+        var answer = FakeDockerHub.Send(_listener.Url, _token, Encoding.UTF8.GetBytes(payload.ToJsonString()));
+
+        Assert.That(answer.Status, Is.EqualTo(400), answer.ToString());
+        Assert.That(answer.Message, Is.EqualTo($"field {field} is not valid"));
+        _listener.WaitForOutput($": 400 field {field} is not valid", TimeSpan.FromSeconds(5));
+        Assert.That(_listener.WaitForDeploys(before, DeployTime), Has.Count.EqualTo(before), "no deploy started");
+    }
 }
