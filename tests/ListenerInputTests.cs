@@ -292,7 +292,7 @@ public sealed class ListenerInputTests
     }
 
     private static IEnumerable<TestCaseData> FieldsThatAreNotText() =>
-        from field in new[] { "ref", "pusher.name", "repository.full_name" }
+        from field in new[] { "after", "ref", "pusher.name", "repository.full_name" }
         from bad in new[] { ("invalid_UTF8", new byte[] { 0xC3, 0x28, 0xFF }), ("a_lone_surrogate", "\\ud800"u8.ToArray()) }
         select new TestCaseData(field, bad.Item2).SetName($"{bad.Item1}_in_{field.Replace('.', '_')}_is_400_naming_the_field");
 
