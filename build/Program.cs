@@ -27,4 +27,4 @@ var exit = new CakeHost()
         services.AddSingleton<Cake.Core.IExecutionStrategy, DeployStrategy>();
     })
     .Run(hostArgs);
-return stopped.BySignal ? 130 : exit;
+return stopped.ExitCode(exit);

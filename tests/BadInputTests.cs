@@ -167,6 +167,28 @@ public sealed class BadInputTests
     public void Bad_sha_argument() =>
         Expect.OneErrorLine(_sandbox.Tool("--target=Deploy", "--env=prod", "--sha=not-a-commit"), "--sha=not-a-commit is not a commit id");
 
+    // Issue 12 §1: .NET's "$" also matches before a final newline; a value must be refused whole, whatever trails it.
+    [Test]
+    public void A_value_with_a_trailing_newline_return_tab_or_space_is_refused_before_anything_runs(
+        [Values("sha", "image", "performer")] string option,
+        [Values("\n", "\r", "\t", " ")] string trailing)
+    {
+        var (value, refusal) = option switch
+        {
+            "sha" => (Sandbox.Git(_sandbox.Checkout, "rev-parse", "HEAD"), "is not a commit id"),
+            "image" => ("kaha/app:v2", "is not an image reference with a tag"),
+            _ => ("alice", "is not a name"),
+        };
+        var history = Path.Combine(_sandbox.StateFolder("dev"), "history.jsonl");
+        var historyBefore = File.ReadAllText(history);
+
+        var result = _sandbox.Tool("--target=Deploy", "--env=dev", $"--{option}={value}{trailing}");
+
+        Expect.OneErrorLine(result, $"--{option}={value}", refusal);
+        Assert.That(result.ExitCode, Is.EqualTo(2), "a command-line mistake exits 2");
+        Assert.That(File.ReadAllText(history), Is.EqualTo(historyBefore), "a refused command line is no run");
+    }
+
     [Test]
     public void Bad_lock_wait_argument() =>
         Expect.OneErrorLine(_sandbox.Tool("--target=Deploy", "--env=dev", "--lock-wait=soon"), "--lock-wait=soon is not a number of seconds");

@@ -61,7 +61,7 @@ public sealed class DockerHubTests
                 {
                     ["token"] = "${DOCKERHUB_WEBHOOK_TOKEN}",
                     ["images"] = new JsonObject { [$"{Repository}:*"] = "hub" },
-                    ["callbackHosts"] = new JsonArray("127.0.0.1"),
+                    ["callbackHosts"] = new JsonArray($"http://127.0.0.1:{_hub.Port}"),
                 },
             };
         });
@@ -139,7 +139,7 @@ public sealed class DockerHubTests
         var answer = _hub.Push(_listener.Url, _token, Repository, "v3", callbackHost: "localhost");
 
         Assert.That(answer.Status, Is.EqualTo(202), answer.ToString());
-        Assert.That(answer.Message, Does.EndWith("callback host localhost is not in listener.dockerHub.callbackHosts, so it will not be called"));
+        Assert.That(answer.Message, Does.EndWith($"callback http://localhost:{_hub.Port} is not in listener.dockerHub.callbackHosts, so it will not be called"));
         var deploy = _listener.WaitForDeploys(before + 1, DeployTime)[^1];
         Assert.That(deploy["state"]!.GetValue<string>(), Is.EqualTo("succeeded"), deploy.ToJsonString());
         Assert.That(Http.VersionAt(HubUrl), Is.EqualTo("v3"), "the push itself was deployed");
@@ -160,5 +160,81 @@ public sealed class DockerHubTests
         Assert.That(malformed.Status, Is.EqualTo(400), malformed.ToString());
         Assert.That(malformed.Message, Is.EqualTo("malformed JSON"));
         Assert.That(_listener.WaitForDeploys(before, DeployTime), Has.Count.EqualTo(before));
+    }
+
+    /// <summary>Issue 12 §6: Docker Hub's documentation calls callback_url legacy; a push without one is deployed, with nothing to call.</summary>
+    [Test, Order(5)]
+    public void A_push_without_a_callback_url_is_deployed_and_nothing_is_called()
+    {
+        var before = _listener.Deploys().Count;
+        var callbacks = _hub.Callbacks.Count;
+
+        var answer = FakeDockerHub.Send(_listener.Url, _token, FakeDockerHub.Payload(Repository, "v2", callbackUrl: null));
+
+        Assert.That(answer.Status, Is.EqualTo(202), answer.ToString());
+        Assert.That(answer.Message, Is.EqualTo($"accepted: deploy {answer.Deploy} of {_registry.Host}/{Repository}:v2 to hub started"));
+        var deploy = _listener.WaitForDeploys(before + 1, DeployTime)[^1];
+        Assert.That(deploy["state"]!.GetValue<string>(), Is.EqualTo("succeeded"), deploy.ToJsonString());
+        Assert.That(Http.VersionAt(HubUrl), Is.EqualTo("v2"));
+        Thread.Sleep(TimeSpan.FromSeconds(1));
+        Assert.That(_hub.Callbacks, Has.Count.EqualTo(callbacks), "there was nothing to call");
+    }
+
+    /// <summary>Issue 12 §6: the tag is what gets pulled and deployed; without it there is nothing to do.</summary>
+    [Test, Order(6)]
+    public void A_push_without_a_tag_is_400_naming_the_field()
+    {
+        var before = _listener.Deploys().Count;
+
+        var answer = FakeDockerHub.Send(_listener.Url, _token, FakeDockerHub.Payload(Repository, tag: null, _hub.CallbackUrl(Repository)));
+
+        Assert.That(answer.Status, Is.EqualTo(400), answer.ToString());
+        Assert.That(answer.Message, Is.EqualTo("missing field push_data.tag"));
+        Assert.That(_listener.WaitForDeploys(before, DeployTime), Has.Count.EqualTo(before), "no deploy started");
+    }
+
+    /// <summary>Issue 12 §6: the allow list names a scheme, a host and a port; the same host on another port or scheme is not called.</summary>
+    [Test, Order(7)]
+    public void A_callback_goes_only_to_the_exact_scheme_host_and_port_listed()
+    {
+        using var elsewhere = new FakeDockerHub();
+        var before = _listener.Deploys().Count;
+        var callbacks = _hub.Callbacks.Count;
+
+        var otherPort = FakeDockerHub.Send(_listener.Url, _token, FakeDockerHub.Payload(Repository, "v3", _hub.CallbackUrl(Repository, port: elsewhere.Port)));
+        var otherScheme = FakeDockerHub.Send(_listener.Url, _token, FakeDockerHub.Payload(Repository, "v3", _hub.CallbackUrl(Repository, scheme: "https")));
+
+        Assert.That(otherPort.Status, Is.EqualTo(202), otherPort.ToString());
+        Assert.That(otherPort.Message, Does.EndWith($"callback http://127.0.0.1:{elsewhere.Port} is not in listener.dockerHub.callbackHosts, so it will not be called"));
+        Assert.That(otherScheme.Status, Is.EqualTo(202), otherScheme.ToString());
+        Assert.That(otherScheme.Message, Does.EndWith($"callback https://127.0.0.1:{_hub.Port} is not in listener.dockerHub.callbackHosts, so it will not be called"));
+        var deploy = _listener.WaitForDeploys(before + 1, DeployTime)[^1];
+        Assert.That(deploy["state"]!.GetValue<string>(), Is.EqualTo("succeeded"), deploy.ToJsonString());
+        Assert.That(Http.VersionAt(HubUrl), Is.EqualTo("v3"), "the pushes themselves were deployed");
+        Thread.Sleep(TimeSpan.FromSeconds(1));
+        Assert.That(elsewhere.Callbacks, Is.Empty, "another port of the listed host was never called");
+        Assert.That(_hub.Callbacks, Has.Count.EqualTo(callbacks), "nor the listed host:port over another scheme");
+    }
+
+    private static IEnumerable<TestCaseData> FieldsWithSomethingTrailing() =>
+        from field in new[] { "push_data.tag", "push_data.pusher", "repository.repo_name" }
+        from trailer in new[] { ("LF", "\n"), ("CR", "\r"), ("TAB", "\t"), ("NUL", "\0"), ("space", " ") }
+        select new TestCaseData(field, trailer.Item2).SetName($"A_trailing_{trailer.Item1}_in_{field.Replace('.', '_')}_is_400_naming_the_field");
+
+    /// <summary>Issue 12 §1: .NET's "$" also matches before a final newline; a pushed tag or repository must match whole.</summary>
+    [TestCaseSource(nameof(FieldsWithSomethingTrailing))]
+    public void A_field_with_something_trailing_is_400_naming_the_field(string field, string trailer)
+    {
+        var before = _listener.Deploys().Count;
+        var payload = JsonNode.Parse(FakeDockerHub.Payload(Repository, "v2", _hub.CallbackUrl(Repository)))!.AsObject();
+        var (parent, name) = (payload[field.Split('.')[0]]!.AsObject(), field.Split('.')[1]);
+        parent[name] = parent[name]!.GetValue<string>() + trailer;
+
+        var answer = FakeDockerHub.Send(_listener.Url, _token, Encoding.UTF8.GetBytes(payload.ToJsonString()));
+
+        Assert.That(answer.Status, Is.EqualTo(400), answer.ToString());
+        Assert.That(answer.Message, Is.EqualTo($"field {field} is not valid"));
+        _listener.WaitForOutput($": 400 field {field} is not valid", TimeSpan.FromSeconds(5));
+        Assert.That(_listener.WaitForDeploys(before, DeployTime), Has.Count.EqualTo(before), "no deploy started");
     }
 }

@@ -97,11 +97,11 @@ public sealed class ListenerConfigTests
 
         Expect.OneErrorLine(Listen(listener: listener => listener["dockerHub"] = dockerHub.DeepClone()),
             "listener.dockerHub.images[\"kaha/app:*\"]: environment 'prod' does not pull its image", "environments.prod.pullImage");
-        dockerHub["callbackHosts"] = new JsonArray("https://registry.hub.docker.com/");
+        dockerHub["callbackHosts"] = new JsonArray("https://registry.hub.docker.com/u/");
         Expect.OneErrorLine(Listen(
                 listener: listener => listener["dockerHub"] = dockerHub.DeepClone(),
                 config: config => config["environments"]!["prod"]!["pullImage"] = "kaha/app:latest"),
-            "listener.dockerHub.callbackHosts[0]", "is not a host name");
+            "listener.dockerHub.callbackHosts[0]", "is neither a host name nor SCHEME://HOST[:PORT]");
     }
 
     [Test]

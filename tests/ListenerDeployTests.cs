@@ -172,6 +172,23 @@ public sealed class ListenerDeployTests
         Assert.That(Http.CommitAt(_sandbox.ProdUrl), Is.EqualTo(pushed));
     }
 
+    /// <summary>Issue 12 §5: a flood folds into one waiting deploy; /status shows its count and the last twenty, not all of them.</summary>
+    [Test]
+    public void A_flood_of_pushes_folds_into_one_deploy_whose_status_lists_at_most_twenty_deliveries()
+    {
+        var pushed = _sandbox.CommitAndPush("release flood", dir => File.AppendAllText(Path.Combine(dir, "README.md"), "\nflood\n"));
+
+        var answers = Enumerable.Range(0, 60).Select(_ => _github.Push(pushed)).ToList();
+
+        Assert.That(answers.Select(a => a.Status), Is.All.EqualTo(202), string.Join("\n", answers));
+        var folded = _listener.WaitForDeploys(1, DeployTime).Single(d => d["id"]!.GetValue<string>() == answers[^1].Deploy);
+        var foldedAnswers = answers.Where(a => a.Deploy == answers[^1].Deploy).ToList();
+        Assert.That(foldedAnswers, Has.Count.GreaterThan(20), "the pushes came faster than a deploy");
+        Assert.That(folded["deliveryCount"]!.GetValue<int>(), Is.EqualTo(foldedAnswers.Count), folded.ToJsonString());
+        Assert.That(folded["deliveries"]!.AsArray().Select(d => d!.GetValue<string>()),
+            Is.EqualTo(foldedAnswers.TakeLast(20).Select(a => a.Delivery)), "the last twenty, in order");
+    }
+
     private void WriteConfig(Action<JsonObject>? adjustListener = null)
     {
         _secret = ListenerConfig.NewSecret("gh");

@@ -22,21 +22,26 @@ public sealed class ListenerInputTests
 
     private static readonly IPAddress Stranger = IPAddress.Parse("127.0.0.2");
     private static readonly IPAddress Proxy = IPAddress.Parse("127.0.0.3");
+    private static readonly IPAddress OtherStranger = IPAddress.Parse("127.0.0.4");
 
     private Sandbox _sandbox = null!;
     private ListenerProcess _listener = null!;
     private FakeGitHub _github = null!;
     private string _head = null!;
+    private string _statusToken = null!;
 
     [OneTimeSetUp]
     public void StartListener()
     {
         _sandbox = new Sandbox();
+        _statusToken = ListenerConfig.NewSecret("status");
+        _sandbox.Secrets["LISTENER_STATUS_TOKEN"] = _statusToken;
         _sandbox.WriteConfig(adjust: config =>
         {
             var listener = ListenerConfig.GitHub(_sandbox, VectorSecret);
             listener["trustedProxies"] = new JsonArray(Proxy.ToString());
             listener["requestTimeoutSeconds"] = 2;
+            listener["statusToken"] = "${LISTENER_STATUS_TOKEN}";
             config["listener"] = listener;
         });
         _listener = ListenerProcess.Start(_sandbox, FreePort.OnLoopback());
@@ -131,11 +136,11 @@ public sealed class ListenerInputTests
     [Test]
     public void X_Forwarded_For_from_a_peer_that_is_not_a_trusted_proxy_is_not_believed()
     {
-        var answer = _github.Send("push", FakeGitHub.PushPayload(_head), from: Stranger, forwardedFor: "127.0.0.1");
+        var answer = _github.Send("push", FakeGitHub.PushPayload(_head), from: OtherStranger, forwardedFor: "127.0.0.1");
 
         Assert.That(answer.Status, Is.EqualTo(403));
         Assert.That(answer.Body, Is.Empty);
-        AssertLogged(answer, "from 127.0.0.2: 403");
+        AssertLogged(answer, "from 127.0.0.4: 403");
     }
 
     [Test]
@@ -144,14 +149,14 @@ public sealed class ListenerInputTests
         var allowed = _github.Send("ping", Encoding.UTF8.GetBytes("{}"), from: Proxy, forwardedFor: "127.0.0.1");
         var refused = _github.Send("ping", Encoding.UTF8.GetBytes("{}"), from: Proxy, forwardedFor: "10.9.8.7");
         // nginx appends the address it saw: a client that forged its own header is still the right-most hop.
-        var forged = _github.Send("ping", Encoding.UTF8.GetBytes("{}"), from: Proxy, forwardedFor: "127.0.0.1, 10.9.8.7");
+        var forged = _github.Send("ping", Encoding.UTF8.GetBytes("{}"), from: Proxy, forwardedFor: "127.0.0.1, 10.9.8.8");
 
         Assert.That(allowed.Status, Is.EqualTo(200), allowed.ToString());
         AssertLogged(allowed, "from 127.0.0.1: 200 pong");
         Assert.That(refused.Status, Is.EqualTo(403), refused.ToString());
         AssertLogged(refused, "from 10.9.8.7: 403");
         Assert.That(forged.Status, Is.EqualTo(403), forged.ToString());
-        AssertLogged(forged, "from 10.9.8.7: 403");
+        AssertLogged(forged, "from 10.9.8.8: 403");
     }
 
     [Test]
@@ -194,6 +199,33 @@ public sealed class ListenerInputTests
         _listener.WaitForOutput("github delivery chunked-1 from 127.0.0.1: 413", TimeSpan.FromSeconds(5));
     }
 
+    /// <summary>Issue 12 §7: the limit is on the body; the chunk framing around it does not count.</summary>
+    [Test]
+    public void A_chunked_body_just_under_the_cap_is_read()
+    {
+        var push = FakeGitHub.PushPayload(_head, @ref: "refs/heads/feature");
+        // JSON allows whitespace after the value: the body is padded to one byte under listener.maxBodyBytes (1 MiB).
+        var body = new byte[1024 * 1024 - 1];
+        push.CopyTo(body, 0);
+        body.AsSpan(push.Length).Fill((byte)' ');
+        using var connection = Connect();
+        Send(connection, "POST /hooks/github HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nX-GitHub-Event: push\r\n" +
+                         $"X-GitHub-Delivery: chunked-under-cap-1\r\nX-GitHub-Hook-ID: 1\r\nX-Hub-Signature-256: {FakeGitHub.Sign(VectorSecret, body)}\r\n" +
+                         "Connection: close\r\nTransfer-Encoding: chunked\r\n\r\n");
+        // Small chunks, as a proxy may send them: over 8 KiB of framing around the body.
+        foreach (var chunk in body.Chunk(1000))
+        {
+            Send(connection, $"{chunk.Length:x}\r\n");
+            connection.GetStream().Write(chunk);
+            Send(connection, "\r\n");
+        }
+
+        Send(connection, "0\r\n\r\n");
+
+        Assert.That(ReadAll(connection), Does.StartWith("HTTP/1.1 202"));
+        _listener.WaitForOutput("github delivery chunked-under-cap-1 from 127.0.0.1: 202 ignored: refs/heads/feature", TimeSpan.FromSeconds(5));
+    }
+
     [Test]
     public void A_content_type_other_than_json_or_form_is_415()
     {
@@ -233,6 +265,54 @@ public sealed class ListenerInputTests
         Assert.That(answer.Status, Is.EqualTo(400), answer.ToString());
         Assert.That(answer.Message, Is.EqualTo("field after is not valid"));
         Assert.That(File.Exists("/tmp/kaha-pwned"), Is.False);
+    }
+
+    private static readonly (string Name, string Text)[] Trailers = [("LF", "\n"), ("CR", "\r"), ("TAB", "\t"), ("NUL", "\0"), ("space", " ")];
+
+    private static IEnumerable<TestCaseData> FieldsWithSomethingTrailing() =>
+        from field in new[] { "after", "ref", "pusher.name", "repository.full_name" }
+        from trailer in Trailers
+        select new TestCaseData(field, trailer.Text).SetName($"A_trailing_{trailer.Name}_in_{field.Replace('.', '_')}_is_400_naming_the_field");
+
+    /// <summary>Issue 12 §1: .NET's "$" also matches before a final newline; every field must match whole.</summary>
+    [TestCaseSource(nameof(FieldsWithSomethingTrailing))]
+    public void A_field_with_something_trailing_is_400_naming_the_field(string field, string trailer)
+    {
+        var payload = JsonNode.Parse(FakeGitHub.PushPayload(_head))!.AsObject();
+        var path = field.Split('.');
+        var parent = path.Length == 1 ? payload : payload[path[0]]!.AsObject();
+        parent[path[^1]] = parent[path[^1]]!.GetValue<string>() + trailer;
+
+        var answer = _github.Send("push", Encoding.UTF8.GetBytes(payload.ToJsonString()));
+
+        Assert.That(answer.Status, Is.EqualTo(400), answer.ToString());
+        Assert.That(answer.Message, Is.EqualTo($"field {field} is not valid"));
+        AssertLogged(answer, $"400 field {field} is not valid");
+        Assert.That(File.Exists(Path.Combine(_sandbox.StateFolder("prod"), "history.jsonl")), Is.False, "no run was recorded");
+    }
+
+    private static IEnumerable<TestCaseData> FieldsThatAreNotText() =>
+        from field in new[] { "after", "ref", "pusher.name", "repository.full_name" }
+        from bad in new[] { ("invalid_UTF8", new byte[] { 0xC3, 0x28, 0xFF }), ("a_lone_surrogate", "\\ud800"u8.ToArray()) }
+        select new TestCaseData(field, bad.Item2).SetName($"{bad.Item1}_in_{field.Replace('.', '_')}_is_400_naming_the_field");
+
+    /// <summary>Issue 12 §2: the JSON parser leaves string contents alone; such a field once threw past every check (500).</summary>
+    [TestCaseSource(nameof(FieldsThatAreNotText))]
+    public void A_field_that_is_not_text_is_400_naming_the_field(string field, byte[] bad)
+    {
+        var payload = JsonNode.Parse(FakeGitHub.PushPayload(_head))!.AsObject();
+        var path = field.Split('.');
+        var parent = path.Length == 1 ? payload : payload[path[0]]!.AsObject();
+        parent[path[^1]] = "BAD-TEXT-HERE";
+        var json = Encoding.UTF8.GetBytes(payload.ToJsonString());
+        var at = json.AsSpan().IndexOf("BAD-TEXT-HERE"u8);
+        byte[] body = [.. json[..at], .. bad, .. json[(at + "BAD-TEXT-HERE".Length)..]];
+
+        var answer = _github.Send("push", body);
+
+        Assert.That(answer.Status, Is.EqualTo(400), answer.ToString());
+        Assert.That(answer.Message, Is.EqualTo($"field {field} is not valid UTF-8 text"));
+        AssertLogged(answer, $"400 field {field} is not valid UTF-8 text");
     }
 
     [Test]
@@ -349,6 +429,102 @@ public sealed class ListenerInputTests
         {
             Assert.That(status.ToJsonString(), Does.Not.Contain(secret!));
         }
+    }
+
+    /// <summary>Issue 12 §5: /status names commits, pushers and clients; nginx in front forwards outsiders (trusted proxy).</summary>
+    [Test]
+    public void Status_answers_the_loopback_and_a_bearer_of_the_status_token_and_nobody_else()
+    {
+        var outsider = Get("status", from: Proxy, forwardedFor: "10.9.8.1");
+        var wrongToken = Get("status", from: Proxy, forwardedFor: "10.9.8.1", bearer: ListenerConfig.NewSecret("status"));
+        var bearer = Get("status", from: Proxy, forwardedFor: "10.9.8.1", bearer: _statusToken);
+        var local = Get("status", from: IPAddress.Loopback);
+
+        Assert.That(outsider, Is.EqualTo((404, "")), "an outsider learns nothing, not even that /status exists");
+        Assert.That(wrongToken, Is.EqualTo((404, "")));
+        Assert.That(bearer.Status, Is.EqualTo(200), bearer.Body);
+        Assert.That(JsonNode.Parse(bearer.Body)!["environments"], Is.Not.Null);
+        Assert.That(local.Status, Is.EqualTo(200), local.Body);
+        _listener.WaitForOutput("status asked by 10.9.8.1: 404, not the loopback and no valid listener.statusToken", TimeSpan.FromSeconds(5));
+        Assert.That(_listener.Output, Does.Not.Contain(_statusToken));
+    }
+
+    /// <summary>Issue 12 §5: Kestrel decodes %2e and removes dot segments before routing; no such path reaches another endpoint.</summary>
+    [TestCase("/hooks/%2e%2e/status")]
+    [TestCase("/hooks/%2E%2E/status")]
+    [TestCase("/hooks/github/%2e%2e/%2e%2e/status")]
+    [TestCase("/hooks/dockerhub/%2e%2e%2f%2e%2e%2fstatus")]
+    [TestCase("/hooks/../status")]
+    [TestCase("/%2fstatus")]
+    public void A_path_with_encoded_dots_or_slashes_is_400_and_reaches_no_endpoint(string path)
+    {
+        using var connection = Connect();
+        Send(connection, $"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+
+        var answer = ReadAll(connection);
+
+        Assert.That(answer, Does.StartWith("HTTP/1.1 400"));
+        Assert.That(answer, Does.Not.Contain("environments"), "not the status");
+    }
+
+    /// <summary>Issue 12 §5: however often /status is asked, the engine is read at most once a second.</summary>
+    [Test]
+    public void Status_reads_the_engine_at_most_once_a_second()
+    {
+        var reads = Enumerable.Range(0, 20).Select(_ => _listener.Status()["engineReadAt"]!.GetValue<DateTimeOffset>()).ToList();
+        Thread.Sleep(TimeSpan.FromSeconds(1.2));
+        var later = _listener.Status()["engineReadAt"]!.GetValue<DateTimeOffset>();
+
+        Assert.That(reads.Distinct().Count(), Is.LessThanOrEqualTo(2), "twenty calls in well under two seconds share their reads");
+        Assert.That(later, Is.GreaterThan(reads.Max()), "a second later the engine is read again");
+    }
+
+    /// <summary>Issue 12 §7: junk from outside the allowed networks is one line per address per minute, and stays out of /status.</summary>
+    [Test]
+    public void Unsigned_junk_from_outside_is_logged_once_a_minute_per_address()
+    {
+        var answers = Enumerable.Range(0, 25).Select(_ => _github.Send("push", Encoding.UTF8.GetBytes("junk"), signature: "", from: Proxy, forwardedFor: "10.20.30.40")).ToList();
+        var another = _github.Send("push", Encoding.UTF8.GetBytes("junk"), signature: "", from: Proxy, forwardedFor: "10.20.30.41");
+
+        Assert.That(answers.Select(a => (a.Status, a.Body)).Distinct(), Is.EqualTo(new[] { (403, "") }));
+        AssertLogged(another, "from 10.20.30.41: 403");
+        Assert.That(ProcessResult.Lines(_listener.Output).Count(line => line.Contains("from 10.20.30.40: 403", StringComparison.Ordinal)), Is.EqualTo(1));
+        Assert.That(_listener.Status()["deliveries"]!.AsArray().Count(d => d!["client"]?.GetValue<string>() == "10.20.30.40"), Is.EqualTo(1),
+            "the real decisions stay in /status");
+
+        // The minute over, the next refusal is logged with the count of those in between.
+        Thread.Sleep(TimeSpan.FromSeconds(61));
+        var next = _github.Send("push", Encoding.UTF8.GetBytes("junk"), signature: "", from: Proxy, forwardedFor: "10.20.30.40");
+        AssertLogged(next, "403 10.20.30.40 is not in listener.github.allowedNetworks (24 more from 10.20.30.40 since ");
+    }
+
+    /// <summary>A GET from <paramref name="from"/>, through a proxy when <paramref name="forwardedFor"/> is set: the status and the body.</summary>
+    private (int Status, string Body) Get(string path, IPAddress from, string? forwardedFor = null, string? bearer = null)
+    {
+        using var handler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (context, cancellation) =>
+            {
+                var socket = new Socket(from.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+                socket.Bind(new IPEndPoint(from, 0));
+                await socket.ConnectAsync(context.DnsEndPoint, cancellation);
+                return new NetworkStream(socket, ownsSocket: true);
+            },
+        };
+        using var client = new HttpClient(handler);
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_listener.Url, path));
+        if (forwardedFor is not null)
+        {
+            request.Headers.Add("X-Forwarded-For", forwardedFor);
+        }
+
+        if (bearer is not null)
+        {
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", bearer);
+        }
+
+        using var response = client.Send(request);
+        return ((int)response.StatusCode, response.Content.ReadAsStringAsync().GetAwaiter().GetResult());
     }
 
     /// <summary>The listener's log line for this delivery: "github delivery ID from CLIENT: STATUS MESSAGE".</summary>

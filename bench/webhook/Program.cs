@@ -371,7 +371,7 @@ void WriteResults(List<Phase> phases, string newest, string loadBefore, string l
     var rows = phases.Select(p => Row(p.Name, p.Results, p.Took, p.Deploys.Count))
         .Append(Row($"all {underDeploys.Count} rounds with deploys", all, TimeSpan.FromTicks(underDeploys.Sum(p => p.Took.Ticks)), deploys.Count));
     var deployLines = string.Join("\n", underDeploys.SelectMany(p => p.Deploys.Select(d =>
-        $"  - {p.Name}: `{d["id"]}` of `{d["sha"]?.GetValue<string>()?[..12]}`, {d["state"]}, {d["deliveries"]!.AsArray().Count} deliveries folded in, " +
+        $"  - {p.Name}: `{d["id"]}` of `{d["sha"]?.GetValue<string>()?[..12]}`, {d["state"]}, {d["deliveryCount"]} deliveries folded in, " +
         $"{(DateTimeOffset.Parse(d["finishedAt"]!.GetValue<string>(), CultureInfo.InvariantCulture) - DateTimeOffset.Parse(d["startedAt"]!.GetValue<string>(), CultureInfo.InvariantCulture)).TotalSeconds:N1} s")));
 
     var section = $"""

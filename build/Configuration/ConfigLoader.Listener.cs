@@ -10,16 +10,16 @@ public sealed partial class ConfigLoader
     /// <summary>Below this a webhook secret or token could be guessed.</summary>
     private const int ShortestSecret = 16;
 
-    [GeneratedRegex("^(?:[A-Za-z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(?:[._-]+[a-z0-9]+)*(?:/[a-z0-9]+(?:[._-]+[a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$")]
+    [GeneratedRegex(@"^(?:[A-Za-z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(?:[._-]+[a-z0-9]+)*(?:/[a-z0-9]+(?:[._-]+[a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?\z")]
     private static partial Regex ImageReference();
 
-    [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")]
+    [GeneratedRegex(@"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}\z")]
     public static partial Regex ImageTag();
 
-    [GeneratedRegex("^[a-z0-9]+(?:[._-]+[a-z0-9]+)*(?:/[a-z0-9]+(?:[._-]+[a-z0-9]+)*)+$")]
+    [GeneratedRegex(@"^[a-z0-9]+(?:[._-]+[a-z0-9]+)*(?:/[a-z0-9]+(?:[._-]+[a-z0-9]+)*)+\z")]
     public static partial Regex DockerHubRepository();
 
-    [GeneratedRegex("^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
+    [GeneratedRegex(@"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+\z")]
     public static partial Regex GitHubRepository();
 
     /// <summary>REGISTRY/REPOSITORY[:TAG], as docker pull takes it.</summary>
@@ -87,19 +87,14 @@ public sealed partial class ConfigLoader
                 pullRepositories[environment] = DockerEngine.SplitReference(pullImage!).Repository;
             }
 
-            foreach (var (host, i) in hub.CallbackHosts.Select((host, i) => (host, i)))
-            {
-                Require(Uri.CheckHostName(host) is not UriHostNameType.Unknown,
-                    $"{where}.callbackHosts[{i}]: \"{host}\" is not a host name; write only the host, e.g. \"registry.hub.docker.com\".");
-            }
-
             dockerHub = new DockerHubHookSettings(
                 RequireSecret(secrets, hub.Token, $"{where}.token"),
                 hub.Images,
                 pullRepositories,
-                hub.CallbackHosts);
+                hub.CallbackHosts.Select((text, i) => ParseCallbackOrigin(text, $"{where}.callbackHosts[{i}]")).ToList());
         }
 
+        var statusToken = listener.StatusToken is null ? null : RequireSecret(secrets, listener.StatusToken, $"{at}.statusToken");
         secrets.ThrowIfMissing();
         return new ListenerSettings
         {
@@ -112,6 +107,7 @@ public sealed partial class ConfigLoader
             RequestTimeout = TimeSpan.FromSeconds(listener.RequestTimeoutSeconds),
             LockWait = TimeSpan.FromSeconds(listener.LockWaitSeconds),
             ShutdownGrace = TimeSpan.FromSeconds(listener.ShutdownGraceSeconds),
+            StatusToken = statusToken,
             GitHub = github,
             DockerHub = dockerHub,
         };
@@ -128,6 +124,20 @@ public sealed partial class ConfigLoader
     private static void RequireEnvironment(IReadOnlyList<string> environments, string environment, string where) =>
         Require(environments.Contains(environment),
             $"{where}: environment '{environment}' is not defined; use one of {string.Join(", ", environments)}, or add it under \"environments\".");
+
+    /// <summary>A bare host means Docker Hub's own kind of callback, https on 443; anything else is written out whole.</summary>
+    private static CallbackOrigin ParseCallbackOrigin(string text, string where)
+    {
+        if (Uri.CheckHostName(text) is not UriHostNameType.Unknown)
+        {
+            return new CallbackOrigin("https", text, 443);
+        }
+
+        Require(Uri.TryCreate(text, UriKind.Absolute, out var origin) && origin.Scheme is "http" or "https" && origin.AbsolutePath == "/"
+                && origin.Query.Length == 0 && origin.Fragment.Length == 0 && origin.UserInfo.Length == 0,
+            $"{where}: \"{text}\" is neither a host name nor SCHEME://HOST[:PORT]; write e.g. \"registry.hub.docker.com\" (https on 443) or \"http://10.0.0.5:8080\".");
+        return new CallbackOrigin(origin!.Scheme, origin.IdnHost, origin.Port);
+    }
 
     /// <summary>ADDRESS/PREFIX, or a bare address for one host; host bits must be clear, so a typo cannot widen the network.</summary>
     private static IPNetwork ParseNetwork(string text, string where)

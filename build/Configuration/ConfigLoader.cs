@@ -21,13 +21,13 @@ public sealed partial class ConfigLoader(SecretMasker masker)
         AllowTrailingCommas = true,
     };
 
-    [GeneratedRegex("^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")]
+    [GeneratedRegex(@"^[a-zA-Z0-9][a-zA-Z0-9_.-]*\z")]
     private static partial Regex DockerName();
 
-    [GeneratedRegex("^[a-z0-9]+([._-]?[a-z0-9]+)*(/[a-z0-9]+([._-]?[a-z0-9]+)*)*$")]
+    [GeneratedRegex(@"^[a-z0-9]+([._-]?[a-z0-9]+)*(/[a-z0-9]+([._-]?[a-z0-9]+)*)*\z")]
     private static partial Regex ImageName();
 
-    [GeneratedRegex("^[A-Z0-9]{9,}$")]
+    [GeneratedRegex(@"^[A-Z0-9]{9,}\z")]
     private static partial Regex ChannelId();
 
     public DeployConfig Read(string configFile)
@@ -76,7 +76,7 @@ public sealed partial class ConfigLoader(SecretMasker masker)
         Require(Directory.Exists(appFolder), $"{name}: app.folder \"{app.Folder}\" does not exist ({appFolder}); point it at the app's checkout.");
         foreach (var (argument, baseImage) in app.BaseImages)
         {
-            Require(Regex.IsMatch(argument, "^[A-Za-z_][A-Za-z0-9_]*$"), $"{name}: app.baseImages: \"{argument}\" is not a build argument name; use e.g. \"NODE_IMAGE\".");
+            Require(Regex.IsMatch(argument, @"^[A-Za-z_][A-Za-z0-9_]*\z"), $"{name}: app.baseImages: \"{argument}\" is not a build argument name; use e.g. \"NODE_IMAGE\".");
             Require(!string.IsNullOrWhiteSpace(baseImage), $"{name}: app.baseImages.{argument} is empty; give an image such as \"node:20-bookworm-slim\".");
         }
 

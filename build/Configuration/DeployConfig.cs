@@ -161,6 +161,9 @@ public sealed record ListenerConfig
     /// <summary>On Ctrl-C or SIGTERM, how long a running deploy may go on before it is cut.</summary>
     public int ShutdownGraceSeconds { get; init; } = 600;
 
+    /// <summary>A secret that lets a client other than the loopback read /status (Authorization: Bearer ...); none by default.</summary>
+    public string? StatusToken { get; init; }
+
     [JsonPropertyName("github")]
     public GitHubHookConfig? GitHub { get; init; }
 
@@ -189,6 +192,6 @@ public sealed record DockerHubHookConfig
     /// <summary>"REPO:TAG" or "REPO:*" → an environment that pulls its image.</summary>
     public required Dictionary<string, string> Images { get; init; }
 
-    /// <summary>The only hosts a callback_url may point at.</summary>
+    /// <summary>The only origins a callback_url may point at: a host (https on 443) or SCHEME://HOST[:PORT].</summary>
     public List<string> CallbackHosts { get; init; } = ["registry.hub.docker.com"];
 }

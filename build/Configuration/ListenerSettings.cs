@@ -17,6 +17,10 @@ public sealed record ListenerSettings
     public required TimeSpan RequestTimeout { get; init; }
     public required TimeSpan LockWait { get; init; }
     public required TimeSpan ShutdownGrace { get; init; }
+
+    /// <summary>Lets a client other than the loopback read /status; null: the loopback only.</summary>
+    public string? StatusToken { get; init; }
+
     public GitHubHookSettings? GitHub { get; init; }
     public DockerHubHookSettings? DockerHub { get; init; }
 
@@ -35,4 +39,14 @@ public sealed record DockerHubHookSettings(
     string Token,
     IReadOnlyDictionary<string, string> Images,
     IReadOnlyDictionary<string, string> PullRepositories,
-    IReadOnlyList<string> CallbackHosts);
+    IReadOnlyList<CallbackOrigin> CallbackHosts);
+
+/// <summary>Where a Docker Hub callback may go: exactly this scheme, host and port.</summary>
+public sealed record CallbackOrigin(string Scheme, string Host, int Port)
+{
+    public bool Allows(Uri callback) =>
+        callback.Scheme.Equals(Scheme, StringComparison.OrdinalIgnoreCase)
+        && callback.IdnHost.Equals(Host, StringComparison.OrdinalIgnoreCase)
+        && callback.Port == Port
+        && callback.UserInfo.Length == 0;
+}

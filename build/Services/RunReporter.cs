@@ -37,6 +37,6 @@ public sealed partial class RunReporter(SlackNotifier slack, RunLog runLog, GitR
         return match.Success ? new Uri($"https://github.com/{match.Groups["owner"].Value}/{match.Groups["repo"].Value}/commit/{commit}") : null;
     }
 
-    [GeneratedRegex(@"^(?:https://|ssh://git@|git@)github\.com[:/](?<owner>[A-Za-z0-9_.-]+)/(?<repo>[A-Za-z0-9_.-]+?)(?:\.git)?/?$")]
+    [GeneratedRegex(@"^(?:https://|ssh://git@|git@)github\.com[:/](?<owner>[A-Za-z0-9_.-]+)/(?<repo>[A-Za-z0-9_.-]+?)(?:\.git)?/?\z")]
     private static partial Regex GitHubRemote();
 }

@@ -19,12 +19,29 @@ public sealed class FakeDockerHub : IDisposable
 
     public ConcurrentQueue<(string Host, string Path, JsonObject Body)> Callbacks { get; } = new();
 
+    /// <summary>The port callbacks reach this server on.</summary>
+    public int Port => _server.Port;
+
     /// <summary>A push of REPOSITORY:TAG; the callback URL names <paramref name="callbackHost"/>, which reaches this server either way.</summary>
     public HookResponse Push(Uri listener, string token, string repository, string tag, string callbackHost = "127.0.0.1", string pusher = "bob") =>
-        Send(listener, token, Encoding.UTF8.GetBytes(new JsonObject
+        Send(listener, token, Payload(repository, tag, CallbackUrl(repository, callbackHost), pusher));
+
+    /// <summary>A callback_url as Docker Hub writes it (a path unique to the delivery), on this server unless told otherwise.</summary>
+    public string CallbackUrl(string repository, string host = "127.0.0.1", string scheme = "http", int? port = null) =>
+        $"{scheme}://{host}:{port ?? Port}/u/{repository}/hook/{Guid.NewGuid():N}/";
+
+    /// <summary>A push delivery; a null <paramref name="tag"/> or <paramref name="callbackUrl"/> leaves that field out.</summary>
+    public static byte[] Payload(string repository, string? tag, string? callbackUrl, string pusher = "bob")
+    {
+        var pushData = new JsonObject { ["pushed_at"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(), ["pusher"] = pusher };
+        if (tag is not null)
         {
-            ["callback_url"] = $"http://{callbackHost}:{_server.Port}/u/{repository}/hook/{Guid.NewGuid():N}/",
-            ["push_data"] = new JsonObject { ["pushed_at"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(), ["pusher"] = pusher, ["tag"] = tag },
+            pushData["tag"] = tag;
+        }
+
+        var payload = new JsonObject
+        {
+            ["push_data"] = pushData,
             ["repository"] = new JsonObject
             {
                 ["repo_name"] = repository,
@@ -32,7 +49,14 @@ public sealed class FakeDockerHub : IDisposable
                 ["namespace"] = repository.Split('/')[0],
                 ["status"] = "Active",
             },
-        }.ToJsonString()));
+        };
+        if (callbackUrl is not null)
+        {
+            payload["callback_url"] = callbackUrl;
+        }
+
+        return Encoding.UTF8.GetBytes(payload.ToJsonString());
+    }
 
     public static HookResponse Send(Uri listener, string token, byte[] body)
     {

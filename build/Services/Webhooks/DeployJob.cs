@@ -23,6 +23,9 @@ public sealed record DeployResult(DeployState State, string Summary, string? Log
 /// </summary>
 public sealed class DeployJob(DeployRequest first)
 {
+    /// <summary>/status shows this many of the deliveries a deploy absorbed (a flood folds thousands into one), and their count.</summary>
+    private const int DeliveriesShown = 20;
+
     private readonly List<DeployRequest> _requests = [first];
 
     public string Id { get; } = "d-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4));
@@ -69,7 +72,8 @@ public sealed class DeployJob(DeployRequest first)
         image = Request.Image,
         trigger = Request.Trigger,
         performer = Request.Performer,
-        deliveries = _requests.Select(r => r.Delivery.Delivery).ToList(),
+        deliveries = _requests.TakeLast(DeliveriesShown).Select(r => r.Delivery.Delivery).ToList(),
+        deliveryCount = _requests.Count,
         queuedAt = QueuedAt,
         startedAt = StartedAt,
         finishedAt = FinishedAt,

@@ -5,7 +5,7 @@ namespace KahaDeploy.Services.Webhooks;
 
 /// <summary>
 /// Tells Docker Hub how the deploy of a pushed tag ended: {"state", "description"} POSTed to the delivery's callback_url,
-/// which the hook has already checked against listener.dockerHub.callbackHosts. No redirect is followed, so an allowed
+/// whose scheme, host and port the hook has already checked against listener.dockerHub.callbackHosts. No redirect is followed, so an allowed
 /// host cannot send the request elsewhere. The URL is never logged: it is the delivery's capability.
 /// </summary>
 public sealed class DockerHubCallback(ICakeLog log)

@@ -5,7 +5,7 @@ namespace KahaDeploy.Services.Webhooks;
 /// <summary>
 /// POST /hooks/dockerhub/{token}: Docker Hub signs nothing, so the token in the path is the authentication. A pushed
 /// REPOSITORY:TAG that maps to an environment is pulled from that environment's registry repository and deployed; the
-/// result goes to callback_url only when its host is on the allow list.
+/// result goes to callback_url only when its scheme, host and port are on the allow list; a push without one is deployed all the same.
 /// </summary>
 public sealed class DockerHubHook(DockerHubHookSettings settings, DeliveryStore deliveries, DeployQueue queue)
 {
@@ -37,13 +37,14 @@ public sealed class DockerHubHook(DockerHubHookSettings settings, DeliveryStore 
             return HookAnswer.Ignored($"{image} is not mapped to an environment (listener.dockerHub.images)");
         }
 
-        var callbackAllowed = settings.CallbackHosts.Contains(push.Callback.Host, StringComparer.OrdinalIgnoreCase);
+        var refusedCallback = push.Callback is { } callback && !settings.CallbackHosts.Any(origin => origin.Allows(callback)) ? callback : null;
         var key = new DeliveryKey("dockerhub", push.Repository, deliveryId);
         var request = new DeployRequest(environment, null, $"{settings.PullRepositories[environment]}:{push.Tag}", "dockerhub", push.Pusher, key,
-            callbackAllowed ? push.Callback : null);
+            refusedCallback is null ? push.Callback : null);
         var answer = HookAnswer.For(request, deliveries.Claim(key, () => queue.Enqueue(request)));
-        return callbackAllowed
+        // Only the origin is named: the callback's path is the delivery's capability.
+        return refusedCallback is null
             ? answer
-            : answer with { Message = $"{answer.Message}; callback host {push.Callback.Host} is not in listener.dockerHub.callbackHosts, so it will not be called" };
+            : answer with { Message = $"{answer.Message}; callback {refusedCallback.Scheme}://{refusedCallback.Authority} is not in listener.dockerHub.callbackHosts, so it will not be called" };
     }
 }

@@ -4,20 +4,24 @@ using KahaDeploy.Configuration;
 namespace KahaDeploy.Services.Webhooks;
 
 /// <summary>The fields of a Docker Hub push the listener acts on (DESIGN.md §5).</summary>
-public sealed partial record DockerHubPush(string Repository, string Tag, string Pusher, Uri Callback)
+/// <param name="Tag">Required: without it there is nothing to pull.</param>
+/// <param name="Callback">Null when the push has none: Docker Hub's documentation calls callback_url legacy.</param>
+public sealed partial record DockerHubPush(string Repository, string Tag, string Pusher, Uri? Callback)
 {
-    [GeneratedRegex(@"^https?://[^\s]+$")]
+    [GeneratedRegex(@"^https?://[^\s]+\z")]
     private static partial Regex HttpUrl();
 
     /// <exception cref="PayloadException">Malformed JSON, or a field missing or not as Docker Hub writes it.</exception>
     public static DockerHubPush Parse(byte[] body)
     {
         var root = PayloadReader.Parse(body, PayloadReader.Json);
-        var callback = PayloadReader.String(root, "callback_url", HttpUrl());
+        var callback = PayloadReader.OptionalString(root, "callback_url", HttpUrl());
         return new DockerHubPush(
             PayloadReader.String(root, "repository.repo_name", ConfigLoader.DockerHubRepository()),
             PayloadReader.String(root, "push_data.tag", ConfigLoader.ImageTag()),
             PayloadReader.String(root, "push_data.pusher", PayloadReader.UserName()),
-            Uri.TryCreate(callback, UriKind.Absolute, out var uri) ? uri : throw new PayloadException("field callback_url is not valid"));
+            callback is null ? null
+            : Uri.TryCreate(callback, UriKind.Absolute, out var uri) ? uri
+            : throw new PayloadException("field callback_url is not valid"));
     }
 }

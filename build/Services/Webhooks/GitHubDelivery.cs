@@ -5,13 +5,13 @@ namespace KahaDeploy.Services.Webhooks;
 /// <summary>GitHub's headers on one delivery; a value not as GitHub writes it is dropped (null), so it can be logged safely.</summary>
 public sealed partial record GitHubDelivery(string? Id, string? HookId, string? Event, string? Signature, string? ContentType)
 {
-    [GeneratedRegex("^[A-Za-z0-9-]{1,64}$")]
+    [GeneratedRegex(@"^[A-Za-z0-9-]{1,64}\z")]
     private static partial Regex DeliveryId();
 
-    [GeneratedRegex("^[0-9]{1,20}$")]
+    [GeneratedRegex(@"^[0-9]{1,20}\z")]
     private static partial Regex Number();
 
-    [GeneratedRegex("^[a-z_]{1,64}$")]
+    [GeneratedRegex(@"^[a-z_]{1,64}\z")]
     private static partial Regex EventName();
 
     public static GitHubDelivery From(Func<string, string?> header, string? contentType) => new(

@@ -9,11 +9,11 @@ public sealed partial record GitHubPush(string Ref, string After, bool Deleted, 
 {
     public const string TagPrefix = "refs/tags/";
 
-    [GeneratedRegex("^[0-9a-f]{40}$")]
+    [GeneratedRegex(@"^[0-9a-f]{40}\z")]
     private static partial Regex CommitId();
 
     /// <summary>What git allows in a ref name, minus spaces and control characters.</summary>
-    [GeneratedRegex(@"^refs/[^\x00-\x20\x7f~^:?*\[\\]{1,240}$")]
+    [GeneratedRegex(@"^refs/[^\x00-\x20\x7f~^:?*\[\\]{1,240}\z")]
     private static partial Regex RefName();
 
     /// <exception cref="PayloadException">Malformed JSON, or a field missing or not as GitHub writes it.</exception>

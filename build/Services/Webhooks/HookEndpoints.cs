@@ -5,6 +5,7 @@ using Cake.Core.Diagnostics;
 using KahaDeploy.Configuration;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 
 namespace KahaDeploy.Services.Webhooks;
@@ -23,10 +24,12 @@ public sealed class HookEndpoints(
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
+    private readonly RefusalLog _refusals = new();
+
     public void Map(IEndpointRouteBuilder routes)
     {
         routes.MapGet("/healthz", (RequestDelegate)(http => http.Response.WriteAsync("ok")));
-        routes.MapGet("/status", (RequestDelegate)(async http => await WriteJsonAsync(http, StatusCodes.Status200OK, await status())));
+        routes.MapGet("/status", StatusAsync);
         if (github is not null)
         {
             routes.MapPost("/hooks/github", GitHubAsync);
@@ -54,9 +57,42 @@ public sealed class HookEndpoints(
             ?? await WithBodyAsync(http, body => dockerHub.Handle(delivery, http.Request.ContentType, body)));
     }
 
+    /// <summary>
+    /// /status names commits, pushers and clients: it answers the loopback, or anyone with listener.statusToken as a
+    /// bearer token; anyone else gets an empty 404, as for a path that does not exist.
+    /// </summary>
+    private async Task StatusAsync(HttpContext http)
+    {
+        var client = Client(http);
+        if (client is not null && IPAddress.IsLoopback(client) || HasStatusToken(http))
+        {
+            await WriteJsonAsync(http, StatusCodes.Status200OK, await status());
+            return;
+        }
+
+        if (_refusals.Note(client?.ToString()) is { } note)
+        {
+            log.Warning("{0}", $"status asked by {client?.ToString() ?? "?"}: 404, not the loopback and no valid listener.statusToken{note}");
+        }
+
+        http.Response.StatusCode = StatusCodes.Status404NotFound;
+    }
+
+    private bool HasStatusToken(HttpContext http)
+    {
+        const string Scheme = "Bearer ";
+        var authorization = http.Request.Headers.Authorization.ToString();
+        return settings.StatusToken is { } token
+               && authorization.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase)
+               && SecretToken.Matches(token, authorization[Scheme.Length..].Trim());
+    }
+
+    private IPAddress? Client(HttpContext http) =>
+        ClientAddress.Resolve(http.Connection.RemoteIpAddress!, string.Join(',', http.Request.Headers["X-Forwarded-For"].ToArray()), settings.TrustedProxies);
+
     private async Task DecideAsync(HttpContext http, string source, string delivery, Func<IPAddress?, Task<HookAnswer>> decide)
     {
-        var client = ClientAddress.Resolve(http.Connection.RemoteIpAddress!, string.Join(',', http.Request.Headers["X-Forwarded-For"].ToArray()), settings.TrustedProxies);
+        var client = Client(http);
         HookAnswer answer;
         try
         {
@@ -67,18 +103,23 @@ public sealed class HookEndpoints(
             answer = new HookAnswer(StatusCodes.Status500InternalServerError, $"the listener failed: {ex.Message}", Silent: true);
         }
 
-        // The line holds payload text (a branch name may contain braces): it is an argument, never the format.
-        var line = $"{source} delivery {delivery} from {client?.ToString() ?? "?"}: {answer.Status} {answer.Message}";
-        if (answer.Status >= 400)
+        // A stranger's junk is logged once a minute per address, with a count; every other decision each time.
+        var note = answer is { Silent: true, Status: StatusCodes.Status403Forbidden or StatusCodes.Status404NotFound } ? _refusals.Note(client?.ToString()) : "";
+        if (note is not null)
         {
-            log.Warning("{0}", line);
-        }
-        else
-        {
-            log.Information("{0}", line);
-        }
+            // The line holds payload text (a branch name may contain braces): it is an argument, never the format.
+            var line = $"{source} delivery {delivery} from {client?.ToString() ?? "?"}: {answer.Status} {answer.Message}{note}";
+            if (answer.Status >= 400)
+            {
+                log.Warning("{0}", line);
+            }
+            else
+            {
+                log.Information("{0}", line);
+            }
 
-        deliveries.Record(new DeliveryStore.Decision(DateTimeOffset.UtcNow, source, delivery, client?.ToString(), answer.Status, answer.Message, answer.Deploy));
+            deliveries.Record(new DeliveryStore.Decision(DateTimeOffset.UtcNow, source, delivery, client?.ToString(), answer.Status, answer.Message, answer.Deploy));
+        }
         if (http.RequestAborted.IsCancellationRequested)
         {
             return;
@@ -107,16 +148,33 @@ public sealed class HookEndpoints(
             return new HookAnswer(StatusCodes.Status413PayloadTooLarge, $"a body of {http.Request.ContentLength} bytes is over listener.maxBodyBytes ({settings.MaxBodyBytes}); not read");
         }
 
+        // Kestrel would count a chunked body's framing against its limit, refusing a body under the cap: the body
+        // itself is counted here instead.
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } kestrelLimit)
+        {
+            kestrelLimit.MaxRequestBodySize = null;
+        }
+
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
         timeout.CancelAfter(settings.RequestTimeout);
         using var body = new MemoryStream();
+        var buffer = new byte[64 * 1024];
         try
         {
-            await http.Request.Body.CopyToAsync(body, timeout.Token);
+            int read;
+            while ((read = await http.Request.Body.ReadAsync(buffer, timeout.Token)) > 0)
+            {
+                if (body.Length + read > settings.MaxBodyBytes)
+                {
+                    return new HookAnswer(StatusCodes.Status413PayloadTooLarge, $"the body is over listener.maxBodyBytes ({settings.MaxBodyBytes}); not read further");
+                }
+
+                body.Write(buffer, 0, read);
+            }
         }
         catch (BadHttpRequestException ex)
         {
-            // Kestrel's own limits: a chunked body over the cap (413), or one arriving too slowly (408).
+            // Kestrel's own limit: a body arriving too slowly (408), or malformed chunk framing (400).
             return new HookAnswer(ex.StatusCode, $"the body was refused: {ex.Message}");
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException)

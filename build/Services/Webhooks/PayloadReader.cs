@@ -16,7 +16,7 @@ public static partial class PayloadReader
     public const string Json = "application/json";
     public const string Form = "application/x-www-form-urlencoded";
 
-    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._\[\]-]{0,63}$")]
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._\[\]-]{0,63}\z")]
     public static partial Regex UserName();
 
     /// <summary>The media type without parameters (charset), lower case; null when there is none.</summary>
@@ -48,12 +48,32 @@ public static partial class PayloadReader
     }
 
     /// <summary>The string at a dotted path such as "repository.full_name", which must match <paramref name="pattern"/>.</summary>
-    public static string String(JsonElement root, string path, Regex pattern)
+    public static string String(JsonElement root, string path, Regex pattern) =>
+        OptionalString(root, path, pattern) ?? throw new PayloadException($"missing field {path}");
+
+    /// <summary>Like <see cref="String"/>, but a field that is absent or null is null.</summary>
+    public static string? OptionalString(JsonElement root, string path, Regex pattern)
     {
-        var value = At(root, path) is { ValueKind: JsonValueKind.String } field
-            ? field.GetString()!
-            : throw new PayloadException($"missing field {path}");
-        return pattern.IsMatch(value) ? value : throw new PayloadException($"field {path} is not valid");
+        var value = At(root, path) switch
+        {
+            null or { ValueKind: JsonValueKind.Null } => null,
+            { ValueKind: JsonValueKind.String } field => Text(field, path),
+            _ => throw new PayloadException($"field {path} is not a string"),
+        };
+        return value is null || pattern.IsMatch(value) ? value : throw new PayloadException($"field {path} is not valid");
+    }
+
+    /// <remarks>The parser leaves string contents alone: invalid UTF-8, or a lone surrogate such as \ud800, shows only here.</remarks>
+    private static string Text(JsonElement field, string path)
+    {
+        try
+        {
+            return field.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            throw new PayloadException($"field {path} is not valid UTF-8 text");
+        }
     }
 
     public static bool Boolean(JsonElement root, string path) => At(root, path) switch

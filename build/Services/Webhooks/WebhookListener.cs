@@ -27,6 +27,7 @@ public sealed class WebhookListener(ICakeLog log, DeployRunner runner, DockerHub
 
         using var signals = new StopSignals();
         await using var app = Build(settings);
+        app.Use(PathGuard.RefuseAsync);
         endpoints.Map(app);
         try
         {
