@@ -132,3 +132,73 @@ public sealed class FailoverTests
 
     private static void await_(Task task) => task.GetAwaiter().GetResult();
 }
+
+/// <summary>Issue 11, item 3, without a proxy: the seed's manual rollback must not wedge later deploys on a taken port.</summary>
+[NonParallelizable]
+public sealed class ManualRollbackWithoutProxyTests
+{
+    private Sandbox _sandbox = null!;
+
+    [SetUp]
+    public void CreateSandbox() => _sandbox = new Sandbox();
+
+    [TearDown]
+    public void RemoveSandbox() => _sandbox.Dispose();
+
+    [Test]
+    public void A_deploy_after_docker_stop_NAME_docker_start_NAME_previous_succeeds_and_a_failed_one_leaves_a_release_serving()
+    {
+        WriteDevConfig(failHealth: false);
+        Assert.That(_sandbox.Tool("--target=Deploy", "--env=dev").ExitCode, Is.EqualTo(0));
+        var v1 = Http.VersionAt(_sandbox.DevUrl);
+        _sandbox.CommitInCheckout("second", dir => File.AppendAllText(Path.Combine(dir, "README.md"), "\nsecond\n"));
+        Assert.That(_sandbox.Tool("--target=Deploy", "--env=dev").ExitCode, Is.EqualTo(0));
+        var previous = $"{_sandbox.DevContainer}_previous";
+
+        Shell.Must("docker", "stop", _sandbox.DevContainer);
+        Shell.Must("docker", "start", previous);
+        Assert.That(VersionOnceUp(), Is.EqualTo(v1));
+
+        // A release that fails its health check: the one that served by hand serves again.
+        WriteDevConfig(failHealth: true);
+        _sandbox.CommitInCheckout("third", dir => File.AppendAllText(Path.Combine(dir, "README.md"), "\nthird\n"));
+        var failed = _sandbox.Tool("--target=Deploy", "--env=dev");
+        Assert.That(failed.ExitCode, Is.Not.EqualTo(0), failed.ToString());
+        Assert.That(failed.All, Does.Not.Contain("port is already allocated"));
+        Assert.That(Http.VersionAt(_sandbox.DevUrl), Is.EqualTo(v1), failed.ToString());
+
+        WriteDevConfig(failHealth: false);
+        var deploy = _sandbox.Tool("--target=Deploy", "--env=dev");
+        Assert.That(deploy.ExitCode, Is.EqualTo(0), deploy.ToString());
+        var v3 = Sandbox.Git(_sandbox.Checkout, "rev-parse", "HEAD")[..12];
+        Assert.That(Http.VersionAt(_sandbox.DevUrl), Is.EqualTo(v3));
+        Assert.That(DockerCli.Inspect(previous, "{{.Config.Labels}}"), Does.Contain(v1), "the release that served before is the rollback target");
+    }
+
+    /// <summary>The version a release started by hand answers with, once it listens.</summary>
+    private string VersionOnceUp()
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                return Http.VersionAt(_sandbox.DevUrl);
+            }
+            catch (HttpRequestException) when (clock.Elapsed < TimeSpan.FromSeconds(20))
+            {
+                Thread.Sleep(200);
+            }
+        }
+    }
+
+    private void WriteDevConfig(bool failHealth) => _sandbox.WriteConfig(adjust: config =>
+    {
+        var dev = config["environments"]!["dev"]!;
+        dev["healthTimeoutSeconds"] = 5;
+        if (failHealth)
+        {
+            dev["env"] = new JsonObject { ["FAIL_HEALTH"] = "1" };
+        }
+    });
+}
