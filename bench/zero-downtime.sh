@@ -9,11 +9,15 @@
 #   (c)  ./build.sh --target=Rollback --env=prod  to a warm standby
 #   (d)  ./build.sh --target=Rollback --env=prod  to a stopped previous (after the standby window)
 #   (n)  the losing option: nginx 1.22 (Debian's nginx-light, in a FROM-scratch image) switched 6 times with nginx -s reload
+#   (failover) docker kill of the live release behind the proxy, a warm standby running: failed requests until the proxy
+#        has failed over by itself (issue 11; before it, 36 s of 502s and timeouts until the tool ran). Written to its own
+#        section of bench/RESULTS.md (<!-- zero-downtime-failover:begin -->), so it can be measured alone: ROWS=failover.
 # For each: requests, failed requests (connect/read/write errors, timeouts, non-2xx), p50/p99 idle vs during the command,
 # and the time from the command to 100 % of answers coming from the target version. Writes its own section of
 # bench/RESULTS.md (between <!-- zero-downtime:begin --> and <!-- zero-downtime:end -->), keeps the rest.
 #
 # Usage: bench/zero-downtime.sh          (from anywhere; about 4–6 minutes; needs a running Docker engine, root for apt-get)
+#   ROWS=failover bench/zero-downtime.sh  only the failover row (about 1.5 minutes); ROWS unset runs every row.
 #   CONNECTIONS=32 INTERVAL_MS=20 WARMUP_SECONDS=15 IDLE_SECONDS=10 STANDBY_SECONDS=20 RELOADS=6 bench/zero-downtime.sh
 #   The machine may be shared: before each row (but (c), which must run inside the standby window) the script waits, up to
 #   QUIET_WAIT_SECONDS=180 in all, until other work uses less than QUIET_PERCENT=15 % of the two cores; rows measured while
@@ -29,12 +33,21 @@ root="$(cd "$bench/.." && pwd)"
 results="$bench/RESULTS.md"
 begin_marker='<!-- zero-downtime:begin -->'
 end_marker='<!-- zero-downtime:end -->'
+failover_begin='<!-- zero-downtime-failover:begin -->'
+failover_end='<!-- zero-downtime-failover:end -->'
 connections="${CONNECTIONS:-32}"
 interval_ms="${INTERVAL_MS:-20}"
 timeout_ms="${TIMEOUT_MS:-5000}"
 idle_seconds="${IDLE_SECONDS:-10}"
 warmup_seconds="${WARMUP_SECONDS:-15}"
-standby_seconds="${STANDBY_SECONDS:-20}"
+rows_wanted="${ROWS:-all}"
+case "$rows_wanted" in
+  all|failover) ;;
+  *) printf 'Error: ROWS=%s is not a selection this script knows; use ROWS=failover (that row alone) or leave ROWS unset (every row).\n' "$rows_wanted" >&2; exit 2 ;;
+esac
+# Alone, the failover row has no (d) waiting for the standby window to end: a long window keeps the standby running for it.
+standby_default=20; [ "$rows_wanted" = failover ] && standby_default=300
+standby_seconds="${STANDBY_SECONDS:-$standby_default}"
 reloads="${RELOADS:-6}"
 reload_gap="${RELOAD_GAP_SECONDS:-3}"
 quiet_percent="${QUIET_PERCENT:-15}"
@@ -96,7 +109,7 @@ trap 'exit 130' INT TERM
 
 # --- tools -------------------------------------------------------------------------------------
 need_apt=()
-[ -x /usr/sbin/nginx ] || need_apt+=(nginx-light)
+[ "$rows_wanted" = failover ] || [ -x /usr/sbin/nginx ] || need_apt+=(nginx-light)
 [ -x /bin/busybox ] || need_apt+=(busybox-static)
 command -v curl >/dev/null || need_apt+=(curl)
 command -v python3 >/dev/null || need_apt+=(python3)
@@ -304,6 +317,7 @@ load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 : >"$tmp/rows.tsv"
 add_row() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$tmp/rows.tsv"; } # key, label, command, note
 
+if [ "$rows_wanted" = all ]; then
 # --- (b) Deploy through the proxy ----------------------------------------------------------------
 say "(b) Deploy v2 through the proxy, under load"
 run_tool_row b "$prod_port" "$v2" --target=Deploy --env=prod
@@ -438,6 +452,30 @@ mark end
 stop_load
 add_row n "(n) nginx 1.22, $reloads × \`nginx -s reload\` between two app containers" \
   "write upstream.conf; docker exec NGINX nginx -t && docker exec NGINX nginx -s reload (×$reloads, ${reload_gap} s apart)" ""
+fi
+
+# --- (failover) docker kill of the live release; the proxy fails over to the warm standby by itself ------------
+say "(failover) deploying a third release, so that the one live before it is the warm standby"
+wait_quiet failover
+warm_up "$prod_port"
+echo "third release" >>"$sandbox/author/README.md"
+gitc "$sandbox/author" commit --quiet -am "third release"
+gitc "$sandbox/author" push --quiet origin master
+v3="$(git -C "$sandbox/origin.git" rev-parse HEAD | cut -c1-12)"
+(cd "$root" && ./build.sh --target=Deploy --env=prod --config="$config") >"$tmp/failover-setup.log" 2>&1 || { tail -n 30 "$tmp/failover-setup.log" >&2; die "(failover) the Deploy of $v3 failed."; }
+wait_for_version "$prod_port" "$v3" 20 || die "(failover) prod does not answer $v3 after its deploy."
+standby_version="$(docker inspect --format '{{index .Config.Labels "org.kaha.version"}}' "${container}_previous")"
+start_load failover "$prod_port"
+[ "$(state_of "${container}_previous")" = running ] || die "(failover) ${container}_previous ($standby_version) is $(state_of "${container}_previous"), not a running warm standby."
+say "(failover) docker kill $container ($v3) under load; ${container}_previous ($standby_version) is the warm standby"
+mark op "$standby_version"
+mark phase "docker kill"
+docker kill "$container" >/dev/null
+wait_for_version "$prod_port" "$standby_version" 30 || die "(failover) the standby $standby_version did not take over within 30 s."
+mark end
+stop_load
+add_row failover "(failover) \`docker kill\` of the live release, warm standby running" "docker kill kaha_prod" \
+  "live $v3, standby $standby_version"
 load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 # --- write bench/RESULTS.md ----------------------------------------------------------------------
@@ -449,7 +487,7 @@ if [ -n "$(git -C "$root" status --porcelain -- build proxy bench/zero-downtime 
   commit="$commit + uncommitted changes"
 fi
 invocation="bench/zero-downtime.sh"
-for v in CONNECTIONS INTERVAL_MS TIMEOUT_MS WARMUP_SECONDS IDLE_SECONDS STANDBY_SECONDS RELOADS RELOAD_GAP_SECONDS QUIET_PERCENT QUIET_WAIT_SECONDS; do
+for v in ROWS CONNECTIONS INTERVAL_MS TIMEOUT_MS WARMUP_SECONDS IDLE_SECONDS STANDBY_SECONDS RELOADS RELOAD_GAP_SECONDS QUIET_PERCENT QUIET_WAIT_SECONDS; do
   [ -n "${!v:-}" ] && invocation="$v=${!v} $invocation"
 done
 
@@ -459,10 +497,15 @@ export TMPDIR_RUN="$tmp" RESULTS_OUT="$tmp/section.md" BEGIN_MARKER="$begin_mark
   DOCKER="$(docker version --format '{{.Server.Version}} (API {{.Server.APIVersion}})')" NODE="$(node --version 2>/dev/null || echo none)" \
   NGINX="$(nginx -v 2>&1 | sed 's/^nginx version: //')" DATE="$(date -u '+%Y-%m-%d %H:%M UTC')" COMMIT="$commit" INVOCATION="$invocation" \
   LOAD_BEFORE="$load_before" LOAD_AFTER="$load_after" CONNECTIONS_N="$connections" INTERVAL="$interval_ms" TIMEOUT="$timeout_ms" \
-  IDLE="$idle_seconds" WARMUP="$warmup_seconds" QUIET_PERCENT="$quiet_percent" STANDBY="$standby_seconds" TAIL="$tail_seconds" RELOADS_N="$reloads" V1="$v1" V2="$v2"
+  IDLE="$idle_seconds" WARMUP="$warmup_seconds" QUIET_PERCENT="$quiet_percent" STANDBY="$standby_seconds" TAIL="$tail_seconds" RELOADS_N="$reloads" V1="$v1" V2="$v2" \
+  ROWS_WANTED="$rows_wanted" FAILOVER_OUT="$tmp/failover-section.md" FAILOVER_BEGIN="$failover_begin" FAILOVER_END="$failover_end"
 python3 "$bench/zero-downtime/report.py"
 
 . "$bench/results-section.sh"
+write_results_section "$results" "$failover_begin" "$failover_end" "$tmp/failover-section.md"
+say "wrote the failover section of ${results#"$root"/}"
+sed -n "/^$failover_begin\$/,/^$failover_end\$/p" "$results" | sed -n '/^| row/,/^$/p'
+[ "$rows_wanted" = all ] || exit 0
 write_results_section "$results" "$begin_marker" "$end_marker" "$tmp/section.md"
 
 say "wrote the zero-downtime section of ${results#"$root"/}"

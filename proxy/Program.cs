@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using KahaProxy;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Forwarder;
 
 // kaha-proxy: the per-environment front door. Traffic goes to one upstream (a network alias per release slot);
 // the deploy tool changes it through an admin API on a unix socket, never on a public port. YARP's in-memory
@@ -17,6 +18,9 @@ builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error)
 var routes = new RouteStore(settings.StateFile);
 builder.Services.AddSingleton(routes);
 builder.Services.AddReverseProxy().LoadFromMemory(routes.Routes(), routes.Clusters());
+builder.Services.AddSingleton<IForwarderHttpClientFactory, ReleaseHttpClientFactory>();
+builder.Services.AddSingleton<FailoverMonitor>();
+builder.Services.AddHostedService(services => services.GetRequiredService<FailoverMonitor>());
 builder.Services.AddHttpClient("probe", c => c.Timeout = TimeSpan.FromSeconds(2));
 builder.WebHost.ConfigureKestrel(kestrel =>
 {
@@ -40,6 +44,7 @@ routes.Attach(app.Services.GetRequiredService<InMemoryConfigProvider>());
 var admin = app.MapGroup("/admin").AddEndpointFilter(async (context, next) =>
     context.HttpContext.Connection.LocalIpAddress is null ? await next(context) : Results.NotFound());
 admin.MapGet("/route", (RouteStore store) => Results.Json(store.Current));
+admin.MapGet("/failover", (RouteStore store) => Results.Json(store.LastFailover));
 admin.MapPut("/route", (RouteStore store, UpstreamRoute route, ILogger<RouteStore> log) =>
 {
     if (!IsHttpUrl(route.Destination, out _))
@@ -119,12 +124,27 @@ app.MapReverseProxy(pipeline =>
         // Lets the tool see, through the public port, which release answered: the destination this request went to,
         // not the route of the moment (during a switch the two differ).
         var proxied = context.GetReverseProxyFeature();
+        string? retriedSlot = null;
         context.Response.OnStarting(() =>
         {
-            context.Response.Headers["X-Kaha-Slot"] = proxied.ProxiedDestination?.DestinationId ?? "";
+            context.Response.Headers["X-Kaha-Slot"] = retriedSlot ?? proxied.ProxiedDestination?.DestinationId ?? "";
             return Task.CompletedTask;
         });
         await next();
+
+        // The routed release did not take the request (refused, gone, timed out before an answer): if that makes the proxy
+        // fail over, a request that may be sent twice is sent at once to the release that now takes the route.
+        if (context.Features.Get<IForwarderErrorFeature>() is { Error: ForwarderError.Request or ForwarderError.RequestTimedOut }
+            && !context.Response.HasStarted
+            && (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method))
+            && await context.RequestServices.GetRequiredService<FailoverMonitor>().AfterForwardingErrorAsync(proxied.ProxiedDestination?.DestinationId) is { } route
+            && proxied.Cluster.HttpClient is { } client)
+        {
+            context.Features.Set<IForwarderErrorFeature>(null);
+            context.Response.Clear();
+            retriedSlot = route.Slot;
+            await context.RequestServices.GetRequiredService<IHttpForwarder>().SendAsync(context, route.Destination, client);
+        }
     });
 });
 app.MapFallback(() => Results.Text("No release is routed yet.", statusCode: 503));

@@ -3,7 +3,16 @@ using Yarp.ReverseProxy.Configuration;
 
 namespace KahaProxy;
 
-public sealed record UpstreamRoute(string Destination, string Slot);
+/// <summary>
+/// Where traffic goes. <paramref name="HealthPath"/> and <paramref name="Fallbacks"/> (other running releases of the
+/// environment, such as the warm standby) are sent by tools that know failover; a route without them never fails over.
+/// </summary>
+public sealed record UpstreamRoute(string Destination, string Slot, string? HealthPath = null, IReadOnlyList<Fallback>? Fallbacks = null);
+
+public sealed record Fallback(string Destination, string Slot);
+
+/// <summary>A switch the proxy made by itself because the routed release stopped answering.</summary>
+public sealed record Failover(DateTimeOffset At, string FromSlot, string FromDestination, string ToSlot, string ToDestination, string Reason);
 
 public sealed record ProbeRequest(string Url);
 
@@ -13,13 +22,17 @@ public sealed record WarmRequest(string Url, int Requests, int Concurrency);
 
 public sealed record WarmResult(int Requests, int Ok);
 
-/// <summary>The one upstream, kept in a file so a restarted proxy comes back routing where it did.</summary>
+/// <summary>The one upstream, kept in a file so a restarted proxy comes back routing where it did; the last failover beside it.</summary>
 public sealed class RouteStore(string stateFile)
 {
     public const string ClusterId = "release";
+    private readonly object _gate = new();
+    private readonly string _failoverFile = Path.Combine(Path.GetDirectoryName(stateFile)!, "failover.json");
     private InMemoryConfigProvider? _provider;
 
-    public UpstreamRoute? Current { get; private set; } = Load(stateFile);
+    public UpstreamRoute? Current { get; private set; } = Load<UpstreamRoute>(stateFile);
+
+    public Failover? LastFailover { get; private set; } = Load<Failover>(Path.Combine(Path.GetDirectoryName(stateFile)!, "failover.json"));
 
     public IReadOnlyList<RouteConfig> Routes() => Current is null
         ? []
@@ -37,18 +50,54 @@ public sealed class RouteStore(string stateFile)
 
     public void Switch(UpstreamRoute route)
     {
-        var temporary = stateFile + ".tmp";
-        File.WriteAllText(temporary, JsonSerializer.Serialize(route));
-        File.Move(temporary, stateFile, overwrite: true);
+        lock (_gate)
+        {
+            Apply(route);
+        }
+    }
+
+    /// <summary>
+    /// Routes to <paramref name="to"/> if the route is still <paramref name="from"/> (the tool may have switched meanwhile);
+    /// the release left keeps a place among the fallbacks, so one restarted by hand can take traffic again.
+    /// </summary>
+    public Failover? FailOver(UpstreamRoute from, Fallback to, string reason)
+    {
+        lock (_gate)
+        {
+            if (Current != from)
+            {
+                return null;
+            }
+
+            var fallbacks = (from.Fallbacks ?? []).Where(f => f.Slot != to.Slot).Append(new Fallback(from.Destination, from.Slot)).ToList();
+            var failover = new Failover(DateTimeOffset.UtcNow, from.Slot, from.Destination, to.Slot, to.Destination, reason);
+            // Recorded before the switch: a proxy killed between the two still tells the tool why the route may move.
+            Write(_failoverFile, failover);
+            LastFailover = failover;
+            Apply(new UpstreamRoute(to.Destination, to.Slot, from.HealthPath, fallbacks));
+            return failover;
+        }
+    }
+
+    private void Apply(UpstreamRoute route)
+    {
+        Write(stateFile, route);
         Current = route;
         _provider!.Update(Routes(), Clusters());
     }
 
-    private static UpstreamRoute? Load(string file)
+    private static void Write<T>(string file, T value)
+    {
+        var temporary = file + ".tmp";
+        File.WriteAllText(temporary, JsonSerializer.Serialize(value));
+        File.Move(temporary, file, overwrite: true);
+    }
+
+    private static T? Load<T>(string file) where T : class
     {
         try
         {
-            return File.Exists(file) ? JsonSerializer.Deserialize<UpstreamRoute>(File.ReadAllText(file)) : null;
+            return File.Exists(file) ? JsonSerializer.Deserialize<T>(File.ReadAllText(file)) : null;
         }
         catch (JsonException)
         {

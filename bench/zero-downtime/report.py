@@ -117,10 +117,54 @@ def failed(stats):
 
 
 rows = [line.rstrip("\n").split("\t") for line in open(path("rows.tsv"), encoding="utf-8") if line.strip()]
-order = ["a", "a2", "b", "c", "d", "n"]
+order = ["a", "a2", "b", "c", "d", "n", "failover"]
 rows.sort(key=lambda r: order.index(r[0]) if r[0] in order else 99)
 summaries = {key: json.load(open(path(f"{key}.summary.json"))) for key, *_ in rows}
 marks = {key: read_marks(key) for key, *_ in rows}
+
+
+def failover_section():
+    """The failover row in a section of its own, so that ROWS=failover can refresh it without the other rows."""
+    key, label, command, note = next(r for r in rows if r[0] == "failover")
+    s = summaries[key]
+    operation, switch = s["operation"], s["switches"][0]
+    raw = list(csv.DictReader(open(path(f"{key}.raw.csv"))))
+    op_at = next(m[0] for m in marks[key] if m[1] == "op")
+    bad = sorted(float(r["end_ms"]) for r in raw if r["outcome"] != "Ok" and float(r["start_ms"]) >= op_at)
+    last_failure = f"{(bad[-1] - op_at) / 1000:.2f} s" if bad else "none"
+    alone = e["ROWS_WANTED"] != "all"
+    waited, share = (open(path(f"{key}.quiet")).read().split() + ["0", "-"])[:2]
+    busy = f"; other work used {share} % of the cores when the row started (after {waited} s of waiting for quiet)" if share != "-" else ""
+    return f"""{e['FAILOVER_BEGIN']}
+## Failover: the live release killed behind the proxy
+
+| row | command | requests | failed | last failure after the kill | longest with no good answer | to 100 % standby version | before issue 11 |
+|---|---|---|---|---|---|---|---|
+| {label} | `{command}` | {operation['requests']:,} | {failed(operation)} | {last_failure} | {ms(s['longestWithoutGoodAnswerMs'])} | {seconds(switch['allTargetAfterMs'])} | 36 s of 502s and timeouts, until the tool ran |
+
+- {note}. The same load as the other rows ({e['CONNECTIONS_N']} keep-alive connections to `GET /version`, a request every
+  {e['INTERVAL']} ms each, timeout {int(e['TIMEOUT']) / 1000:g} s); the counts are of the requests started from the kill until the load stopped,
+  {e['TAIL']} s after the standby's version answered everywhere. The proxy asks the routed release's health path every 500 ms and fails over
+  at once when a connection is refused or its name is gone (a killed or stopped container), after 3 failed answers otherwise; a GET
+  that failed on the dead release is sent again to the standby at once.
+- The figure before the change is the one the issue reported (`docker kill` of the live release, nothing else done): the proxy kept
+  routing to the dead release until the next run of the tool.
+- {'Measured alone (`ROWS=failover`)' if alone else 'Measured with the other rows'} on a shared 2-core machine ({e['CPU']}), {e['DATE']}, commit {e['COMMIT']};
+  load average {open(path(f"{key}.loadavg")).read().strip()} at the start of the row{busy}.
+
+Produced by (from the repository root):
+
+```sh
+{e['INVOCATION']}
+```
+{e['FAILOVER_END']}
+"""
+
+
+if any(r[0] == "failover" for r in rows):
+    open(e["FAILOVER_OUT"], "w", encoding="utf-8").write(failover_section())
+if e["ROWS_WANTED"] != "all":
+    raise SystemExit(0)
 
 threshold = float(e["QUIET_PERCENT"])
 

@@ -78,6 +78,22 @@ public sealed class AppContainers(DockerConnector docker, ReleaseTrees trees, IC
         return live;
     }
 
+    /// <summary>
+    /// Without a proxy the live release is the one that serves. After the seed's manual rollback (docker stop NAME; docker
+    /// start NAME_previous) NAME_previous runs and holds the published ports while NAME is stopped: the names are swapped
+    /// to match, so the backup stops the release that serves (freeing its ports for the new one) and a failed deploy
+    /// brings that release back.
+    /// </summary>
+    public async Task FollowManualRollbackAsync(DeploySettings settings)
+    {
+        if (await LiveAsync(settings) is { Running: false } live && await PreviousAsync(settings) is { Running: true } previous)
+        {
+            log.Information("{0} ({1}) serves and {2} ({3}) is stopped, a rollback by hand: names follow what serves.",
+                settings.PreviousContainer, VersionOf(previous), settings.Container, VersionOf(live));
+            await SwapWithPreviousAsync(settings);
+        }
+    }
+
     /// <summary>After a healthy release: the backup it replaced goes, as deploy_kaha.sh's "older _previous is removed".</summary>
     public async Task RemoveOlderBackupAsync(DeploySettings settings)
     {

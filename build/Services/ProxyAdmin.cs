@@ -7,7 +7,16 @@ namespace KahaDeploy.Services;
 /// <summary>Talks to an environment's proxy through its admin API, which listens only on a unix socket in the proxy's state folder.</summary>
 public sealed class ProxyAdmin
 {
-    public sealed record Route(string Destination, string Slot);
+    /// <summary>
+    /// Where traffic goes; with <paramref name="HealthPath"/> and <paramref name="Fallbacks"/> the proxy fails over by itself
+    /// to a fallback that answers when the routed release stops answering (a proxy that predates failover ignores both).
+    /// </summary>
+    public sealed record Route(string Destination, string Slot, string? HealthPath = null, IReadOnlyList<Fallback>? Fallbacks = null);
+
+    public sealed record Fallback(string Destination, string Slot);
+
+    /// <summary>The last switch the proxy made by itself.</summary>
+    public sealed record Failover(DateTimeOffset At, string FromSlot, string FromDestination, string ToSlot, string ToDestination, string Reason);
 
     public sealed record ProbeAnswer(int Status, string Body);
 
@@ -30,6 +39,21 @@ public sealed class ProxyAdmin
         response.EnsureSuccessStatusCode();
         var text = await response.Content.ReadAsStringAsync();
         return text is "" or "null" ? null : System.Text.Json.JsonSerializer.Deserialize<Route>(text, Json);
+    }
+
+    /// <summary>The last failover of the proxy; null when it never failed over, or predates failover.</summary>
+    public async Task<Failover?> LastFailoverAsync(DeploySettings settings)
+    {
+        using var client = Client(settings);
+        using var response = await client.GetAsync("/admin/failover");
+        if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+
+        response.EnsureSuccessStatusCode();
+        var text = await response.Content.ReadAsStringAsync();
+        return text is "" or "null" ? null : System.Text.Json.JsonSerializer.Deserialize<Failover>(text, Json);
     }
 
     public async Task SwitchAsync(DeploySettings settings, Route route)

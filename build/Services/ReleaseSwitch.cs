@@ -149,7 +149,11 @@ public sealed class ReleaseSwitch(
     {
         await Engine.SetCpuSharesAsync(candidate.Container, ServingCpuShares);
         await WarmUpAsync(settings, candidate);
-        await admin.SwitchAsync(settings, new ProxyAdmin.Route(candidate.Destination(settings), candidate.Slot));
+        // The release that served until now stays the proxy's fallback: while it runs (the warm standby), the proxy moves
+        // traffic back to it by itself should the candidate stop answering.
+        var serving = await admin.CurrentRouteAsync(settings);
+        ProxyAdmin.Fallback[] fallbacks = serving is null || serving.Slot == candidate.Slot ? [] : [new(serving.Destination, serving.Slot)];
+        await admin.SwitchAsync(settings, new ProxyAdmin.Route(candidate.Destination(settings), candidate.Slot, settings.HealthPath, fallbacks));
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         var url = new Uri(settings.AppUrl, settings.HealthPath);
         for (var attempt = 0; attempt < 25; attempt++)

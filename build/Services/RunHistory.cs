@@ -75,6 +75,9 @@ public sealed class RunHistory(ICakeLog log)
         File.Delete(Path.Combine(MarkerFolder(environmentFolder), run.Id + ".json"));
     }
 
+    /// <summary>Appends what happened outside any run (a failover of the proxy).</summary>
+    public void Record(string environmentFolder, RunRecord record) => Append(environmentFolder, record);
+
     /// <summary>Every run, oldest first: the finished ones, those in progress, and those killed but not yet recorded (as interrupted).</summary>
     public IReadOnlyList<RunRecord> Read(string environmentFolder)
     {

@@ -11,6 +11,9 @@ public sealed record RunRecord
     /// <summary>Succeeded without changing anything: the release asked for was already live.</summary>
     public const string Unchanged = "unchanged";
 
+    /// <summary>Not a run: the proxy moved traffic to a fallback release by itself (recorded by the next run).</summary>
+    public const string FailedOver = "failover";
+
     public required string Id { get; init; }
     public required string Environment { get; init; }
     public required string Target { get; init; }

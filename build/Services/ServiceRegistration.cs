@@ -65,6 +65,7 @@ public static class ServiceRegistration
         services.AddSingleton<ProxyContainer>();
         services.AddSingleton<RetainedReleases>();
         services.AddSingleton<ReleaseSwitch>();
+        services.AddSingleton<FailoverReport>();
         services.AddSingleton<StandbyTimer>();
         services.AddSingleton<AppOutput>();
         services.AddSingleton<DeployRunner>();

@@ -6,9 +6,9 @@ namespace KahaDeploy.Services;
 /// What runs where: the live and previous container of an environment, with a health answer for the live one,
 /// since when it is live and who made it so (from the history), the last failed run if it came after, and where the
 /// environment's own Redis keeps its data. Behind a proxy the live release is the one the proxy routes to, not the one
-/// named NAME: when they differ, a warning says so.
+/// named NAME: when they differ, a warning says so; when the proxy failed over by itself, when, from what to what, and what to do.
 /// </summary>
-public sealed class StatusReader(AppContainers containers, RetainedReleases releases, RunHistory history)
+public sealed class StatusReader(AppContainers containers, RetainedReleases releases, RunHistory history, FailoverReport failovers)
 {
     public sealed record ContainerStatus(
         string Name, string State, string Image, string? Version, string? Commit, DateTimeOffset? StartedAt, string? DeployedBy);
@@ -23,6 +23,7 @@ public sealed class StatusReader(AppContainers containers, RetainedReleases rele
         string? LiveBy,
         RunRecord? LastFailedRun,
         string? RedisData,
+        FailoverReport.Failover? Failover,
         IReadOnlyList<string> Warnings);
 
     public async Task<EnvironmentStatus> ReadAsync(DeploySettings settings)
@@ -46,6 +47,7 @@ public sealed class StatusReader(AppContainers containers, RetainedReleases rele
             madeLive is null ? live?.Labels.GetValueOrDefault(AppContainers.DeployedByLabel) : $"{madeLive.Performer} ({madeLive.Trigger})",
             lastFailed is not null && lastFailed.Started > (madeLive?.Started ?? DateTimeOffset.MinValue) ? lastFailed : null,
             settings.LocalRedis?.DataFolder,
+            settings.Proxy is null ? null : await failovers.CurrentAsync(settings),
             warnings);
     }
 

@@ -4,7 +4,7 @@ using KahaDeploy.Services;
 namespace KahaDeploy.Tasks;
 
 [TaskName(nameof(BackupContainer))]
-[TaskDescription("Renames the live NAME to NAME_previous, as deploy_kaha.sh did (behind a proxy this happens after the switch, in Drain)")]
+[TaskDescription("Renames the live NAME to NAME_previous, as deploy_kaha.sh did (after a rollback by hand, the NAME_previous that serves is the live one); behind a proxy this happens after the switch, in Drain")]
 [IsDependentOn(typeof(DockerPreflight))]
 [IsDependentOn(typeof(Lock))]
 public sealed class BackupContainer(AppContainers containers, Interruption interruption) : AsyncFrostingTask<DeployContext>
@@ -16,6 +16,7 @@ public sealed class BackupContainer(AppContainers containers, Interruption inter
     {
         // Without a proxy the app is down from here until HealthCheck has a release serving again: a signal waits for that.
         interruption.TrafficMoves();
+        await containers.FollowManualRollbackAsync(context.Settings);
         context.PreviousCommit = AppContainers.CommitOf(await containers.BackupLiveAsync(context.Settings));
     }
 }

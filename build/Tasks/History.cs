@@ -50,6 +50,7 @@ public sealed class History(RunHistory history, IAnsiConsole console) : Frosting
                 {
                     RunRecord.Succeeded => "[green]succeeded[/]",
                     RunRecord.Unchanged => "unchanged",
+                    RunRecord.FailedOver => "[yellow]failover[/]",
                     RunRecord.Running => "[blue]running[/]",
                     var other => $"[red]{Markup.Escape(other)}{(run.FailedTask is null ? "" : $" in{breakWith}{Markup.Escape(run.FailedTask)}")}[/]",
                 },

@@ -47,6 +47,11 @@ public sealed class Status(StatusReader reader, IAnsiConsole console) : AsyncFro
             console.MarkupLine(Markup.Escape($"{status.Environment}: Redis data in {status.RedisData}"));
         }
 
+        foreach (var status in statuses.Where(s => s.Failover is not null))
+        {
+            console.MarkupLine($"[yellow]{Markup.Escape(status.Failover!.Line(status.Environment))}[/]");
+        }
+
         foreach (var warning in statuses.SelectMany(s => s.Warnings))
         {
             console.MarkupLine($"[yellow]Warning: {Markup.Escape(warning)}[/]");

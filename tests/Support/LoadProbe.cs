@@ -24,6 +24,16 @@ public sealed class LoadProbe : IAsyncDisposable
 
     public int Requests => _answers.Count;
 
+    /// <summary>Time since the load started, on the clock the answers are recorded with.</summary>
+    public TimeSpan Elapsed => _clock.Elapsed;
+
+    /// <summary>When each failed request ended, on <see cref="Elapsed"/>'s clock.</summary>
+    public IReadOnlyList<TimeSpan> FailureTimes => _answers.Where(a => a.Failure is not null).Select(a => a.At).OrderBy(a => a).ToList();
+
+    /// <summary>The versions that answered after <paramref name="from"/>.</summary>
+    public IReadOnlyList<string> VersionsAfter(TimeSpan from) =>
+        _answers.Where(a => a.Version is not null && a.At > from).OrderBy(a => a.At).Select(a => a.Version!).Distinct().ToList();
+
     public IReadOnlyList<string> Failures => _answers.Where(a => a.Failure is not null).Select(a => $"{a.At.TotalSeconds:N2}s {a.Failure}").ToList();
 
     /// <summary>The version of the last answers, once the load has stopped.</summary>
