@@ -34,6 +34,7 @@ public sealed partial class DeployContext : FrostingContext
         LockWait = ParseSeconds(context.Argument<string?>("lock-wait", null), "lock-wait");
         Json = context.HasArgument("json");
         Force = context.HasArgument("force");
+        TakeOver = context.HasArgument("take-over");
         DryRun = context.HasArgument("dryrun") || context.HasArgument("dry-run") || context.HasArgument("whatif") || context.HasArgument("noop");
         RollbackTo = ParseSha(context.Argument<string?>("to", null), "to");
         Slot = context.Argument<string?>("slot", null);
@@ -86,6 +87,9 @@ public sealed partial class DeployContext : FrostingContext
 
     /// <summary>Deploy even when the release is the one already live (--force).</summary>
     public bool Force { get; }
+
+    /// <summary>Move the environment to this checkout when another checkout on this engine owns it (--take-over).</summary>
+    public bool TakeOver { get; }
 
     /// <summary>
     /// Set by the first task that changes the server (checkout, images, containers). A run that fails before it was refused
