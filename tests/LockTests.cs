@@ -130,6 +130,21 @@ public sealed class LockTests
     }
 
     [Test]
+    public void Ctrl_C_ends_a_wait_for_the_lock_and_leaves_the_holders_lock_alone()
+    {
+        DeployLocks.HoldByThisProcess(Dev, "alice");
+        using var waiting = _sandbox.StartToolInProcessGroup("--target=Deploy", "--env=dev", "--lock-wait=600");
+        Assert.That(waiting.WaitForOutput("waiting up to 600 s", DeployTime), Is.True, waiting.Output);
+
+        waiting.InterruptGroup();
+
+        Assert.That(waiting.WaitForExit(TimeSpan.FromSeconds(20)), Is.True, "the wait ended at Ctrl-C:\n" + waiting.Output);
+        Assert.That(waiting.ExitCode, Is.Not.EqualTo(0), waiting.Output);
+        Assert.That(DeployLocks.HolderPid(Dev), Is.EqualTo(Environment.ProcessId), "alice's lock is still hers");
+        Assert.That(DockerCli.State(Dev), Is.Null, "nothing was deployed");
+    }
+
+    [Test]
     public void The_lock_is_given_back_by_a_failed_run_and_by_a_Ctrl_C()
     {
         var failed = _sandbox.Tool("--target=Rollback", "--env=dev");

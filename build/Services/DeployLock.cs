@@ -9,7 +9,7 @@ namespace KahaDeploy.Services;
 /// <see cref="EngineRecords">engine record</see> whose labels name the holder), so every checkout and the listener
 /// using that engine see the same lock. A lock whose holder process is gone (the tool was killed) is taken over with a warning.
 /// </summary>
-public sealed class DeployLock(EngineRecords records, ICakeLog log)
+public sealed class DeployLock(EngineRecords records, Interruption interruption, ICakeLog log)
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
 
@@ -95,6 +95,8 @@ public sealed class DeployLock(EngineRecords records, ICakeLog log)
                 announced = true;
             }
 
+            // Ctrl-C while waiting ends the wait: nothing has started yet, and the holder's lock stays its own.
+            interruption.StopIfRequested($"the {environment} lock was free");
             await Task.Delay(PollInterval);
         }
     }
