@@ -47,6 +47,7 @@ public static class Arguments
         new("to", "COMMIT", "rolls back to that retained release instead of NAME_previous", [nameof(RestorePrevious)]),
         new("force", null, "deploys the commit even when it is already live with the same settings", [nameof(SkipIfLive)]),
         new("lock-wait", "SECONDS", "waits that long for another deploy's lock instead of failing at once", [nameof(Tasks.Lock)]),
+        new("take-over", null, "moves the environment to this checkout when another checkout on this engine owns it", [nameof(Tasks.Lock)]),
         new("performer", "NAME", "who started the run, for the history and Slack (default: git's user.name)", [.. ChangingTargets, nameof(RunContainer)]),
         new("trigger", "cli|ci|github|dockerhub", "what started the run, for the history and Slack", ChangingTargets),
         new("json", null, "prints a JSON document for scripts", [nameof(Status), nameof(Tasks.History), nameof(Releases)]),

@@ -36,6 +36,7 @@ public sealed partial class DeployContext : FrostingContext
             LockWait = ParseSeconds(context.Argument<string?>("lock-wait", null), "lock-wait");
             Json = context.HasArgument("json");
             Force = context.HasArgument("force");
+            TakeOver = context.HasArgument("take-over");
             RollbackTo = ParseSha(context.Argument<string?>("to", null), "to");
             Slot = context.Argument<string?>("slot", null);
             Delay = ParseSeconds(context.Argument<string?>("delay", null), "delay");
@@ -93,6 +94,9 @@ public sealed partial class DeployContext : FrostingContext
 
     /// <summary>Deploy even when the release is the one already live (--force).</summary>
     public bool Force { get; }
+
+    /// <summary>Move the environment to this checkout when another checkout on this engine owns it (--take-over).</summary>
+    public bool TakeOver { get; }
 
     /// <summary>
     /// Set by the first task that changes the server (checkout, images, containers). A run that fails before it was refused

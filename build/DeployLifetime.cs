@@ -13,7 +13,7 @@ namespace KahaDeploy;
 /// now, the history and Slack hear of it.
 /// </summary>
 public sealed class DeployLifetime(
-    DeployLock deployLock, RunRecorder recorder, RunLog runLog, RunReporter reporter, RunSummary summary, DockerConnector docker,
+    DeployLock deployLock, EnvironmentOwner owner, RunRecorder recorder, RunLog runLog, RunReporter reporter, RunSummary summary, DockerConnector docker,
     Interruption interruption, InterruptedRun interrupted, StoppedRun stopped)
     : FrostingLifetime<DeployContext>
 {
@@ -86,7 +86,13 @@ public sealed class DeployLifetime(
         }
         finally
         {
-            deployLock.Release();
+            // Only a run that did its work makes the environment this checkout's: a refused or failed one leaves no trace.
+            if (info.Successful && RecordedTargets.Contains(context.TargetName))
+            {
+                owner.RecordClaimAsync().GetAwaiter().GetResult();
+            }
+
+            deployLock.ReleaseAsync().GetAwaiter().GetResult();
             docker.Dispose();
         }
     }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using KahaDeploy.Tests.Support;
@@ -266,46 +265,30 @@ public sealed class BadInputTests
     [Test]
     public void Held_lock_names_its_holder_and_the_way_out()
     {
-        using var holder = Process.GetCurrentProcess();
-        var lockFile = Path.Combine(_sandbox.Folder, ".deploy", "dev", "deploy.lock");
-        File.WriteAllText(lockFile, JsonSerializer.Serialize(new
-        {
-            User = "alice",
-            Host = Environment.MachineName,
-            Pid = Environment.ProcessId,
-            ProcessStarted = holder.StartTime.ToUniversalTime(),
-            Target = "Deploy",
-            Since = DateTimeOffset.UtcNow,
-        }));
+        DeployLocks.HoldByThisProcess(_sandbox.DevContainer, "alice");
         try
         {
             Expect.OneErrorLine(_sandbox.Tool("--target=Deploy", "--env=dev"),
                 "Environment 'dev' is locked by alice@", "Deploy since", "--lock-wait=SECONDS");
-            Assert.That(File.Exists(lockFile), Is.True, "someone else's lock is never removed");
+            Assert.That(DeployLocks.Exists(_sandbox.DevContainer), Is.True, "someone else's lock is never removed");
         }
         finally
         {
-            File.Delete(lockFile);
+            DeployLocks.Release(_sandbox.DevContainer);
         }
     }
 
     [Test]
     public void Rollback_is_locked_too()
     {
-        using var holder = Process.GetCurrentProcess();
-        var lockFile = Path.Combine(_sandbox.Folder, ".deploy", "dev", "deploy.lock");
-        File.WriteAllText(lockFile, JsonSerializer.Serialize(new
-        {
-            User = "bob", Host = Environment.MachineName, Pid = Environment.ProcessId,
-            ProcessStarted = holder.StartTime.ToUniversalTime(), Target = "Deploy", Since = DateTimeOffset.UtcNow,
-        }));
+        DeployLocks.HoldByThisProcess(_sandbox.DevContainer, "bob");
         try
         {
             Expect.OneErrorLine(_sandbox.Tool("--target=Rollback", "--env=dev"), "is locked by bob@");
         }
         finally
         {
-            File.Delete(lockFile);
+            DeployLocks.Release(_sandbox.DevContainer);
         }
     }
 

@@ -113,7 +113,8 @@ public sealed class DataSafetyTests
         var secondConfig = Path.Combine(second, "cake-config.json");
         File.WriteAllText(secondConfig, config.ToJsonString());
 
-        var result = _sandbox.ToolIn(secondConfig, generating, "--target=Deploy", "--env=dev");
+        // It replaces the first, so it takes the environment over on purpose (issue 11, item 9: otherwise it is refused).
+        var result = _sandbox.ToolIn(secondConfig, generating, "--target=Deploy", "--env=dev", "--take-over");
         Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
         Assert.That(result.All, Does.Not.Contain("Generated a random"));
         Assert.That(HitsOnceAnswering(), Is.EqualTo(1));

@@ -72,12 +72,12 @@ public sealed class HostTests
         var devSteps = Steps(dev);
         Assert.That(prodSteps, Is.EqualTo(new[]
         {
-            "Lock", "DockerPreflight", "Clean", "GitPull", "ReadVersion", "NpmInstall", "BuildImage", "EnsureProxy", "Reconcile",
+            "DockerPreflight", "Lock", "Clean", "GitPull", "ReadVersion", "NpmInstall", "BuildImage", "EnsureProxy", "Reconcile",
             "RunContainer", "HealthCheck", "SwitchTraffic", "Drain", "Prune", "NotifySlack", "Deploy",
         }));
         Assert.That(devSteps, Is.EqualTo(new[]
         {
-            "Lock", "DockerPreflight", "Clean", "StartRedis", "ReadVersion", "NpmInstall", "BuildImage",
+            "DockerPreflight", "Lock", "Clean", "StartRedis", "ReadVersion", "NpmInstall", "BuildImage",
             "BackupContainer", "RunContainer", "HealthCheck", "RemoveOlderBackup", "Deploy",
         }));
         Assert.That(dev.All, Does.Contain("Skipping GitPull: environments.dev.gitPull is false"));

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using KahaDeploy.Tests.Support;
 using NUnit.Framework;
@@ -20,8 +19,6 @@ public sealed class ListenerDeployTests
     private ListenerProcess _listener = null!;
     private FakeGitHub _github = null!;
     private string _secret = null!;
-
-    private string LockFile => Path.Combine(_sandbox.Folder, ".deploy", "prod", "deploy.lock");
 
     [SetUp]
     public void StartListener()
@@ -147,7 +144,7 @@ public sealed class ListenerDeployTests
         Assert.That(_listener.Output, Does.Contain("Stopping: no new deliveries are taken.").And.Contain("Waiting up to 120 s for deploy"));
         Assert.That(_listener.Output, Does.Contain($"of {pushed[..12]} to prod succeeded"));
         Assert.That(Http.CommitAt(_sandbox.ProdUrl), Is.EqualTo(pushed));
-        Assert.That(File.Exists(LockFile), Is.False, "the deploy released its lock");
+        Assert.That(DeployLocks.Exists(_sandbox.ProdContainer), Is.False, "the deploy released its lock");
     }
 
     [Test]
@@ -214,17 +211,7 @@ public sealed class ListenerDeployTests
         return pid!.Value;
     }
 
-    private int? LockHolder()
-    {
-        try
-        {
-            return JsonNode.Parse(File.ReadAllText(LockFile))!["Pid"]!.GetValue<int>();
-        }
-        catch (Exception ex) when (ex is IOException or JsonException)
-        {
-            return null; // not there yet, or being written
-        }
-    }
+    private int? LockHolder() => DeployLocks.HolderPid(_sandbox.ProdContainer);
 
     private string? LiveVersion(string environment) =>
         _listener.Status()["environments"]!.AsArray().Single(e => e!["environment"]!.GetValue<string>() == environment)!["live"]?["version"]?.GetValue<string>();

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using KahaDeploy.Tests.Support;
 using NUnit.Framework;
@@ -101,19 +99,12 @@ public sealed class ReleasesTests
         Assert.That(_slack.Messages, Has.Count.EqualTo(slackBefore), "nothing happened, so there is nothing to report");
 
         // Refused by the lock: in the history, but no failed deploy for Slack.
-        using (var holder = Process.GetCurrentProcess())
-        {
-            File.WriteAllText(LockFile, JsonSerializer.Serialize(new
-            {
-                User = "alice", Host = Environment.MachineName, Pid = Environment.ProcessId,
-                ProcessStarted = holder.StartTime.ToUniversalTime(), Target = "Deploy", Since = DateTimeOffset.UtcNow,
-            }));
-        }
+        DeployLocks.HoldByThisProcess(_sandbox.ProdContainer, "alice");
 
         Expect.OneErrorLine(_sandbox.Tool("--target=Deploy", "--env=prod", "--force"), "locked by alice@");
         Assert.That(LastRun()["result"]!.GetValue<string>(), Is.EqualTo("failed"));
         Assert.That(_slack.Messages, Has.Count.EqualTo(slackBefore), "a deploy refused by the lock changed nothing");
-        File.Delete(LockFile);
+        DeployLocks.Release(_sandbox.ProdContainer);
 
         var forced = _sandbox.Tool("--target=Deploy", "--env=prod", "--force");
         Assert.That(forced.ExitCode, Is.EqualTo(0), forced.ToString());
@@ -187,8 +178,6 @@ public sealed class ReleasesTests
         prod["proxy"] = new JsonObject { ["enabled"] = true, ["healthyInARow"] = 2, ["drainSeconds"] = 0, ["standbySeconds"] = 600, ["warmupRequests"] = 20 };
         prod["retain"] = 4;
     }
-
-    private string LockFile => Path.Combine(_sandbox.StateFolder("prod"), "deploy.lock");
 
     private void Deploy()
     {

@@ -120,7 +120,7 @@ public sealed class ZeroDowntimeTests
             Assert.That(_sandbox.Tool("--target=Deploy", "--env=prod").ExitCode, Is.EqualTo(0));
         }
 
-        var releases = DockerCli.Containers(_sandbox.Prefix).Where(c => c.StartsWith(_sandbox.ProdContainer, StringComparison.Ordinal) && !c.EndsWith("_proxy", StringComparison.Ordinal) && !c.EndsWith("_redis", StringComparison.Ordinal)).ToList();
+        var releases = DockerCli.Containers(_sandbox.Prefix).Where(c => c.StartsWith(_sandbox.ProdContainer, StringComparison.Ordinal) && !c.EndsWith("_proxy", StringComparison.Ordinal) && !c.EndsWith("_redis", StringComparison.Ordinal) && !c.EndsWith("_owner", StringComparison.Ordinal)).ToList();
         Assert.That(releases, Has.Count.EqualTo(3), string.Join(", ", releases));
         Assert.That(releases, Does.Contain(_sandbox.ProdContainer).And.Contain($"{_sandbox.ProdContainer}_previous"));
     }

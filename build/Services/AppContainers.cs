@@ -137,6 +137,7 @@ public sealed class AppContainers(DockerConnector docker, ReleaseTrees trees, IC
             [DeployedByLabel] = performer,
             [DeployedAtLabel] = DateTimeOffset.UtcNow.ToString("O"),
             [SettingsLabel] = SettingsDigest(settings),
+            [EnvironmentOwner.CheckoutLabel] = EnvironmentOwner.CheckoutOf(settings),
         };
         var binds = settings.Volumes.ToList();
         var tree = settings.MountSource && !settings.MountCheckout ? trees.Ensure(settings, version) : null;

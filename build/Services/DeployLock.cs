@@ -1,51 +1,84 @@
-using System.Text.Json;
+using System.Globalization;
 using Cake.Core.Diagnostics;
+using KahaDeploy.Configuration;
 
 namespace KahaDeploy.Services;
 
 /// <summary>
-/// One change at a time per environment: a lock file holding who has it. A lock whose holder process is gone
-/// (the tool was killed) is taken over with a warning.
+/// One change at a time per environment, on the engine where its containers live (NAME_lock, an
+/// <see cref="EngineRecords">engine record</see> whose labels name the holder), so every checkout and the listener
+/// using that engine see the same lock. A lock whose holder process is gone (the tool was killed) is taken over with a warning.
 /// </summary>
-public sealed class DeployLock(ICakeLog log)
+public sealed class DeployLock(EngineRecords records, Interruption interruption, ICakeLog log)
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
 
-    private string? _heldFile;
+    private const string Label = "org.kaha.lock.";
 
-    public sealed record Holder(string User, string Host, int Pid, DateTimeOffset ProcessStarted, string Target, DateTimeOffset Since)
+    private string? _heldId;
+    private string? _heldName;
+
+    public sealed record Holder(string User, string Host, int Pid, DateTimeOffset ProcessStarted, string Target, DateTimeOffset Since, string Checkout)
     {
-        public override string ToString() => $"{User}@{Host} (pid {Pid}, {Target} since {Since:yyyy-MM-dd HH:mm:ss}Z)";
+        public override string ToString() =>
+            $"{User}@{Host} (pid {Pid}, {Target} since {Since.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z, from {Checkout})";
+
+        public Dictionary<string, string> ToLabels() => new()
+        {
+            [Label + "user"] = User,
+            [Label + "host"] = Host,
+            [Label + "pid"] = Pid.ToString(CultureInfo.InvariantCulture),
+            [Label + "process-started"] = ProcessStarted.ToString("O", CultureInfo.InvariantCulture),
+            [Label + "target"] = Target,
+            [Label + "since"] = Since.ToString("O", CultureInfo.InvariantCulture),
+            [Label + "checkout"] = Checkout,
+        };
+
+        /// <summary>The holder a lock record names; null for a container of that name that is no lock of ours.</summary>
+        public static Holder? FromLabels(IReadOnlyDictionary<string, string> labels)
+        {
+            string? Get(string key) => labels.GetValueOrDefault(Label + key);
+            return Get("user") is { } user && Get("host") is { } host && int.TryParse(Get("pid"), CultureInfo.InvariantCulture, out var pid)
+                && DateTimeOffset.TryParse(Get("process-started"), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var started)
+                && Get("target") is { } target && DateTimeOffset.TryParse(Get("since"), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var since)
+                    ? new Holder(user, host, pid, started, target, since, Get("checkout") ?? "an unknown checkout")
+                    : null;
+        }
     }
 
-    public static string FileFor(string environmentStateFolder) => Path.Combine(environmentStateFolder, "deploy.lock");
+    public static string NameFor(DeploySettings settings) => settings.Container + "_lock";
 
-    public async Task AcquireAsync(string environmentStateFolder, string environment, string target, TimeSpan wait)
+    public async Task AcquireAsync(DeploySettings settings, string target, TimeSpan wait)
     {
-        var file = FileFor(environmentStateFolder);
-        Directory.CreateDirectory(environmentStateFolder);
-        var me = CurrentHolder(target);
+        var name = NameFor(settings);
+        var environment = settings.Environment;
+        var labels = CurrentHolder(target, EnvironmentOwner.CheckoutOf(settings)).ToLabels();
+        labels[AppContainers.AppLabel] = settings.AppName;
+        labels[AppContainers.EnvironmentLabel] = environment;
+        labels[AppContainers.RoleLabel] = "lock";
         var deadline = DateTimeOffset.UtcNow + wait;
         var announced = false;
         while (true)
         {
-            if (TryCreate(file, me))
+            if (await records.TryCreateAsync(name, labels) is { } id)
             {
-                _heldFile = file;
-                log.Verbose("Holding the {0} lock ({1}).", environment, file);
+                (_heldId, _heldName) = (id, name);
+                log.Verbose("Holding the {0} lock ({1} on the Docker engine).", environment, name);
                 return;
             }
 
-            var holder = await ReadSettledAsync(file);
-            if (holder is null && !File.Exists(file))
+            var record = await records.ReadAsync(name);
+            if (record is null)
             {
                 continue; // released while we looked
             }
 
-            if (holder is null || !IsAlive(holder))
+            var holder = Holder.FromLabels(record.Labels)
+                ?? throw new DeployLockedException($"A container named {name} exists that is not a deploy lock; rename or remove it, then run again.");
+            if (!IsAlive(holder))
             {
-                log.Warning("Taking over the {0} lock left by {1}, whose process is gone.", environment, holder?.ToString() ?? "an unreadable lock file");
-                File.Delete(file);
+                log.Warning("Taking over the {0} lock left by {1}, whose process is gone.", environment, holder);
+                await records.RemoveAsync(record.Id);
                 continue;
             }
 
@@ -53,7 +86,7 @@ public sealed class DeployLock(ICakeLog log)
             {
                 var advice = wait == TimeSpan.Zero ? "wait for it to finish or pass --lock-wait=SECONDS" : "try again later or pass a longer --lock-wait";
                 throw new DeployLockedException(
-                    $"Environment '{environment}' is locked by {holder}; {advice} (if that process is truly gone, delete {file}).");
+                    $"Environment '{environment}' is locked by {holder}; {advice} (if that process is truly gone: docker rm {name}).");
             }
 
             if (!announced)
@@ -62,71 +95,36 @@ public sealed class DeployLock(ICakeLog log)
                 announced = true;
             }
 
+            // Ctrl-C while waiting ends the wait: nothing has started yet, and the holder's lock stays its own.
+            interruption.StopIfRequested($"the {environment} lock was free");
             await Task.Delay(PollInterval);
         }
     }
 
-    public void Release()
+    /// <summary>Gives the lock back: removes the very record this run made, so a lock taken over meanwhile is never touched.</summary>
+    public async Task ReleaseAsync()
     {
-        if (_heldFile is null)
+        if (_heldId is null)
         {
             return;
         }
 
-        var holder = Read(_heldFile);
-        if (holder is not null && holder.Pid == Environment.ProcessId && holder.Host == Environment.MachineName)
-        {
-            File.Delete(_heldFile);
-        }
-
-        _heldFile = null;
-    }
-
-    public static Holder? Read(string file)
-    {
         try
         {
-            return JsonSerializer.Deserialize<Holder>(File.ReadAllText(file));
+            await records.RemoveAsync(_heldId);
         }
-        catch (Exception ex) when (ex is IOException or JsonException)
+        catch (DockerEngineException ex)
         {
-            return null;
+            log.Warning("Could not release the deploy lock {0} ({1}); the next run takes it over, or remove it with 'docker rm {0}'.", _heldName, ex.Message);
         }
+
+        _heldId = null;
     }
 
-    /// <summary>The holder; a lock file that cannot be read yet is read again for a moment, as its holder may be writing it right now.</summary>
-    private static async Task<Holder?> ReadSettledAsync(string file)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            var holder = Read(file);
-            if (holder is not null || attempt == 20 || !File.Exists(file))
-            {
-                return holder;
-            }
-
-            await Task.Delay(50);
-        }
-    }
-
-    private static bool TryCreate(string file, Holder me)
-    {
-        try
-        {
-            using var stream = new FileStream(file, FileMode.CreateNew, FileAccess.Write, FileShare.None);
-            JsonSerializer.Serialize(stream, me);
-            return true;
-        }
-        catch (IOException) when (File.Exists(file))
-        {
-            return false;
-        }
-    }
-
-    private static Holder CurrentHolder(string target)
+    private static Holder CurrentHolder(string target, string checkout)
     {
         var self = ProcessIdentity.Current();
-        return new Holder(Environment.UserName, self.Host, self.Pid, self.Started, target, DateTimeOffset.UtcNow);
+        return new Holder(Environment.UserName, self.Host, self.Pid, self.Started, target, DateTimeOffset.UtcNow, checkout);
     }
 
     // A holder on another machine counts as alive: never steal its lock.

@@ -51,6 +51,7 @@ public sealed class LocalRedis(DockerConnector docker, LocalBaseImages baseImage
                 [AppContainers.AppLabel] = settings.AppName,
                 [AppContainers.EnvironmentLabel] = settings.Environment,
                 [AppContainers.RoleLabel] = "redis",
+                [EnvironmentOwner.CheckoutLabel] = EnvironmentOwner.CheckoutOf(settings),
             },
             "unless-stopped",
             ["redis-server", "--requirepass", redis.Password, "--appendonly", "yes", "--dir", "/data"]));

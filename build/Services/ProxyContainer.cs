@@ -242,6 +242,7 @@ public sealed class ProxyContainer(DockerConnector docker, LocalBaseImages baseI
             [AppContainers.AppLabel] = settings.AppName,
             [AppContainers.EnvironmentLabel] = settings.Environment,
             [AppContainers.RoleLabel] = "proxy",
+            [EnvironmentOwner.CheckoutLabel] = EnvironmentOwner.CheckoutOf(settings),
         },
         "always",
         null);

@@ -58,7 +58,9 @@ public static class ServiceRegistration
         services.AddSingleton<IProcessRunner>(p => new InterruptibleProcessRunner(
             ActivatorUtilities.CreateInstance<ProcessRunner>(p), p.GetRequiredService<Interruption>()));
         services.AddSingleton<InterruptedRun>();
+        services.AddSingleton<EngineRecords>();
         services.AddSingleton<DeployLock>();
+        services.AddSingleton<EnvironmentOwner>();
         services.AddSingleton<StatusReader>();
         services.AddSingleton<RunSummary>();
         services.AddSingleton<ProxyAdmin>();

@@ -15,7 +15,7 @@ public sealed class StopStandby(ReleaseSwitch releases, DeployLock deployLock) :
         var settings = context.Settings;
         var slot = context.Slot ?? throw new Configuration.ConfigException("--slot is required for StopStandby; it is run by Deploy and Rollback, not by hand.");
         await Task.Delay(context.Delay);
-        await deployLock.AcquireAsync(settings.EnvironmentStateFolder, settings.Environment, context.TargetName, LockWait);
+        await deployLock.AcquireAsync(settings, context.TargetName, LockWait);
         await releases.StopStandbyAsync(settings, slot);
     }
 }
