@@ -6,6 +6,7 @@ namespace KahaDeploy.Tasks;
 [TaskName(nameof(Reconcile))]
 [TaskDescription("Puts right what an interrupted run left: names follow the proxy's route, a release that never took traffic is removed")]
 [IsDependentOn(typeof(Lock))]
+[IsDependentOn(typeof(RecoverRenames))]
 [IsDependentOn(typeof(EnsureProxy))]
 public sealed class Reconcile(ReleaseSwitch releases) : AsyncFrostingTask<DeployContext>
 {
