@@ -117,12 +117,18 @@ public sealed class RenameJournal(DockerConnector docker, ICakeLog log)
         string? what = null;
         if (named.GetValueOrDefault(settings.SwappingContainer) is { } parked)
         {
-            // Parked between two renames of a swap: where the swap had not yet put another release, it goes back.
-            var to = !named.ContainsKey(settings.Container) ? settings.Container
-                : !named.ContainsKey(settings.PreviousContainer) ? settings.PreviousContainer
-                : $"{settings.Container}_{parked.Labels.GetValueOrDefault(ReleaseSwitch.SlotLabel, parked.Id[..8])}";
-            places.Add(new ReleasePlace(parked.Id, to));
-            what = $"{settings.SwappingContainer} ({AppContainers.VersionOf(parked)}), parked by an interrupted swap, is {to} again";
+            // Parked by a swap, it was live: it is NAME again, and a release the swap had moved to NAME goes back to
+            // NAME_previous. Behind a proxy, Reconcile then makes the names follow the route; without one, it serves again.
+            var dev = settings.Proxy is null;
+            places.Add(new ReleasePlace(parked.Id, settings.Container, dev ? settings.Restart : null, dev ? true : null));
+            if (named.GetValueOrDefault(settings.Container) is { } moved)
+            {
+                var to = !named.ContainsKey(settings.PreviousContainer) ? settings.PreviousContainer
+                    : $"{settings.Container}_{moved.Labels.GetValueOrDefault(ReleaseSwitch.SlotLabel, moved.Id[..8])}";
+                places.Add(new ReleasePlace(moved.Id, to, dev ? AppContainers.OutOfServicePolicy : null, dev ? false : null));
+            }
+
+            what = $"{settings.SwappingContainer} ({AppContainers.VersionOf(parked)}), parked by an interrupted swap, is {settings.Container} again";
         }
         else if (settings.Proxy is null && !named.ContainsKey(settings.Container) && named.GetValueOrDefault(settings.OlderContainer) is { } older
                  && named.GetValueOrDefault(settings.PreviousContainer) is { } previous)
