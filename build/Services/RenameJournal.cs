@@ -42,6 +42,13 @@ public sealed class RenameJournal(DockerConnector docker, ICakeLog log)
         return File.Exists(file) ? JsonSerializer.Deserialize<Entry>(File.ReadAllBytes(file), Json) : null;
     }
 
+    /// <summary>What a read-only target says of a pending journal: it changes nothing itself.</summary>
+    public static string? PendingWarning(DeploySettings settings) =>
+        Pending(settings) is { } pending
+            ? $"{settings.Environment}: the {pending.Operation} of a run interrupted at {pending.Started.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z is unfinished ({PathOf(settings)}); "
+              + $"the next --target=Deploy or --target=Rollback --env={settings.Environment} {(pending.Revert ? "reverts" : "finishes")} it."
+            : null;
+
     /// <summary>
     /// Moves the releases from where they are (<paramref name="before"/>) to <paramref name="after"/>, journaled. With
     /// <paramref name="revert"/>, a failure on the way, or recovery after a kill, puts them back as they were.

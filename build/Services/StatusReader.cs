@@ -28,11 +28,10 @@ public sealed class StatusReader(AppContainers containers, RetainedReleases rele
     public async Task<EnvironmentStatus> ReadAsync(DeploySettings settings)
     {
         var warnings = new List<string>();
-        if (RenameJournal.Pending(settings) is { } pending)
+        if (RenameJournal.PendingWarning(settings) is { } pending)
         {
             // Read-only: the renames are left to the next Deploy or Rollback; the releases below are what the engine and the proxy show now.
-            warnings.Add($"{settings.Environment}: the {pending.Operation} of a run interrupted at {pending.Started.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z is unfinished "
-                + $"({RenameJournal.PathOf(settings)}); the next --target=Deploy or --target=Rollback --env={settings.Environment} {(pending.Revert ? "reverts" : "finishes")} it.");
+            warnings.Add(pending);
         }
 
         var live = settings.Proxy is null ? await containers.LiveAsync(settings) : await RoutedAsync(settings, warnings);
