@@ -70,7 +70,7 @@ public sealed class RenameJournal(DockerConnector docker, ICakeLog log)
         {
             // Whatever the engine refused on the way (a name taken meanwhile, a full disk), the releases go back where they
             // served from; when even that fails, the journal stays for the next run.
-            log.Warning("{0} failed ({1}); putting the releases back as they were.", operation, ex.Message);
+            log.Warning("The {0} failed ({1}); putting the releases back as they were.", operation, ex.Message);
             await RunAsync(await PlanAsync(settings, before));
             File.Delete(PathOf(settings));
             throw;
