@@ -10,7 +10,7 @@ public sealed class HostTests
     [
         "Clean", "GitPull", "NpmInstall", "BuildImage", "BackupContainer", "RunContainer", "HealthCheck", "NotifySlack",
         "Rollback", "Deploy", "CI", "Status", "StartRedis", "DockerPreflight", "Lock", "ReadVersion", "RestorePrevious", "AppTests",
-        "History", "Logs", "Listen", "EnsureProxy", "SwitchTraffic", "Drain", "Prune", "Reconcile",
+        "History", "Logs", "Listen", "EnsureProxy", "SwitchTraffic", "Drain", "Prune", "Reconcile", "RecoverRenames",
     ];
 
     [Test]
@@ -72,12 +72,12 @@ public sealed class HostTests
         var devSteps = Steps(dev);
         Assert.That(prodSteps, Is.EqualTo(new[]
         {
-            "DockerPreflight", "Lock", "Clean", "GitPull", "ReadVersion", "NpmInstall", "BuildImage", "EnsureProxy", "Reconcile",
+            "DockerPreflight", "Lock", "RecoverRenames", "Clean", "GitPull", "ReadVersion", "NpmInstall", "BuildImage", "EnsureProxy", "Reconcile",
             "RunContainer", "HealthCheck", "SwitchTraffic", "Drain", "Prune", "NotifySlack", "Deploy",
         }));
         Assert.That(devSteps, Is.EqualTo(new[]
         {
-            "DockerPreflight", "Lock", "Clean", "StartRedis", "ReadVersion", "NpmInstall", "BuildImage",
+            "DockerPreflight", "Lock", "RecoverRenames", "Clean", "StartRedis", "ReadVersion", "NpmInstall", "BuildImage",
             "BackupContainer", "RunContainer", "HealthCheck", "RemoveOlderBackup", "Deploy",
         }));
         Assert.That(dev.All, Does.Contain("Skipping GitPull: environments.dev.gitPull is false"));

@@ -51,6 +51,9 @@ public sealed record DeploySettings
 
     /// <summary>The backup a running deploy replaces; removed only once the new release is healthy.</summary>
     public string OlderContainer => Container + "_older";
+
+    /// <summary>Where a swap parks a release for a moment (see RenameJournal): a release that was live or previous, never a leftover.</summary>
+    public string SwappingContainer => Container + "_swapping";
     public string EnvironmentStateFolder => Path.Combine(StateFolder, Environment);
     public string WorkFolder => Path.Combine(EnvironmentStateFolder, "work");
 

@@ -7,7 +7,7 @@ namespace KahaDeploy.Services;
 /// The app's containers in one environment, under the old script's names: NAME is live, NAME_previous is the
 /// backup (so 'docker start NAME_previous' still works by hand), NAME_failed is a release that failed its health check.
 /// </summary>
-public sealed class AppContainers(DockerConnector docker, ReleaseTrees trees, ICakeLog log)
+public sealed class AppContainers(DockerConnector docker, ReleaseTrees trees, RenameJournal journal, ICakeLog log)
 {
     public const string AppLabel = "org.kaha.app";
     public const string EnvironmentLabel = "org.kaha.env";
@@ -50,30 +50,19 @@ public sealed class AppContainers(DockerConnector docker, ReleaseTrees trees, IC
             return null;
         }
 
-        if (await PreviousAsync(settings) is not null)
+        // The new container needs the published ports, so the old one stops before it starts; out of service first, so
+        // that an engine restart from here on does not bring it back beside the new release. Until the renames are done
+        // nothing moved for good: a failure on the way, or a kill, puts the live release back serving under its own name.
+        var before = new List<ReleasePlace> { new(live.Id, settings.Container, settings.Restart, live.Running ? true : null) };
+        var after = new List<ReleasePlace> { new(live.Id, settings.PreviousContainer, OutOfServicePolicy, Running: false) };
+        if (await PreviousAsync(settings) is { } previous)
         {
             await Engine.RemoveContainerAsync(settings.OlderContainer);
-            await Engine.RenameContainerAsync(settings.PreviousContainer, settings.OlderContainer);
+            before.Add(new ReleasePlace(previous.Id, settings.PreviousContainer));
+            after.Add(new ReleasePlace(previous.Id, settings.OlderContainer));
         }
 
-        // The new container needs the published ports, so the old one stops before it starts; out of service first, so
-        // that an engine restart from here on does not bring it back beside the new release.
-        await Engine.SetRestartPolicyAsync(settings.Container, OutOfServicePolicy);
-        await Engine.StopContainerAsync(settings.Container, StopGrace);
-        try
-        {
-            await Engine.RenameContainerAsync(settings.Container, settings.PreviousContainer);
-        }
-        catch
-        {
-            // Whatever the engine refused once the live release was stopped (the name taken meanwhile, a full disk),
-            // the environment must not stay down: the release that was live serves again under its own name.
-            await Engine.SetRestartPolicyAsync(settings.Container, settings.Restart);
-            await Engine.StartContainerAsync(settings.Container);
-            log.Warning("Started {0} ({1}) again: it could not be renamed to {2}.", settings.Container, VersionOf(live), settings.PreviousContainer);
-            throw;
-        }
-
+        await journal.ChangeAsync(settings, "backup of the live release", revert: true, before, after);
         log.Information("{0} ({1}) is now {2}.", settings.Container, VersionOf(live), settings.PreviousContainer);
         return live;
     }
@@ -164,27 +153,36 @@ public sealed class AppContainers(DockerConnector docker, ReleaseTrees trees, IC
     /// <returns>Whether a previous version was brought back.</returns>
     public async Task<bool> RestorePreviousAsync(DeploySettings settings)
     {
-        if (await LiveAsync(settings) is not null)
+        var live = await LiveAsync(settings);
+        var previous = await PreviousAsync(settings);
+        var older = await Engine.InspectContainerAsync(settings.OlderContainer);
+        var after = new List<ReleasePlace>();
+        if (live is not null)
         {
             await Engine.RemoveContainerAsync(settings.FailedContainer);
-            await Engine.SetRestartPolicyAsync(settings.Container, OutOfServicePolicy);
-            await Engine.StopContainerAsync(settings.Container, StopGrace);
-            await Engine.RenameContainerAsync(settings.Container, settings.FailedContainer);
+            after.Add(new ReleasePlace(live.Id, settings.FailedContainer, OutOfServicePolicy, Running: false));
+        }
+
+        if (previous is not null)
+        {
+            previous = await PublishAsConfiguredAsync(settings, previous);
+            after.Add(new ReleasePlace(previous.Id, settings.Container, settings.Restart, Running: true));
+            if (older is not null)
+            {
+                after.Add(new ReleasePlace(older.Id, settings.PreviousContainer));
+            }
+        }
+
+        // The failing release has served its chance: a kill on the way finishes bringing the previous one back.
+        await journal.ChangeAsync(settings, "restore of the previous release", revert: false, before: [], after);
+        if (live is not null)
+        {
             log.Warning("Kept the failing container as {0} for inspection (docker logs {0}).", settings.FailedContainer);
         }
 
-        if (await PreviousAsync(settings) is { } previous)
+        if (previous is not null)
         {
-            await Engine.RenameContainerAsync(settings.PreviousContainer, settings.Container);
-            await PublishAsConfiguredAsync(settings, previous);
-            await Engine.SetRestartPolicyAsync(settings.Container, settings.Restart);
-            await Engine.StartContainerAsync(settings.Container);
             log.Warning("Brought {0} ({1}) back as {2}.", settings.PreviousContainer, VersionOf(previous), settings.Container);
-            if (await Engine.InspectContainerAsync(settings.OlderContainer) is not null)
-            {
-                await Engine.RenameContainerAsync(settings.OlderContainer, settings.PreviousContainer);
-            }
-
             return true;
         }
 
@@ -200,24 +198,18 @@ public sealed class AppContainers(DockerConnector docker, ReleaseTrees trees, IC
                        ?? throw new RollbackImpossibleException(
                            $"There is no {settings.PreviousContainer} to roll back to; deploy a known good commit instead (--target=Deploy --sha=COMMIT).");
         var live = await LiveAsync(settings);
-        var parked = settings.Container + "_swapping";
+        previous = await PublishAsConfiguredAsync(settings, previous);
+        var before = new List<ReleasePlace> { new(previous.Id, settings.PreviousContainer, previous.Running ? null : OutOfServicePolicy, previous.Running ? null : false) };
+        var after = new List<ReleasePlace> { new(previous.Id, settings.Container, settings.Restart, Running: true) };
         if (live is not null)
         {
-            await Engine.RemoveContainerAsync(parked);
-            await Engine.SetRestartPolicyAsync(settings.Container, OutOfServicePolicy);
-            await Engine.StopContainerAsync(settings.Container, StopGrace);
-            await Engine.RenameContainerAsync(settings.Container, parked);
+            before.Add(new ReleasePlace(live.Id, settings.Container, settings.Restart, live.Running ? true : null));
+            after.Add(new ReleasePlace(live.Id, settings.PreviousContainer, OutOfServicePolicy, Running: false));
         }
 
-        await Engine.RenameContainerAsync(settings.PreviousContainer, settings.Container);
-        if (live is not null)
-        {
-            await Engine.RenameContainerAsync(parked, settings.PreviousContainer);
-        }
-
-        await PublishAsConfiguredAsync(settings, previous);
-        await Engine.SetRestartPolicyAsync(settings.Container, settings.Restart);
-        await Engine.StartContainerAsync(settings.Container);
+        // Until HealthCheck passes, the run that asked for the swap may still fail: a kill on the way puts the releases back,
+        // so that the next Rollback (or Deploy) starts from the names the user knows.
+        await journal.ChangeAsync(settings, "rollback swap", revert: true, before, after);
         log.Information("{0} now runs {1}{2}.", settings.Container, VersionOf(previous),
             live is null ? "" : $"; {VersionOf(live)} is kept as {settings.PreviousContainer}");
         return (previous, live);
@@ -228,22 +220,24 @@ public sealed class AppContainers(DockerConnector docker, ReleaseTrees trees, IC
     /// with: traffic, the health check and whatever sits in front were moved to the configured port by the deploys
     /// since, so serving the old release on its old port would be an outage that the health check then blames on it.
     /// </summary>
-    private async Task PublishAsConfiguredAsync(DeploySettings settings, ContainerInfo release)
+    /// <remarks>Done while the release is still NAME_previous: the engine gives the republished container a new id, which the rename journal then names.</remarks>
+    private async Task<ContainerInfo> PublishAsConfiguredAsync(DeploySettings settings, ContainerInfo release)
     {
         if (settings.Proxy is not null)
         {
-            return;
+            return release;
         }
 
         var configured = settings.Ports.Select(p => new PublishedPort(p.HostIp, p.HostPort, p.ContainerPort)).ToList();
         if (release.Ports.Select(p => p.ToString()).Order(StringComparer.Ordinal).SequenceEqual(configured.Select(p => p.ToString()).Order(StringComparer.Ordinal)))
         {
-            return;
+            return release;
         }
 
-        await Engine.RepublishContainerAsync(settings.Container, configured);
+        await Engine.RepublishContainerAsync(release.Name, configured);
         log.Information("Republished {0} on {1}, the configured port (it was created with {2}).",
             settings.Container, string.Join(", ", configured), string.Join(", ", release.Ports));
+        return (await InspectAsync(release.Name))!;
     }
 
     /// <summary>Running, and not in a crash loop (the restart policy keeps a crashing app "restarting").</summary>

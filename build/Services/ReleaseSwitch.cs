@@ -20,7 +20,7 @@ public sealed record Candidate(string Container, string Slot, bool WasRunning)
 /// start-up or idle work waits for the release that serves the traffic, never the other way round.
 /// </summary>
 public sealed class ReleaseSwitch(
-    DockerConnector docker, AppContainers containers, RetainedReleases retained, ProxyAdmin admin, Interruption interruption, ICakeLog log)
+    DockerConnector docker, AppContainers containers, RetainedReleases retained, ProxyAdmin admin, RenameJournal journal, Interruption interruption, ICakeLog log)
 {
     public const string SlotLabel = "org.kaha.slot";
 
@@ -243,35 +243,37 @@ public sealed class ReleaseSwitch(
             return;
         }
 
-        // The routed release moves to NAME; the one there before becomes NAME_previous; the old NAME_previous retires.
+        // The routed release moves to NAME; the one there before becomes NAME_previous; the old NAME_previous retires
+        // (stopped, kept for --to until pruned). The route has moved already, so a kill on the way is finished, never undone.
         var previous = releases.FirstOrDefault(r => r.Name == settings.PreviousContainer);
-        if (previous is not null && previous.Id != routed.Id && live is not null)
-        {
-            await RetireAsync(settings, previous);
-        }
-
-        var parked = settings.Container + "_swapping";
-        await Engine.RemoveContainerAsync(parked);
+        var retired = previous is not null && previous.Id != routed.Id && live is not null ? previous : null;
+        var retiredName = retired is null ? null : $"{settings.Container}_{retired.Labels.GetValueOrDefault(SlotLabel, retired.Id[..8])}";
+        var places = new List<ReleasePlace> { new(routed.Id, settings.Container, settings.Restart) }; // brought back into service, it had policy "no"
         if (live is not null)
         {
-            await Engine.RenameContainerAsync(live.Name, parked);
+            // The standby keeps its restart policy until StopStandbyAsync ends its window: it is meant to run.
+            places.Add(new ReleasePlace(live.Id, settings.PreviousContainer, live.Running ? null : AppContainers.OutOfServicePolicy, CpuShares: OutOfRotationCpuShares));
         }
 
-        await Engine.RenameContainerAsync(routed.Name, settings.Container);
-        // A release brought back into service (Rollback, --to) was retired with restart policy "no".
-        await Engine.SetRestartPolicyAsync(settings.Container, settings.Restart);
+        if (retired is not null)
+        {
+            places.Add(new ReleasePlace(retired.Id, retiredName!, AppContainers.OutOfServicePolicy, Running: false));
+        }
+
+        await journal.ChangeAsync(settings, "renaming after the switch", revert: false, before: [], places);
+        if (retired is not null)
+        {
+            log.Information("Retired {0} ({1}) as {2}.", retired.Name, AppContainers.VersionOf(retired), retiredName!);
+        }
+
         if (live is not null)
         {
-            await Engine.RenameContainerAsync(parked, settings.PreviousContainer);
-            await Engine.SetCpuSharesAsync(settings.PreviousContainer, OutOfRotationCpuShares);
             if (live.Running)
             {
-                // The standby keeps its restart policy until StopStandbyAsync ends its window: it is meant to run.
                 log.Information("{0} ({1}) is now {2}, running as a warm standby.", live.Name, AppContainers.VersionOf(live), settings.PreviousContainer);
             }
             else
             {
-                await Engine.SetRestartPolicyAsync(settings.PreviousContainer, AppContainers.OutOfServicePolicy);
                 log.Information("{0} ({1}) is now {2}; it was stopped, so it is kept stopped for Rollback.",
                     live.Name, AppContainers.VersionOf(live), settings.PreviousContainer);
             }
@@ -323,17 +325,6 @@ public sealed class ReleaseSwitch(
             log.Information("Pruned {0} ({1}): only the last {2} versions are kept.", release.Name, AppContainers.VersionOf(release), settings.Retain);
         }
     }
-
-    private async Task RetireAsync(DeploySettings settings, ContainerInfo release)
-    {
-        var name = $"{settings.Container}_{release.Labels.GetValueOrDefault(SlotLabel, release.Id[..8])}";
-        await Engine.SetRestartPolicyAsync(release.Name, AppContainers.OutOfServicePolicy);
-        await Engine.StopContainerAsync(release.Name, StopGrace);
-        await Engine.RemoveContainerAsync(name);
-        await Engine.RenameContainerAsync(release.Name, name);
-        log.Information("Retired {0} ({1}) as {2}.", release.Name, AppContainers.VersionOf(release), name);
-    }
-
 
     private static DateTimeOffset DeployedAt(ContainerInfo release) =>
         DateTimeOffset.TryParse(release.Labels.GetValueOrDefault(AppContainers.DeployedAtLabel), out var at) ? at : DateTimeOffset.MinValue;

@@ -45,6 +45,7 @@ public static class ServiceRegistration
         services.AddSingleton<InstalledPackages>();
         services.AddSingleton<AppImages>();
         services.AddSingleton<ReleaseTrees>();
+        services.AddSingleton<RenameJournal>();
         services.AddSingleton<AppContainers>();
         services.AddSingleton<LocalRedis>();
         services.AddSingleton<HealthProbe>();

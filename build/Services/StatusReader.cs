@@ -29,6 +29,12 @@ public sealed class StatusReader(AppContainers containers, RetainedReleases rele
     public async Task<EnvironmentStatus> ReadAsync(DeploySettings settings)
     {
         var warnings = new List<string>();
+        if (RenameJournal.PendingWarning(settings) is { } pending)
+        {
+            // Read-only: the renames are left to the next Deploy or Rollback; the releases below are what the engine and the proxy show now.
+            warnings.Add(pending);
+        }
+
         var live = settings.Proxy is null ? await containers.LiveAsync(settings) : await RoutedAsync(settings, warnings);
         var previous = await containers.PreviousAsync(settings);
         var health = live is { Running: true } ? await AskHealthAsync(new Uri(settings.AppUrl, settings.HealthPath)) : "down";

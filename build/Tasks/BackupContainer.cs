@@ -7,6 +7,7 @@ namespace KahaDeploy.Tasks;
 [TaskDescription("Renames the live NAME to NAME_previous, as deploy_kaha.sh did (after a rollback by hand, the NAME_previous that serves is the live one); behind a proxy this happens after the switch, in Drain")]
 [IsDependentOn(typeof(DockerPreflight))]
 [IsDependentOn(typeof(Lock))]
+[IsDependentOn(typeof(RecoverRenames))]
 public sealed class BackupContainer(AppContainers containers, Interruption interruption) : AsyncFrostingTask<DeployContext>
 {
     public override bool ShouldRun(DeployContext context) =>

@@ -29,6 +29,10 @@ public sealed class Releases(RetainedReleases retained, IAnsiConsole console) : 
         console.MarkupLine(releases.Count == 0
             ? Markup.Escape($"{settings.Environment} keeps no release yet.")
             : Markup.Escape($"Go back to one with --target=Rollback --env={settings.Environment} --to=COMMIT."));
+        if (RenameJournal.PendingWarning(settings) is { } pending)
+        {
+            console.MarkupLine($"[yellow]Warning: {Markup.Escape(pending)}[/]");
+        }
     }
 
     private const int NarrowMessage = 24;

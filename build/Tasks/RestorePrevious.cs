@@ -8,6 +8,7 @@ namespace KahaDeploy.Tasks;
 [TaskDescription("Readies NAME_previous (or the retained release of --to=SHA) to take over; the replaced release becomes NAME_previous, so a second rollback rolls forward")]
 [IsDependentOn(typeof(DockerPreflight))]
 [IsDependentOn(typeof(Lock))]
+[IsDependentOn(typeof(RecoverRenames))]
 public sealed class RestorePrevious(AppContainers containers, ReleaseSwitch releases, RetainedReleases retained, Interruption interruption)
     : AsyncFrostingTask<DeployContext>
 {

@@ -5,6 +5,7 @@ namespace KahaDeploy.Tasks;
 [TaskName(nameof(Rollback))]
 [TaskDescription("Incident button: brings back the previous version of --env (or --to=SHA), health-checks it, switches to it and tells Slack; run it again to roll forward")]
 [IsDependentOn(typeof(Lock))]
+[IsDependentOn(typeof(RecoverRenames))]
 [IsDependentOn(typeof(Reconcile))]
 [IsDependentOn(typeof(RestorePrevious))]
 [IsDependentOn(typeof(HealthCheck))]

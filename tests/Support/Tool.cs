@@ -68,6 +68,9 @@ public static class Tool
             _process.BeginErrorReadLine();
         }
 
+        /// <summary>The tool's process id (build.sh exec's it), for a test that signals it itself.</summary>
+        public int Id => _process.Id;
+
         public string Output
         {
             get
