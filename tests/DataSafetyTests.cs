@@ -173,6 +173,6 @@ public sealed class DataSafetyTests
         Assert.That(DockerCli.State(_sandbox.DevContainer), Is.EqualTo("running"), result.ToString());
         Assert.That(OnceAnswering(() => Http.VersionAt(_sandbox.DevUrl)), Is.EqualTo(v1), "the release that was live serves again");
         Expect.OneErrorLine(result, $"{_sandbox.DevContainer}_previous");
-        Assert.That(result.All, Does.Contain($"Started {_sandbox.DevContainer} ({v1}) again"));
+        Assert.That(result.All, Does.Contain($"Put back: {_sandbox.DevContainer} is {v1}"));
     }
 }

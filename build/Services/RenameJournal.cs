@@ -73,6 +73,7 @@ public sealed class RenameJournal(DockerConnector docker, ICakeLog log)
             log.Warning("The {0} failed ({1}); putting the releases back as they were.", operation, ex.Message);
             await RunAsync(await PlanAsync(settings, before));
             File.Delete(PathOf(settings));
+            log.Warning("Put back: {0}.", await DescribeAsync(before));
             throw;
         }
 

@@ -72,6 +72,9 @@ public sealed class DeployQueue(
     }
 
     /// <summary>The last deploys that ended, newest first, as /status shows them.</summary>
+    /// <summary>When a deploy last ended: what the engine said before then is out of date.</summary>
+    public DateTimeOffset LastEndedAt { get; private set; }
+
     public IReadOnlyList<object> DescribeDone()
     {
         lock (_gate)
@@ -158,6 +161,7 @@ public sealed class DeployQueue(
         lock (_gate)
         {
             job.End(result);
+            LastEndedAt = DateTimeOffset.UtcNow;
             _done.Enqueue(job);
             while (_done.Count > Remembered)
             {

@@ -17,7 +17,7 @@ public sealed class ListenerStatus(AppContainers containers)
 
     public async Task<object> ReadAsync(IReadOnlyList<DeploySettings> environments, DeployQueue queue, DeliveryStore deliveries)
     {
-        var view = await EngineViewAsync(environments);
+        var view = await EngineViewAsync(environments, queue.LastEndedAt);
         var lanes = new List<object>();
         foreach (var settings in environments)
         {
@@ -28,12 +28,13 @@ public sealed class ListenerStatus(AppContainers containers)
         return new { environments = lanes, engineReadAt = view.ReadAt, deploys = queue.DescribeDone(), deliveries = deliveries.Recent() };
     }
 
-    /// <summary>The last read while it is fresh; callers that arrive during a read share it.</summary>
-    private Task<EngineView> EngineViewAsync(IReadOnlyList<DeploySettings> environments)
+    /// <summary>The last read while it is fresh and no deploy ended since; callers that arrive during a read share it.</summary>
+    private Task<EngineView> EngineViewAsync(IReadOnlyList<DeploySettings> environments, DateTimeOffset deployEndedAt)
     {
         lock (_gate)
         {
-            if (_engineView is not { } view || view is { IsCompletedSuccessfully: true, Result.ReadAt: var at } && DateTimeOffset.UtcNow - at >= EngineViewKept
+            if (_engineView is not { } view
+                || view is { IsCompletedSuccessfully: true, Result.ReadAt: var at } && (DateTimeOffset.UtcNow - at >= EngineViewKept || at < deployEndedAt)
                 || view.IsFaulted)
             {
                 _engineView = view = ReadEngineAsync(environments);
