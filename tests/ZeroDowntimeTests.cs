@@ -67,6 +67,23 @@ public sealed class ZeroDowntimeTests
         Assert.That(load.VersionsSeen, Is.EqualTo(new[] { old }));
     }
 
+    /// <summary>
+    /// The timer that ends the standby window is this tool started again: run as the published apphost (not dotnet with the
+    /// dll, as build.sh and the rollback test above run it) it must be started the same way, or the host refuses its
+    /// command line and the standby runs on for good.
+    /// </summary>
+    [Test]
+    public void Run_as_the_published_apphost_the_standby_window_still_ends()
+    {
+        _sandbox.PushChange("two");
+
+        var deploy = _sandbox.ToolAsApphost("--target=Deploy", "--env=prod");
+
+        Assert.That(deploy.ExitCode, Is.EqualTo(0), deploy.ToString());
+        Assert.That(deploy.All, Does.Contain("stays running as a warm standby for 4 s"));
+        WaitUntil(() => DockerCli.State($"{_sandbox.ProdContainer}_previous") == "exited", TimeSpan.FromSeconds(30));
+    }
+
     [Test]
     public void Rollback_under_load_fails_no_request_from_a_warm_standby_and_from_a_stopped_one()
     {

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Reflection;
 using Cake.Core.Diagnostics;
 using KahaDeploy.Configuration;
 
@@ -17,12 +16,11 @@ public sealed class StandbyTimer(ICakeLog log)
     public DateTimeOffset Schedule(DeploySettings settings, string slot, TimeSpan window)
     {
         Cancel(settings);
-        var tool = Assembly.GetEntryAssembly()!.Location;
-        string[] command =
+        var command = ToolCommand.With(
         [
-            Environment.ProcessPath!, tool, "--target=StopStandby", $"--env={settings.Environment}", $"--config={settings.ConfigFile}",
+            "--target=StopStandby", $"--env={settings.Environment}", $"--config={settings.ConfigFile}",
             $"--slot={slot}", $"--delay={(int)window.TotalSeconds}", "--verbosity=minimal",
-        ];
+        ]);
 
         // Detached into its own session, its output to a file: it outlives this run and its terminal. At the lowest
         // priority: its start-up, right after the switch, and its docker stop take no CPU from the releases serving.

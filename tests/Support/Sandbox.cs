@@ -187,6 +187,13 @@ public sealed class Sandbox : IDisposable
         return Support.Tool.Run(arguments.Append($"--config={configFile}"), WithDataHome(environment));
     }
 
+    /// <summary>Runs the published apphost itself (not dotnet with the dll, as build.sh does) against this sandbox.</summary>
+    public ProcessResult ToolAsApphost(params string[] arguments)
+    {
+        RememberSecrets();
+        return Support.Tool.RunApphost(arguments.Append($"--config={ConfigFile}"), WithDataHome(Secrets));
+    }
+
     /// <summary>Starts the tool in the background against this sandbox, for a test that stops it midway.</summary>
     public Support.Tool.Running StartTool(params string[] arguments)
     {

@@ -30,6 +30,10 @@ public static class Tool
     public static ProcessResult Run(IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment) =>
         Record(Shell.Run(Path.Combine(Repo.Root, "build.sh"), arguments, Repo.Root, environment, TimeSpan.FromMinutes(5)));
 
+    /// <summary>The published apphost run directly (build/bin/tool/kaha-deploy), as a server's unit or a person may; build.sh built it.</summary>
+    public static ProcessResult RunApphost(IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment) =>
+        Record(Shell.Run(Path.Combine(Repo.Root, "build", "bin", "tool", "kaha-deploy"), arguments, Repo.Root, environment, TimeSpan.FromMinutes(5)));
+
     public static ProcessResult RunPowerShell(IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment) =>
         Record(Shell.Run(PowerShell.Executable, ["-NoProfile", "-File", Path.Combine(Repo.Root, "build.ps1"), .. arguments],
             Repo.Root, environment, TimeSpan.FromMinutes(5)));

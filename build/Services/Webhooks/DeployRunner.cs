@@ -21,7 +21,7 @@ public sealed class DeployRunner(ICakeLog log)
         // A session of its own, so a Ctrl-C in the listener's terminal reaches only the listener, which lets the deploy
         // finish; a low priority, with git, npm and the rest it starts, so that neither the releases serving traffic nor
         // the answers GitHub waits for slow down while it builds.
-        var command = LowPriority.InSessionOfItsOwn(10, ThisTool().Concat(DeployArguments(settings, request)));
+        var command = LowPriority.InSessionOfItsOwn(10, ToolCommand.With(DeployArguments(settings, request)));
         var start = new ProcessStartInfo
         {
             FileName = command[0],
@@ -83,12 +83,6 @@ public sealed class DeployRunner(ICakeLog log)
     }
 
     /// <summary>This tool, started the way it was started itself: through the dotnet host, or as its own executable.</summary>
-    private static IEnumerable<string> ThisTool()
-    {
-        var host = Environment.ProcessPath!;
-        return Path.GetFileNameWithoutExtension(host) == "dotnet" ? [host, typeof(DeployRunner).Assembly.Location] : [host];
-    }
-
     private static async Task Pump(StreamReader from, StreamWriter to, StrongBox<string?> errorLine)
     {
         while (await from.ReadLineAsync() is { } line)
