@@ -34,6 +34,7 @@ public sealed partial class DeployContext : FrostingContext
         LockWait = ParseSeconds(context.Argument<string?>("lock-wait", null), "lock-wait");
         Json = context.HasArgument("json");
         Force = context.HasArgument("force");
+        OnlyForward = context.HasArgument("only-forward");
         DryRun = context.HasArgument("dryrun") || context.HasArgument("dry-run") || context.HasArgument("whatif") || context.HasArgument("noop");
         RollbackTo = ParseSha(context.Argument<string?>("to", null), "to");
         Slot = context.Argument<string?>("slot", null);
@@ -86,6 +87,9 @@ public sealed partial class DeployContext : FrostingContext
 
     /// <summary>Deploy even when the release is the one already live (--force).</summary>
     public bool Force { get; }
+
+    /// <summary>A push deploy (--only-forward): a commit older than the live one changes nothing; a person's --sha is not held to this.</summary>
+    public bool OnlyForward { get; }
 
     /// <summary>
     /// Set by the first task that changes the server (checkout, images, containers). A run that fails before it was refused
