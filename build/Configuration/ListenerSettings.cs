@@ -31,8 +31,10 @@ public sealed record GitHubHookSettings(
 
 /// <param name="Images">"REPO:TAG" or "REPO:*" → environment.</param>
 /// <param name="PullRepositories">Environment → the repository its pullImage names (without the tag); a pushed tag is pulled from there.</param>
+/// <param name="AllowOlder">The keys of <paramref name="Images"/> whose pushes may deploy an image older than the live one.</param>
 public sealed record DockerHubHookSettings(
     string Token,
     IReadOnlyDictionary<string, string> Images,
     IReadOnlyDictionary<string, string> PullRepositories,
-    IReadOnlyList<string> CallbackHosts);
+    IReadOnlyList<string> CallbackHosts,
+    IReadOnlySet<string> AllowOlder);

@@ -13,7 +13,7 @@ namespace KahaDeploy.Services.Webhooks;
 /// </summary>
 public sealed class DeployRunner(ICakeLog log)
 {
-    /// <summary>How the deploy says it changed nothing because its commit is not newer than the live one (SkipIfLive).</summary>
+    /// <summary>How the deploy says it changed nothing because its release is not newer than the live one (SkipIfLive, SkipIfOlderImage).</summary>
     public const string IgnoredPrefix = "Ignored: ";
 
     public async Task<DeployResult> RunAsync(ListenerSettings settings, DeployJob job, CancellationToken cut)
@@ -85,15 +85,12 @@ public sealed class DeployRunner(ICakeLog log)
     {
         yield return "--target=Deploy";
         yield return $"--env={request.Environment}";
-        if (request.Sha is not null)
+        yield return request.Sha is not null ? $"--sha={request.Sha}" : $"--image={request.Image}";
+        if (!request.AllowOlder)
         {
-            yield return $"--sha={request.Sha}";
-            // The live commit may have moved while this deploy waited: the deploy checks again (SkipIfLive).
+            // The live release may have moved while this deploy waited, and a pulled image's age is known only once
+            // pulled: the deploy checks (SkipIfLive for a commit, SkipIfOlderImage for an image).
             yield return "--only-forward";
-        }
-        else
-        {
-            yield return $"--image={request.Image}";
         }
 
         yield return $"--config={settings.ConfigFile}";

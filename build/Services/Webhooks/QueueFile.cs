@@ -12,7 +12,7 @@ public sealed class QueueFile(string file)
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     private sealed record Stored(
-        string Environment, string? Sha, string? Image, string Trigger, string Performer, string Source, string Hook, string Delivery, Uri? Callback);
+        string Environment, string? Sha, string? Image, string Trigger, string Performer, string Source, string Hook, string Delivery, Uri? Callback, bool AllowOlder);
 
     public string Path => file;
 
@@ -20,7 +20,7 @@ public sealed class QueueFile(string file)
     public void Save(IEnumerable<DeployJob> waiting)
     {
         var jobs = waiting.Select(job => job.Requests.Select(r => new Stored(
-            r.Environment, r.Sha, r.Image, r.Trigger, r.Performer, r.Delivery.Source, r.Delivery.Hook, r.Delivery.Delivery, r.Callback)).ToList()).ToList();
+            r.Environment, r.Sha, r.Image, r.Trigger, r.Performer, r.Delivery.Source, r.Delivery.Hook, r.Delivery.Delivery, r.Callback, r.AllowOlder)).ToList()).ToList();
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(file)!);
         var temporary = file + ".tmp";
         using (var stream = new FileStream(temporary, new FileStreamOptions
@@ -47,7 +47,7 @@ public sealed class QueueFile(string file)
             return (JsonSerializer.Deserialize<List<List<Stored>>>(File.ReadAllBytes(file), Json) ?? [])
                 .Where(job => job.Count > 0)
                 .Select(job => (IReadOnlyList<DeployRequest>)job.Select(s => new DeployRequest(
-                    s.Environment, s.Sha, s.Image, s.Trigger, s.Performer, new DeliveryKey(s.Source, s.Hook, s.Delivery), s.Callback)).ToList())
+                    s.Environment, s.Sha, s.Image, s.Trigger, s.Performer, new DeliveryKey(s.Source, s.Hook, s.Delivery), s.Callback, s.AllowOlder)).ToList())
                 .ToList();
         }
         catch (JsonException)
