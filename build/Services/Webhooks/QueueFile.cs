@@ -19,7 +19,7 @@ public sealed class QueueFile(string file)
     /// <summary>Called under the queue's lock, so the file follows the queue's own order of changes.</summary>
     public void Save(IEnumerable<DeployJob> waiting)
     {
-        var jobs = waiting.Select(job => job.Requests.Select(r => new Stored(
+        var jobs = waiting.Select(job => Distinct(job.Requests).Select(r => new Stored(
             r.Environment, r.Sha, r.Image, r.Trigger, r.Performer, r.Delivery.Source, r.Delivery.Hook, r.Delivery.Delivery, r.Callback, r.AllowOlder)).ToList()).ToList();
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(file)!);
         var temporary = file + ".tmp";
@@ -33,6 +33,17 @@ public sealed class QueueFile(string file)
 
         File.Move(temporary, file, overwrite: true);
     }
+
+    /// <summary>
+    /// Pushes of the same commit or image (with the same callback) would run alike: the last of each is enough to run them
+    /// again, and a flood of pushes folded into one deploy keeps the file, written at each push, small.
+    /// </summary>
+    private static IEnumerable<DeployRequest> Distinct(IReadOnlyList<DeployRequest> requests) =>
+        requests.Select((request, i) => (request, i))
+            .GroupBy(pair => (pair.request.Sha, pair.request.Image, pair.request.Callback, pair.request.AllowOlder))
+            .Select(group => group.Last())
+            .OrderBy(pair => pair.i)
+            .Select(pair => pair.request);
 
     /// <summary>The waiting deploys the last run left, each as the requests it folded, oldest first.</summary>
     public IReadOnlyList<IReadOnlyList<DeployRequest>> Load(Action<string> warn)
