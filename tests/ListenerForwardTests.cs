@@ -99,4 +99,31 @@ public sealed class ListenerForwardTests
         Assert.That(deploys[^1]["state"]!.GetValue<string>(), Is.EqualTo("succeeded"));
         Assert.That(Http.CommitAt(_sandbox.ProdUrl), Is.EqualTo(newest));
     }
+
+    [Test]
+    public void A_waiting_push_overtaken_by_a_deploy_by_hand_changes_nothing_when_it_starts()
+    {
+        var first = _sandbox.PushChange("first");
+        var second = _sandbox.PushChange("second");
+        var third = _sandbox.PushChange("third");
+        Assert.That(_github.Push(first).Status, Is.EqualTo(202));
+        var waiting = _github.Push(second);
+        Assert.That(waiting.Message, Does.EndWith("runs after the running one (newer pushes fold into it)"), waiting.ToString());
+
+        // A person deploys the newest commit meanwhile: it waits for the running deploy's lock, then goes before the waiting push.
+        var lockFile = Path.Combine(_sandbox.StateFolder("prod"), "deploy.lock");
+        _listener.WaitUntil(() => File.Exists(lockFile), TimeSpan.FromSeconds(60), "the first push's deploy to take the prod lock");
+        using var byHand = _sandbox.StartTool("--target=Deploy", "--env=prod", $"--sha={third}", "--lock-wait=300");
+        Assert.That(byHand.WaitForOutput("waiting up to 300 s", TimeSpan.FromSeconds(60)), Is.True, byHand.Output);
+        Assert.That(byHand.WaitForExit(DeployTime * 2), Is.True, byHand.Output);
+        Assert.That(byHand.ExitCode, Is.EqualTo(0), byHand.Output);
+
+        var deploys = _listener.WaitForDeploys(2, DeployTime);
+        var overtaken = deploys[^1];
+        Assert.That(overtaken["id"]!.GetValue<string>(), Is.EqualTo(waiting.Deploy));
+        Assert.That(overtaken["state"]!.GetValue<string>(), Is.EqualTo("ignored"), overtaken.ToJsonString());
+        Assert.That(overtaken["result"]!.GetValue<string>(), Does.StartWith($"ignored: {second[..7]} is older than the live {third[..7]}; nothing changed"));
+        Assert.That(_listener.Output, Does.Contain($"Deploy {waiting.Deploy} of {second[..12]} to prod was ignored"));
+        Assert.That(Http.CommitAt(_sandbox.ProdUrl), Is.EqualTo(third), "the older push did not take prod back");
+    }
 }
