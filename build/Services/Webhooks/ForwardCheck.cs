@@ -14,18 +14,20 @@ public sealed class ForwardCheck(GitRepository git, AppContainers containers, IC
     /// <summary>A burst of pushes asks the engine for the live commit once a second, not once a push.</summary>
     private static readonly TimeSpan LiveKept = TimeSpan.FromSeconds(1);
 
+    private readonly object _refreshing = new();
+
     private const int AncestryKept = 10_000;
 
-    private readonly ConcurrentDictionary<string, (string? Commit, DateTimeOffset At)> _live = new();
+    private readonly ConcurrentDictionary<string, Task<(string? Commit, DateTimeOffset At)>> _live = new();
 
     /// <summary>History does not change: once asked, (commit, of) has its answer for good.</summary>
-    private readonly ConcurrentDictionary<(string Commit, string Of), bool> _ancestry = new();
+    private readonly ConcurrentDictionary<(string Commit, string Of), Task<bool>> _ancestry = new();
 
     /// <summary>Why <paramref name="commit"/> must not be deployed to <paramref name="settings"/>'s environment by a push, or null when it moves it forward.</summary>
     public async Task<string?> OlderThanLiveAsync(DeploySettings settings, string commit)
     {
         var live = await LiveCommitAsync(settings);
-        return live is not null && IsAncestor(settings.AppFolder, commit, live) ? Older(commit, live) : null;
+        return live is not null && await IsAncestorAsync(settings.AppFolder, commit, live) ? Older(commit, live) : null;
     }
 
     /// <summary>"3f2c1ab is older than the live 9e0d4c1", or "... is the live commit" for the same one.</summary>
@@ -69,41 +71,53 @@ public sealed class ForwardCheck(GitRepository git, AppContainers containers, IC
         }
     }
 
+    /// <summary>
+    /// The live commit as last read, refreshed by one engine query when over a second old. A push does not wait for that
+    /// query (an engine busy with a deploy's build may take a while): the deploy checks again when it starts.
+    /// </summary>
     private async Task<string?> LiveCommitAsync(DeploySettings settings)
     {
-        if (_live.TryGetValue(settings.Environment, out var known) && DateTimeOffset.UtcNow - known.At < LiveKept)
+        var read = _live.GetOrAdd(settings.Environment, _ => ReadLiveAsync(settings));
+        if (read.IsCompletedSuccessfully && DateTimeOffset.UtcNow - read.Result.At >= LiveKept)
         {
-            return known.Commit;
+            lock (_refreshing)
+            {
+                if (_live.TryGetValue(settings.Environment, out var current) && current == read)
+                {
+                    _live[settings.Environment] = ReadLiveAsync(settings);
+                }
+            }
         }
 
-        string? commit;
+        return (await read).Commit;
+    }
+
+    private async Task<(string? Commit, DateTimeOffset At)> ReadLiveAsync(DeploySettings settings)
+    {
         try
         {
             // Only a commit id goes on git's command line (an image's release may carry another version).
-            commit = AppContainers.CommitOf(await containers.LiveAsync(settings)) is { } label && label.All(Uri.IsHexDigit) ? label : null;
+            var label = AppContainers.CommitOf(await containers.LiveAsync(settings));
+            return (label is not null && label.All(Uri.IsHexDigit) ? label : null, DateTimeOffset.UtcNow);
         }
         catch (DockerEngineException)
         {
             // The engine is away: accept the push; the deploy checks again when it starts.
-            return null;
+            return (null, DateTimeOffset.UtcNow);
         }
-
-        _live[settings.Environment] = (commit, DateTimeOffset.UtcNow);
-        return commit;
     }
 
-    private bool IsAncestor(string folder, string commit, string of)
+    /// <summary>
+    /// One git run per pair however many pushes ask at once (a burst names the same few commits), and they wait for it
+    /// without holding a thread: a thread per waiting push would starve the pool that answers the others.
+    /// </summary>
+    private Task<bool> IsAncestorAsync(string folder, string commit, string of)
     {
-        if (_ancestry.TryGetValue((commit, of), out var known))
-        {
-            return known;
-        }
-
         if (_ancestry.Count >= AncestryKept)
         {
             _ancestry.Clear();
         }
 
-        return _ancestry[(commit, of)] = git.IsAncestor(folder, commit, of);
+        return _ancestry.GetOrAdd((commit, of), pair => Task.Run(() => git.IsAncestor(folder, pair.Commit, pair.Of)));
     }
 }
