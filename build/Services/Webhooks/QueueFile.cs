@@ -14,6 +14,9 @@ public sealed class QueueFile(string file)
     private sealed record Stored(
         string Environment, string? Sha, string? Image, string Trigger, string Performer, string Source, string Hook, string Delivery, Uri? Callback, bool AllowOlder);
 
+    /// <summary>What the file holds, so a push that changes nothing in it (one more push of a waiting commit) writes nothing.</summary>
+    private byte[] _written = [];
+
     public string Path => file;
 
     /// <summary>Called under the queue's lock, so the file follows the queue's own order of changes.</summary>
@@ -21,6 +24,12 @@ public sealed class QueueFile(string file)
     {
         var jobs = waiting.Select(job => Distinct(job.Requests).Select(r => new Stored(
             r.Environment, r.Sha, r.Image, r.Trigger, r.Performer, r.Delivery.Source, r.Delivery.Hook, r.Delivery.Delivery, r.Callback, r.AllowOlder)).ToList()).ToList();
+        var content = JsonSerializer.SerializeToUtf8Bytes(jobs, Json);
+        if (content.AsSpan().SequenceEqual(_written))
+        {
+            return;
+        }
+
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(file)!);
         var temporary = file + ".tmp";
         using (var stream = new FileStream(temporary, new FileStreamOptions
@@ -28,22 +37,19 @@ public sealed class QueueFile(string file)
                    Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
                }))
         {
-            JsonSerializer.Serialize(stream, jobs, Json);
+            stream.Write(content);
         }
 
         File.Move(temporary, file, overwrite: true);
+        _written = content;
     }
 
     /// <summary>
-    /// Pushes of the same commit or image (with the same callback) would run alike: the last of each is enough to run them
-    /// again, and a flood of pushes folded into one deploy keeps the file, written at each push, small.
+    /// Pushes of the same commit or image (with the same callback) would run alike: the first of each is enough to run
+    /// them again, and a flood of pushes folded into one deploy leaves the file small and, mostly, unchanged.
     /// </summary>
     private static IEnumerable<DeployRequest> Distinct(IReadOnlyList<DeployRequest> requests) =>
-        requests.Select((request, i) => (request, i))
-            .GroupBy(pair => (pair.request.Sha, pair.request.Image, pair.request.Callback, pair.request.AllowOlder))
-            .Select(group => group.Last())
-            .OrderBy(pair => pair.i)
-            .Select(pair => pair.request);
+        requests.DistinctBy(request => (request.Sha, request.Image, request.Callback, request.AllowOlder));
 
     /// <summary>The waiting deploys the last run left, each as the requests it folded, oldest first.</summary>
     public IReadOnlyList<IReadOnlyList<DeployRequest>> Load(Action<string> warn)
