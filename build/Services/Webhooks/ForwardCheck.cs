@@ -36,8 +36,8 @@ public sealed class ForwardCheck(GitRepository git, AppContainers containers, IC
 
     private static string Short(string commit) => commit[..Math.Min(7, commit.Length)];
 
-    /// <summary>A deploy of the environment ended: its live commit may have changed.</summary>
-    public void Moved(string environment) => _live.TryRemove(environment, out _);
+    /// <summary>A deploy of the environment ended: its live commit is read again now, so no push waits for that read.</summary>
+    public async Task MovedAsync(DeploySettings settings) => _live[settings.Environment] = Task.FromResult(await ReadLiveAsync(settings));
 
     /// <summary>
     /// The request a deploy that folded <paramref name="requests"/> runs: the newest commit when they lie on one line of

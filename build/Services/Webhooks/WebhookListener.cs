@@ -19,7 +19,7 @@ public sealed class WebhookListener(ICakeLog log, DeployRunner runner, DockerHub
         var deliveries = DeliveryStore.Open(Path.Combine(settings.StateFolder, "deliveries.json"), message => log.Warning("{0}", message));
         var queueFile = new QueueFile(Path.Combine(settings.StateFolder, "queue.json"));
         var queue = new DeployQueue(
-            (job, cut) => RunAsync(settings, job, cut),
+            (job, cut) => RunAsync(settings, environments, job, cut),
             job => FinishedAsync(deliveries, job),
             job => environments.FirstOrDefault(e => e.Environment == job.Environment) is { } target ? forward.Newest(target, job.Requests) : job.Request,
             queueFile,
@@ -64,7 +64,7 @@ public sealed class WebhookListener(ICakeLog log, DeployRunner runner, DockerHub
         log.Information("Stopped.");
     }
 
-    private async Task<DeployResult> RunAsync(ListenerSettings settings, DeployJob job, CancellationToken cut)
+    private async Task<DeployResult> RunAsync(ListenerSettings settings, IReadOnlyList<DeploySettings> environments, DeployJob job, CancellationToken cut)
     {
         try
         {
@@ -72,7 +72,11 @@ public sealed class WebhookListener(ICakeLog log, DeployRunner runner, DockerHub
         }
         finally
         {
-            forward.Moved(job.Environment);
+            // Before the deploy counts as ended: a push that comes after it is checked against what it left live.
+            if (environments.FirstOrDefault(e => e.Environment == job.Environment) is { } target)
+            {
+                await forward.MovedAsync(target);
+            }
         }
     }
 
