@@ -45,6 +45,7 @@ public static class Arguments
         new("sha", "COMMIT", "deploys that commit of the branch instead of its head", [nameof(GitPull), nameof(ReadVersion)]),
         new("image", "REPO:TAG", "deploys that registry image to an environment that pulls its image", [nameof(BuildImage), nameof(ReadVersion)]),
         new("to", "COMMIT", "rolls back to that retained release instead of NAME_previous", [nameof(RestorePrevious)]),
+        new("only-forward", null, "(internal) a push deploy: changes nothing when the commit or the pulled image is older than the live one", [nameof(SkipIfLive), nameof(SkipIfOlderImage)]),
         new("force", null, "deploys the commit even when it is already live with the same settings", [nameof(SkipIfLive)]),
         new("lock-wait", "SECONDS", "waits that long for another deploy's lock instead of failing at once", [nameof(Tasks.Lock)]),
         new("take-over", null, "moves the environment to this checkout when another checkout on this engine owns it", [nameof(Tasks.Lock)]),

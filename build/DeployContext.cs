@@ -37,6 +37,7 @@ public sealed partial class DeployContext : FrostingContext
             Json = context.HasArgument("json");
             Force = context.HasArgument("force");
             TakeOver = context.HasArgument("take-over");
+            OnlyForward = context.HasArgument("only-forward");
             RollbackTo = ParseSha(context.Argument<string?>("to", null), "to");
             Slot = context.Argument<string?>("slot", null);
             Delay = ParseSeconds(context.Argument<string?>("delay", null), "delay");
@@ -97,6 +98,9 @@ public sealed partial class DeployContext : FrostingContext
 
     /// <summary>Move the environment to this checkout when another checkout on this engine owns it (--take-over).</summary>
     public bool TakeOver { get; }
+
+    /// <summary>A push deploy (--only-forward): a commit older than the live one changes nothing; a person's --sha is not held to this.</summary>
+    public bool OnlyForward { get; }
 
     /// <summary>
     /// Set by the first task that changes the server (checkout, images, containers). A run that fails before it was refused

@@ -60,7 +60,11 @@ public sealed class DockerHubTests
                 ["dockerHub"] = new JsonObject
                 {
                     ["token"] = "${DOCKERHUB_WEBHOOK_TOKEN}",
-                    ["images"] = new JsonObject { [$"{Repository}:*"] = "hub" },
+                    ["images"] = new JsonObject
+                    {
+                        [$"{Repository}:*"] = "hub",
+                        [$"{Repository}:v1"] = new JsonObject { ["environment"] = "hub", ["allowOlder"] = true },
+                    },
                     ["callbackHosts"] = new JsonArray($"http://127.0.0.1:{_hub.Port}"),
                 },
             };
@@ -74,8 +78,16 @@ public sealed class DockerHubTests
         }
 
         _commit = Sandbox.Git(_sandbox.Checkout, "rev-parse", "HEAD");
+        _registry.Add($"{_sandbox.Image}:{_commit[..12]}", Repository, "v1");
         _registry.Add($"{_sandbox.Image}:{_commit[..12]}", Repository, "v2");
         _registry.Add($"{_sandbox.Image}:{_commit[..12]}", Repository, "v3");
+
+        // v5: the same app in an image built later, as a newer release would be.
+        var newer = Path.Combine(_sandbox.Folder, "newer-image");
+        Directory.CreateDirectory(newer);
+        File.WriteAllText(Path.Combine(newer, "Dockerfile"), $"FROM {_sandbox.Image}:{_commit[..12]}\nLABEL org.kaha.test=newer\n");
+        Shell.MustIn(newer, "docker", ["build", "-q", "-t", $"{_sandbox.Image}:newer", "."]);
+        _registry.Add($"{_sandbox.Image}:newer", Repository, "v5");
         _listener = ListenerProcess.Start(_sandbox, FreePort.OnLoopback());
     }
 
@@ -236,5 +248,31 @@ public sealed class DockerHubTests
         Assert.That(answer.Message, Is.EqualTo($"field {field} is not valid"));
         _listener.WaitForOutput($": 400 field {field} is not valid", TimeSpan.FromSeconds(5));
         Assert.That(_listener.WaitForDeploys(before, DeployTime), Has.Count.EqualTo(before), "no deploy started");
+    }
+
+    [Test, Order(9)]
+    public void An_image_built_before_the_live_one_is_ignored_unless_its_mapping_allows_older()
+    {
+        var before = _listener.Deploys().Count;
+        Assert.That(_hub.Push(_listener.Url, _token, Repository, "v5").Status, Is.EqualTo(202));
+        Assert.That(_listener.WaitForDeploys(before + 1, DeployTime)[^1]["state"]!.GetValue<string>(), Is.EqualTo("succeeded"));
+        Assert.That(Http.VersionAt(HubUrl), Is.EqualTo("v5"));
+
+        var older = _hub.Push(_listener.Url, _token, Repository, "v2");
+
+        Assert.That(older.Status, Is.EqualTo(202), older.ToString());
+        var ignored = _listener.WaitForDeploys(before + 2, DeployTime)[^1];
+        Assert.That(ignored["state"]!.GetValue<string>(), Is.EqualTo("ignored"), ignored.ToJsonString());
+        Assert.That(ignored["result"]!.GetValue<string>(), Does.StartWith($"ignored: {_registry.Host}/{Repository}:v2 (built ")
+            .And.Contain($"is older than the live {_registry.Host}/{Repository}:v5 (built "));
+        Assert.That(Http.VersionAt(HubUrl), Is.EqualTo("v5"), "the older image was not deployed");
+        Assert.That(_listener.Output, Does.Contain($"Deploy {ignored["id"]!.GetValue<string>()} of {_registry.Host}/{Repository}:v2 to hub was ignored"));
+
+        var allowed = _hub.Push(_listener.Url, _token, Repository, "v1");
+
+        Assert.That(allowed.Status, Is.EqualTo(202), allowed.ToString());
+        var deployed = _listener.WaitForDeploys(before + 3, DeployTime)[^1];
+        Assert.That(deployed["state"]!.GetValue<string>(), Is.EqualTo("succeeded"), deployed.ToJsonString());
+        Assert.That(Http.VersionAt(HubUrl), Is.EqualTo("v1"), "the mapping with allowOlder deployed the older image");
     }
 }

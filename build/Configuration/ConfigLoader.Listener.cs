@@ -73,8 +73,9 @@ public sealed partial class ConfigLoader
             var where = $"{at}.dockerHub";
             Require(hub.Images.Count > 0, $"{where}.images is empty; map an image to an environment that pulls it, e.g. {{\"kaha/app:latest\": \"prod\"}}.");
             var pullRepositories = new Dictionary<string, string>();
-            foreach (var (image, environment) in hub.Images)
+            foreach (var (image, mapping) in hub.Images)
             {
+                var environment = mapping.Environment;
                 var colon = image.LastIndexOf(':');
                 Require(colon > 0 && DockerHubRepository().IsMatch(image[..colon]) && (image[(colon + 1)..] == "*" || ImageTag().IsMatch(image[(colon + 1)..])),
                     $"{where}.images: \"{image}\" is not REPOSITORY:TAG; write e.g. \"kaha/app:latest\", or \"kaha/app:*\" for every tag.");
@@ -89,9 +90,10 @@ public sealed partial class ConfigLoader
 
             dockerHub = new DockerHubHookSettings(
                 RequireSecret(secrets, hub.Token, $"{where}.token"),
-                hub.Images,
+                hub.Images.ToDictionary(pair => pair.Key, pair => pair.Value.Environment),
                 pullRepositories,
-                hub.CallbackHosts.Select((text, i) => ParseCallbackOrigin(text, $"{where}.callbackHosts[{i}]")).ToList());
+                hub.CallbackHosts.Select((text, i) => ParseCallbackOrigin(text, $"{where}.callbackHosts[{i}]")).ToList(),
+                hub.Images.Where(pair => pair.Value.AllowOlder).Select(pair => pair.Key).ToHashSet());
         }
 
         var statusToken = listener.StatusToken is null ? null : RequireSecret(secrets, listener.StatusToken, $"{at}.statusToken");

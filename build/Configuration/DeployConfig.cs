@@ -189,8 +189,8 @@ public sealed record DockerHubHookConfig
     /// <summary>The secret part of the hook URL (/hooks/dockerhub/TOKEN): Docker Hub signs nothing.</summary>
     public required string Token { get; init; }
 
-    /// <summary>"REPO:TAG" or "REPO:*" → an environment that pulls its image.</summary>
-    public required Dictionary<string, string> Images { get; init; }
+    /// <summary>"REPO:TAG" or "REPO:*" → an environment that pulls its image (or an object that also allows older images).</summary>
+    public required Dictionary<string, ImageMapping> Images { get; init; }
 
     /// <summary>The only origins a callback_url may point at: a host (https on 443) or SCHEME://HOST[:PORT].</summary>
     public List<string> CallbackHosts { get; init; } = ["registry.hub.docker.com"];

@@ -35,11 +35,13 @@ public sealed record GitHubHookSettings(
 
 /// <param name="Images">"REPO:TAG" or "REPO:*" → environment.</param>
 /// <param name="PullRepositories">Environment → the repository its pullImage names (without the tag); a pushed tag is pulled from there.</param>
+/// <param name="AllowOlder">The keys of <paramref name="Images"/> whose pushes may deploy an image older than the live one.</param>
 public sealed record DockerHubHookSettings(
     string Token,
     IReadOnlyDictionary<string, string> Images,
     IReadOnlyDictionary<string, string> PullRepositories,
-    IReadOnlyList<CallbackOrigin> CallbackHosts);
+    IReadOnlyList<CallbackOrigin> CallbackHosts,
+    IReadOnlySet<string> AllowOlder);
 
 /// <summary>Where a Docker Hub callback may go: exactly this scheme, host and port.</summary>
 public sealed record CallbackOrigin(string Scheme, string Host, int Port)

@@ -75,6 +75,16 @@ public sealed class AppImages(DockerConnector docker, LocalBaseImages baseImages
         return (new AppImage(reference, await docker.Engine.GetImageIdAsync(reference) ?? ""), version);
     }
 
+    /// <summary>Why <paramref name="pulled"/> is older than the image <paramref name="live"/> runs (by when each was built), or null when it is not.</summary>
+    public async Task<string?> OlderThanAsync(AppImage pulled, ContainerInfo live)
+    {
+        var built = await docker.Engine.GetImageCreatedAsync(pulled.Id);
+        var liveBuilt = await docker.Engine.GetImageCreatedAsync(live.ImageId);
+        return built < liveBuilt
+            ? $"{pulled.Reference} (built {built:yyyy-MM-dd HH:mm:ss}Z) is older than the live {live.ImageReference} (built {liveBuilt:yyyy-MM-dd HH:mm:ss}Z)"
+            : null;
+    }
+
     /// <summary>
     /// The builder's layer ids, cache notes and intermediate containers: at normal verbosity a build shows one line per
     /// step (and what its RUN steps print), the rest is for --verbosity=verbose and the run's log.

@@ -126,6 +126,24 @@ public sealed partial class DockerEngine : IDisposable
     }
 
     /// <summary>The labels of the image (empty when it has none), or null when there is no such image.</summary>
+    /// <summary>When the image was built (its config's created time), or null when there is no such image.</summary>
+    public Task<DateTimeOffset?> GetImageCreatedAsync(string reference)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(reference);
+        return CallAsync($"inspect image '{reference}'", async () =>
+        {
+            try
+            {
+                var image = await _client.Images.InspectImageAsync(reference).ConfigureAwait(false);
+                return image.Created is { } created ? UtcTime(created) : (DateTimeOffset?)null;
+            }
+            catch (DockerImageNotFoundException)
+            {
+                return null;
+            }
+        });
+    }
+
     public Task<IReadOnlyDictionary<string, string>?> GetImageLabelsAsync(string reference)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(reference);
@@ -925,13 +943,14 @@ public sealed partial class DockerEngine : IDisposable
             Mounts: (response.Mounts ?? []).Where(m => m.Destination is not null).ToDictionary(m => m.Destination, m => m.Source ?? "", StringComparer.Ordinal));
     }
 
+    /// <summary>The engine's times are UTC; the client may hand them over without saying so.</summary>
+    private static DateTimeOffset UtcTime(DateTime time) =>
+        time.Kind == DateTimeKind.Unspecified ? new DateTimeOffset(DateTime.SpecifyKind(time, DateTimeKind.Utc)) : new DateTimeOffset(time.ToUniversalTime());
+
     private static ImageSummaryInfo ToSummary(ImagesListResponse image)
     {
         var tags = (image.RepoTags ?? []).Where(t => t != "<none>:<none>").ToList();
-        var created = image.Created.Kind == DateTimeKind.Unspecified
-            ? new DateTimeOffset(DateTime.SpecifyKind(image.Created, DateTimeKind.Utc))
-            : new DateTimeOffset(image.Created.ToUniversalTime());
-        return new ImageSummaryInfo(image.ID, tags, created, image.Size, new Dictionary<string, string>(image.Labels ?? new Dictionary<string, string>()));
+        return new ImageSummaryInfo(image.ID, tags, UtcTime(image.Created), image.Size, new Dictionary<string, string>(image.Labels ?? new Dictionary<string, string>()));
     }
 
     /// <summary>Engine times are RFC 3339 with nanoseconds; the zero time means "never".</summary>

@@ -68,9 +68,7 @@ public sealed class GitRepository(IProcessRunner processes, ICakeLog log)
                 $"The checkout {folder} has uncommitted changes ({string.Join(", ", changed.Take(3))}{(changed.Count > 3 ? ", ..." : "")}); commit and push them, or run 'git stash', then deploy again.");
         }
 
-        var tracking = $"{remote}/{branch}";
-        log.Information("Fetching {0} from {1}.", branch, remote);
-        Require(folder, $"fetch --quiet {remote} +refs/heads/{branch}:refs/remotes/{tracking}", $"fetch {branch} from {remote}");
+        var tracking = Fetch(folder, remote, branch);
 
         var target = sha ?? tracking;
         var resolved = Git(folder, $"rev-parse --verify --quiet {target}^{{commit}}");
@@ -95,6 +93,31 @@ public sealed class GitRepository(IProcessRunner processes, ICakeLog log)
         Require(folder, $"checkout --quiet -B {branch} {commit}", $"check out {commit[..12]}");
         log.Information("{0} is at {1}.", folder, commit[..12]);
         return commit;
+    }
+
+    /// <summary>Fetches <paramref name="branch"/> from <paramref name="remote"/> into its tracking ref; returns that ref (origin/master).</summary>
+    public string Fetch(string folder, string remote, string branch)
+    {
+        var tracking = $"{remote}/{branch}";
+        log.Information("Fetching {0} from {1}.", branch, remote);
+        Require(folder, $"fetch --quiet {remote} +refs/heads/{branch}:refs/remotes/{tracking}", $"fetch {branch} from {remote}");
+        return tracking;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="commit"/> is <paramref name="of"/> or one of its ancestors; false when the checkout lacks either.
+    /// A checkout that has a commit has all its ancestors, so "older than a commit we have" needs no fetch.
+    /// </summary>
+    public bool IsAncestor(string folder, string commit, string of) => Git(folder, $"merge-base --is-ancestor {commit} {of}").ExitCode == 0;
+
+    /// <summary>
+    /// Those of <paramref name="commits"/> that no other one contains (git merge-base --independent): one when they lie on
+    /// one line of history (it is the newest), several when they diverged; null when the checkout lacks one of them.
+    /// </summary>
+    public IReadOnlyList<string>? Newest(string folder, IReadOnlyCollection<string> commits)
+    {
+        var result = Git(folder, $"merge-base --independent {string.Join(' ', commits)}");
+        return result.ExitCode == 0 ? result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : null;
     }
 
     private string Require(string folder, string arguments, string what)

@@ -74,6 +74,7 @@ public static class ServiceRegistration
         services.AddSingleton<DeployRunner>();
         services.AddSingleton<DockerHubCallback>();
         services.AddSingleton<ListenerStatus>();
+        services.AddSingleton<ForwardCheck>();
         services.AddSingleton<WebhookListener>();
     }
 }

@@ -14,6 +14,7 @@ namespace KahaDeploy.Tasks;
 [IsDependentOn(typeof(SkipIfLive))]
 [IsDependentOn(typeof(NpmInstall))]
 [IsDependentOn(typeof(BuildImage))]
+[IsDependentOn(typeof(SkipIfOlderImage))]
 [IsDependentOn(typeof(EnsureProxy))]
 [IsDependentOn(typeof(Reconcile))]
 [IsDependentOn(typeof(BackupContainer))]

@@ -5,10 +5,10 @@ using KahaDeploy.Services;
 namespace KahaDeploy.Tasks;
 
 [TaskName(nameof(SkipIfLive))]
-[TaskDescription("Ends the deploy, changing nothing, when the commit to deploy is already live with the same settings (--force deploys it again)")]
+[TaskDescription("Ends the deploy, changing nothing, when the commit to deploy is already live with the same settings (--force deploys it again), or, for a push deploy, older than the live one")]
 [IsDependentOn(typeof(DockerPreflight))]
 [IsDependentOn(typeof(ReadVersion))]
-public sealed class SkipIfLive(RetainedReleases retained, AppContainers containers) : AsyncFrostingTask<DeployContext>
+public sealed class SkipIfLive(RetainedReleases retained, AppContainers containers, GitRepository git) : AsyncFrostingTask<DeployContext>
 {
     public override bool ShouldRun(DeployContext context) =>
         context.RunsWhen(nameof(SkipIfLive), !context.Force, "--force deploys the release even when it is live.")
@@ -20,6 +20,16 @@ public sealed class SkipIfLive(RetainedReleases retained, AppContainers containe
     public override async Task RunAsync(DeployContext context)
     {
         var live = (await retained.ListAsync(context.Settings)).FirstOrDefault(r => r.State == RetainedReleases.Live);
+        var commit = context.Version!.Commit;
+        if (context.OnlyForward && live is not null && live.Commit != commit && git.IsAncestor(context.Settings.AppFolder, commit, live.Commit))
+        {
+            // GitPull fetched just before: the ancestry is origin's. The listener reads this line (DeployRunner.IgnoredPrefix).
+            context.Log.Information("{0}{1}; nothing changed (a push deploy only moves forward; deploy it by hand with --sha={2}).",
+                Services.Webhooks.DeployRunner.IgnoredPrefix, Services.Webhooks.ForwardCheck.Older(commit, live.Commit), commit[..7]);
+            context.FinishEarly();
+            return;
+        }
+
         if (live?.Container is null || live.Commit != context.Version!.Commit || live.Version != context.Version.Tag)
         {
             return;

@@ -58,7 +58,8 @@ public sealed class FakeGitHub(Uri listener, string secret, string repository = 
         string contentType = "application/json",
         string? delivery = null,
         IPAddress? from = null,
-        string? forwardedFor = null)
+        string? forwardedFor = null,
+        string hookId = HookId)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(listener, "hooks/github")) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
@@ -66,7 +67,7 @@ public sealed class FakeGitHub(Uri listener, string secret, string repository = 
         request.Headers.Add("X-GitHub-Event", @event);
         delivery ??= Guid.NewGuid().ToString();
         request.Headers.Add("X-GitHub-Delivery", delivery);
-        request.Headers.Add("X-GitHub-Hook-ID", HookId);
+        request.Headers.Add("X-GitHub-Hook-ID", hookId);
         signature ??= Sign(secret, body);
         if (signature.Length > 0)
         {

@@ -15,6 +15,7 @@ public sealed class ListenerProcess : IDisposable
     private readonly Process _process;
     private readonly StringBuilder _output = new();
     private bool _recorded;
+    private bool _terminated;
 
     private ListenerProcess(Process process, int port)
     {
@@ -44,7 +45,8 @@ public sealed class ListenerProcess : IDisposable
     {
         var start = Shell.StartInfo(Path.Combine(Repo.Root, "build.sh"),
             new[] { "--target=Listen", $"--config={sandbox.ConfigFile}", $"--port={port}" }.Concat(arguments), Repo.Root,
-            sandbox.Secrets);
+            // The sandbox's data home, as for the tool run by hand: both then find the proxy's state (its admin socket).
+            new Dictionary<string, string?>(sandbox.Secrets) { ["KAHA_DEPLOY_DATA_HOME"] = sandbox.DataHome });
         sandbox.RememberSecrets();
 
         // build.sh execs dotnet, so this process is the listener itself: its id is the one to signal.
@@ -79,10 +81,17 @@ public sealed class ListenerProcess : IDisposable
     public void WaitForOutput(string text, TimeSpan timeout) =>
         WaitUntil(() => Output.Contains(text, StringComparison.Ordinal), timeout, $"the listener to print \"{text}\"");
 
-    /// <summary>SIGTERM, as systemd sends it; returns the exit code.</summary>
+    /// <summary>SIGTERM, as systemd sends it, without waiting: the listener then drains.</summary>
+    public void Terminate()
+    {
+        _terminated = true;
+        Shell.Run("kill", "-TERM", _process.Id.ToString());
+    }
+
+    /// <summary>SIGTERM, as systemd sends it (unless <see cref="Terminate"/> did: a second one would cut the deploy); returns the exit code.</summary>
     public int Stop(TimeSpan timeout)
     {
-        if (!_process.HasExited)
+        if (!_process.HasExited && !_terminated)
         {
             Shell.Run("kill", "-TERM", _process.Id.ToString());
         }

@@ -85,6 +85,27 @@ public sealed class DeliveryStore
         }
     }
 
+    /// <summary>Whether a deploy of this delivery succeeded already (it is then answered as a duplicate, whatever else holds).</summary>
+    public bool HasSucceeded(DeliveryKey key)
+    {
+        lock (_gate)
+        {
+            return _entries.TryGetValue(key, out var entry) && entry.State is DeployState.Succeeded;
+        }
+    }
+
+    /// <summary>The deliveries of a deploy taken over from the last run of the listener (queue.json) are in flight again.</summary>
+    public void Resumed(DeployJob job)
+    {
+        lock (_gate)
+        {
+            foreach (var request in job.Requests)
+            {
+                Remember(request.Delivery, new Entry(job.Id, DeployState.Queued));
+            }
+        }
+    }
+
     /// <summary>Records how the deploy of these deliveries ended.</summary>
     public void Finish(DeployJob job)
     {

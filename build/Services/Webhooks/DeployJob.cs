@@ -10,8 +10,8 @@ public enum DeployState
     /// <summary>Still running when the listener stopped and its grace ran out: killed.</summary>
     Cut,
 
-    /// <summary>Still queued when the listener stopped: never started.</summary>
-    Dropped,
+    /// <summary>When it started, its commit was the live one or older (a push deploy only moves forward): nothing changed.</summary>
+    Ignored,
 }
 
 /// <summary>How a deploy ended: the one line to tell people, and where the whole output is.</summary>
@@ -27,13 +27,14 @@ public sealed class DeployJob(DeployRequest first)
     private const int DeliveriesShown = 20;
 
     private readonly List<DeployRequest> _requests = [first];
+    private DeployRequest? _runs;
 
     public string Id { get; } = "d-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4));
 
     public string Environment => first.Environment;
 
-    /// <summary>The newest request: the one this deploy runs.</summary>
-    public DeployRequest Request => _requests[^1];
+    /// <summary>The request this deploy runs: the newest commit once it started (<see cref="Runs"/>), the last one until then.</summary>
+    public DeployRequest Request => _runs ?? _requests[^1];
 
     public IReadOnlyList<DeployRequest> Requests => _requests;
 
@@ -48,6 +49,9 @@ public sealed class DeployJob(DeployRequest first)
     public DeployResult? Result { get; private set; }
 
     public void Absorb(DeployRequest newer) => _requests.Add(newer);
+
+    /// <summary>Which of its requests it runs: pushes may arrive out of order.</summary>
+    public void Runs(DeployRequest request) => _runs = request;
 
     public void Start()
     {

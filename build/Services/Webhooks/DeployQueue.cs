@@ -4,12 +4,15 @@ namespace KahaDeploy.Services.Webhooks;
 
 /// <summary>
 /// One lane per environment: at most one deploy runs, and at most one waits. A request that arrives while a deploy
-/// runs becomes the waiting one, or, when one already waits, is folded into it (the newest commit wins), so a burst of
-/// pushes runs at most two deploys and ends on the newest.
+/// runs becomes the waiting one, or, when one already waits, is folded into it (when it starts it runs the newest
+/// commit, <paramref name="newest"/>), so a burst of pushes runs at most two deploys and ends on the newest. The
+/// waiting ones are kept in <paramref name="file"/>: a stop leaves them there, and the next start runs them.
 /// </summary>
 public sealed class DeployQueue(
     Func<DeployJob, CancellationToken, Task<DeployResult>> run,
     Func<DeployJob, Task> finished,
+    Func<DeployJob, DeployRequest> newest,
+    QueueFile file,
     ICakeLog log)
 {
     private const int Remembered = 50;
@@ -30,36 +33,44 @@ public sealed class DeployQueue(
     /// <summary>The deploy that will run a request, and whether it started at once (otherwise it waits for the running one).</summary>
     public sealed record Enqueued(DeployJob Job, bool Started);
 
-    public Enqueued Enqueue(DeployRequest request)
+    public Enqueued Enqueue(DeployRequest request) => Add([request]);
+
+    /// <summary>A deploy the last run of the listener accepted but did not start (<see cref="QueueFile"/>), with every request it had folded.</summary>
+    public Enqueued Resume(IReadOnlyList<DeployRequest> requests) => Add(requests);
+
+    private Enqueued Add(IReadOnlyList<DeployRequest> requests)
     {
         lock (_gate)
         {
-            if (_stopping)
+            var environment = requests[0].Environment;
+            if (!_lanes.TryGetValue(environment, out var lane))
             {
-                throw new InvalidOperationException("The listener is stopping and takes no more deploys.");
+                _lanes[environment] = lane = new Lane();
             }
 
-            if (!_lanes.TryGetValue(request.Environment, out var lane))
+            // While stopping nothing starts: a request that slipped in waits in the file for the next start.
+            if (lane.Running is null && !_stopping)
             {
-                _lanes[request.Environment] = lane = new Lane();
-            }
-
-            if (lane.Running is null)
-            {
-                var job = lane.Running = new DeployJob(request);
+                var job = lane.Running = Folded(new DeployJob(requests[0]), requests.Skip(1));
                 job.Start();
                 lane.Worker = Task.Run(() => WorkAsync(lane, job));
                 return new Enqueued(job, Started: true);
             }
 
-            if (lane.Waiting is { } waiting)
-            {
-                waiting.Absorb(request);
-                return new Enqueued(waiting, Started: false);
-            }
-
-            return new Enqueued(lane.Waiting = new DeployJob(request), Started: false);
+            var waiting = lane.Waiting is { } already ? Folded(already, requests) : lane.Waiting = Folded(new DeployJob(requests[0]), requests.Skip(1));
+            Save();
+            return new Enqueued(waiting, Started: false);
         }
+    }
+
+    private static DeployJob Folded(DeployJob job, IEnumerable<DeployRequest> requests)
+    {
+        foreach (var request in requests)
+        {
+            job.Absorb(request);
+        }
+
+        return job;
     }
 
     /// <summary>The running and the waiting deploy of an environment, as /status shows them.</summary>
@@ -84,31 +95,27 @@ public sealed class DeployQueue(
     }
 
     /// <summary>
-    /// Drops the waiting deploys, lets the running ones finish within <paramref name="grace"/>, and cuts those still
-    /// running after it (or as soon as <paramref name="cutNow"/> fires: a second Ctrl-C).
+    /// Starts nothing more (the waiting deploys stay in the queue file for the next start), lets the running ones finish
+    /// within <paramref name="grace"/>, and cuts those still running after it (or as soon as <paramref name="cutNow"/>
+    /// fires: a second Ctrl-C).
     /// </summary>
     public async Task StopAsync(TimeSpan grace, CancellationToken cutNow)
     {
-        List<DeployJob> dropped;
+        List<DeployJob> kept;
         List<DeployJob> running;
         List<Task> workers;
         lock (_gate)
         {
             _stopping = true;
-            dropped = _lanes.Values.Select(l => l.Waiting).OfType<DeployJob>().ToList();
+            kept = _lanes.Values.Select(l => l.Waiting).OfType<DeployJob>().ToList();
             running = _lanes.Values.Select(l => l.Running).OfType<DeployJob>().ToList();
             workers = _lanes.Values.Select(l => l.Worker).ToList();
-            foreach (var lane in _lanes.Values)
-            {
-                lane.Waiting = null;
-            }
         }
 
-        foreach (var job in dropped)
+        foreach (var job in kept)
         {
-            log.Warning("Dropped the waiting deploy {0} of {1} to {2}: the listener is stopping; push again, or run ./build.sh --target=Deploy --env={2}.",
-                job.Id, job.Request.What, job.Environment);
-            await EndAsync(job, new DeployResult(DeployState.Dropped, "dropped: the listener stopped before it started", null));
+            log.Information("Kept the waiting deploy {0} of {1} to {2} in {3}: it runs when the listener starts again.",
+                job.Id, job.Request.What, job.Environment, file.Path);
         }
 
         if (running.Count > 0)
@@ -133,6 +140,13 @@ public sealed class DeployQueue(
             DeployResult result;
             try
             {
+                // Nothing folds into a running job any more, so its requests can be read outside the lock.
+                var runs = newest(job);
+                lock (_gate)
+                {
+                    job.Runs(runs);
+                }
+
                 result = await run(job, _cut.Token);
             }
             catch (Exception ex)
@@ -144,15 +158,35 @@ public sealed class DeployQueue(
         }
     }
 
-    /// <summary>The waiting deploy becomes the running one (none while stopping: StopAsync dropped it).</summary>
+    /// <summary>The waiting deploy becomes the running one (none while stopping: it stays in the queue file).</summary>
     private DeployJob? Next(Lane lane)
     {
         lock (_gate)
         {
+            if (_stopping)
+            {
+                lane.Running = null;
+                return null;
+            }
+
             var next = lane.Running = lane.Waiting;
             lane.Waiting = null;
             next?.Start();
+            Save();
             return next;
+        }
+    }
+
+    /// <summary>Under the lock: the file always holds what waits.</summary>
+    private void Save()
+    {
+        try
+        {
+            file.Save(_lanes.Values.Select(l => l.Waiting).OfType<DeployJob>());
+        }
+        catch (IOException ex)
+        {
+            log.Warning("Could not write {0} ({1}); the waiting deploys would not survive a restart.", file.Path, ex.Message);
         }
     }
 

@@ -13,6 +13,9 @@ namespace KahaDeploy.Services.Webhooks;
 /// </summary>
 public sealed class DeployRunner(ICakeLog log)
 {
+    /// <summary>How the deploy says it changed nothing because its release is not newer than the live one (SkipIfLive, SkipIfOlderImage).</summary>
+    public const string IgnoredPrefix = "Ignored: ";
+
     public async Task<DeployResult> RunAsync(ListenerSettings settings, DeployJob job, CancellationToken cut)
     {
         var request = job.Request;
@@ -43,7 +46,8 @@ public sealed class DeployRunner(ICakeLog log)
         using var process = Process.Start(start)!;
         process.StandardInput.Close();
         var errorLine = new StrongBox<string?>(null);
-        var pumps = Task.WhenAll(Pump(process.StandardOutput, output, errorLine), Pump(process.StandardError, output, errorLine));
+        var ignoredLine = new StrongBox<string?>(null);
+        var pumps = Task.WhenAll(Pump(process.StandardOutput, output, errorLine, ignoredLine), Pump(process.StandardError, output, errorLine, ignoredLine));
         var started = Stopwatch.StartNew();
         try
         {
@@ -60,6 +64,12 @@ public sealed class DeployRunner(ICakeLog log)
         }
 
         await pumps;
+        if (process.ExitCode == 0 && ignoredLine.Value is { } ignored)
+        {
+            log.Information("Deploy {0} of {1} to {2} was ignored: {3}", job.Id, request.What, request.Environment, ignored);
+            return new DeployResult(DeployState.Ignored, $"ignored: {ignored}", logFile);
+        }
+
         if (process.ExitCode == 0)
         {
             log.Information("Deploy {0} of {1} to {2} succeeded in {3:N1} s.", job.Id, request.What, request.Environment, started.Elapsed.TotalSeconds);
@@ -76,14 +86,20 @@ public sealed class DeployRunner(ICakeLog log)
         yield return "--target=Deploy";
         yield return $"--env={request.Environment}";
         yield return request.Sha is not null ? $"--sha={request.Sha}" : $"--image={request.Image}";
+        if (!request.AllowOlder)
+        {
+            // The live release may have moved while this deploy waited, and a pulled image's age is known only once
+            // pulled: the deploy checks (SkipIfLive for a commit, SkipIfOlderImage for an image).
+            yield return "--only-forward";
+        }
+
         yield return $"--config={settings.ConfigFile}";
         yield return $"--lock-wait={settings.LockWait.TotalSeconds.ToString(CultureInfo.InvariantCulture)}";
         yield return $"--trigger={request.Trigger}";
         yield return $"--performer={request.Performer}";
     }
 
-    /// <summary>This tool, started the way it was started itself: through the dotnet host, or as its own executable.</summary>
-    private static async Task Pump(StreamReader from, StreamWriter to, StrongBox<string?> errorLine)
+    private static async Task Pump(StreamReader from, StreamWriter to, StrongBox<string?> errorLine, StrongBox<string?> ignoredLine)
     {
         while (await from.ReadLineAsync() is { } line)
         {
@@ -93,6 +109,10 @@ public sealed class DeployRunner(ICakeLog log)
                 if (line.StartsWith("Error: ", StringComparison.Ordinal))
                 {
                     errorLine.Value = line["Error: ".Length..];
+                }
+                else if (line.StartsWith(IgnoredPrefix, StringComparison.Ordinal))
+                {
+                    ignoredLine.Value = line[IgnoredPrefix.Length..];
                 }
             }
         }

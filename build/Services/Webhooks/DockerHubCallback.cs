@@ -16,7 +16,8 @@ public sealed class DockerHubCallback(ICakeLog log)
     {
         var state = job.State switch
         {
-            DeployState.Succeeded => "success",
+            // An older image ignored on purpose is no failure; the description says why.
+            DeployState.Succeeded or DeployState.Ignored => "success",
             DeployState.Failed => "failure",
             _ => "error",
         };

@@ -32,7 +32,8 @@ public sealed class DockerHubHook(DockerHubHookSettings settings, DeliveryStore 
         }
 
         var image = $"{push.Repository}:{push.Tag}";
-        if (!settings.Images.TryGetValue(image, out var environment) && !settings.Images.TryGetValue($"{push.Repository}:*", out environment))
+        var mapping = settings.Images.ContainsKey(image) ? image : $"{push.Repository}:*";
+        if (!settings.Images.TryGetValue(mapping, out var environment))
         {
             return HookAnswer.Ignored($"{image} is not mapped to an environment (listener.dockerHub.images)");
         }
@@ -40,7 +41,7 @@ public sealed class DockerHubHook(DockerHubHookSettings settings, DeliveryStore 
         var refusedCallback = push.Callback is { } callback && !settings.CallbackHosts.Any(origin => origin.Allows(callback)) ? callback : null;
         var key = new DeliveryKey("dockerhub", push.Repository, deliveryId);
         var request = new DeployRequest(environment, null, $"{settings.PullRepositories[environment]}:{push.Tag}", "dockerhub", push.Pusher, key,
-            refusedCallback is null ? push.Callback : null);
+            refusedCallback is null ? push.Callback : null, AllowOlder: settings.AllowOlder.Contains(mapping));
         var answer = HookAnswer.For(request, deliveries.Claim(key, () => queue.Enqueue(request)));
         // Only the origin is named: the callback's path is the delivery's capability.
         return refusedCallback is null

@@ -7,7 +7,8 @@ namespace KahaDeploy.Services.Webhooks;
 /// POST /hooks/github: only from GitHub's networks, only with a valid signature, only pushes of a mapped branch of the
 /// configured repository; each such push asks the queue for a deploy of its commit (DESIGN.md §5).
 /// </summary>
-public sealed class GitHubHook(GitHubHookSettings settings, DeliveryStore deliveries, DeployQueue queue)
+public sealed class GitHubHook(
+    GitHubHookSettings settings, DeliveryStore deliveries, DeployQueue queue, ForwardCheck forward, IReadOnlyList<DeploySettings> environments)
 {
     /// <summary>Checked before the body is read: a refused peer costs nothing.</summary>
     public HookAnswer? Refuse(IPAddress? client) =>
@@ -15,7 +16,7 @@ public sealed class GitHubHook(GitHubHookSettings settings, DeliveryStore delive
             ? null
             : new HookAnswer(403, $"{client?.ToString() ?? "a forwarded address that is not an IP"} is not in listener.github.allowedNetworks", Silent: true);
 
-    public HookAnswer Handle(GitHubDelivery delivery, byte[] body)
+    public async Task<HookAnswer> HandleAsync(GitHubDelivery delivery, byte[] body)
     {
         if (!GitHubSignature.IsValid(settings.Secret, body, delivery.Signature))
         {
@@ -72,6 +73,15 @@ public sealed class GitHubHook(GitHubHookSettings settings, DeliveryStore delive
         }
 
         var key = new DeliveryKey("github", delivery.HookId, delivery.Id);
+
+        // Only forward: a redelivery, the same body under another delivery or hook id, or a push overtaken by a newer one.
+        if (environments.FirstOrDefault(e => e.Environment == environment) is { } target
+            && await forward.OlderThanLiveAsync(target, push.After) is { } older
+            && !deliveries.HasSucceeded(key))
+        {
+            return HookAnswer.Ignored(older);
+        }
+
         var request = new DeployRequest(environment, push.After, null, "github", push.Pusher, key);
         return HookAnswer.For(request, deliveries.Claim(key, () => queue.Enqueue(request)));
     }

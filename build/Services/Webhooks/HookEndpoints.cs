@@ -20,15 +20,30 @@ public sealed class HookEndpoints(
     DockerHubHook? dockerHub,
     DeliveryStore deliveries,
     Func<Task<object>> status,
+    Task stopping,
     ICakeLog log)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     private readonly RefusalLog _refusals = new();
 
+    /// <summary>While the listener stops: long enough for it to be started again.</summary>
+    private static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(60);
+
+    /// <summary>Answered to an authenticated hook while the listener stops: GitHub's Redeliver, later, then works.</summary>
+    private static readonly HookAnswer Draining =
+        new(StatusCodes.Status503ServiceUnavailable, $"the listener is stopping; deliver again in {RetryAfter.TotalSeconds:N0} s (GitHub: Redeliver)");
+
+    private bool IsDraining => stopping.IsCompleted;
+
     public void Map(IEndpointRouteBuilder routes)
     {
-        routes.MapGet("/healthz", (RequestDelegate)(http => http.Response.WriteAsync("ok")));
+        // 503 while stopping, so a load balancer or a health check takes the listener out before it goes.
+        routes.MapGet("/healthz", (RequestDelegate)(http =>
+        {
+            http.Response.StatusCode = IsDraining ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status200OK;
+            return http.Response.WriteAsync(IsDraining ? "draining" : "ok");
+        }));
         routes.MapGet("/status", StatusAsync);
         if (github is not null)
         {
@@ -45,7 +60,7 @@ public sealed class HookEndpoints(
     {
         var delivery = GitHubDelivery.From(name => http.Request.Headers[name].FirstOrDefault(), http.Request.ContentType);
         return DecideAsync(http, "github", delivery.Name, async client =>
-            github!.Refuse(client) ?? await WithBodyAsync(http, body => github.Handle(delivery, body)));
+            github!.Refuse(client) ?? (IsDraining ? Draining : await WithBodyAsync(http, body => github.HandleAsync(delivery, body))));
     }
 
     private Task DockerHubAsync(HttpContext http)
@@ -54,7 +69,7 @@ public sealed class HookEndpoints(
         var delivery = "dh-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
         return DecideAsync(http, "dockerhub", delivery, async _ =>
             dockerHub!.Refuse(http.Request.RouteValues["token"] as string)
-            ?? await WithBodyAsync(http, body => dockerHub.Handle(delivery, http.Request.ContentType, body)));
+            ?? (IsDraining ? Draining : await WithBodyAsync(http, body => Task.FromResult(dockerHub.Handle(delivery, http.Request.ContentType, body)))));
     }
 
     /// <summary>
@@ -131,6 +146,11 @@ public sealed class HookEndpoints(
             http.Response.Headers.Connection = "close";
         }
 
+        if (answer.Status is StatusCodes.Status503ServiceUnavailable)
+        {
+            http.Response.Headers.RetryAfter = RetryAfter.TotalSeconds.ToString("0", System.Globalization.CultureInfo.InvariantCulture);
+        }
+
         if (answer.Silent)
         {
             http.Response.StatusCode = answer.Status;
@@ -141,7 +161,7 @@ public sealed class HookEndpoints(
     }
 
     /// <summary>Reads the body within listener.maxBodyBytes and listener.requestTimeoutSeconds, then decides on it.</summary>
-    private async Task<HookAnswer> WithBodyAsync(HttpContext http, Func<byte[], HookAnswer> decide)
+    private async Task<HookAnswer> WithBodyAsync(HttpContext http, Func<byte[], Task<HookAnswer>> decide)
     {
         if (http.Request.ContentLength > settings.MaxBodyBytes)
         {
@@ -184,7 +204,7 @@ public sealed class HookEndpoints(
                 : new HookAnswer(StatusCodes.Status408RequestTimeout, $"the body did not arrive within listener.requestTimeoutSeconds ({settings.RequestTimeout.TotalSeconds:N0} s)");
         }
 
-        return decide(body.ToArray());
+        return await decide(body.ToArray());
     }
 
     private static Task WriteJsonAsync(HttpContext http, int status, object value)

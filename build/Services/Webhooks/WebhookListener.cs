@@ -9,23 +9,31 @@ namespace KahaDeploy.Services.Webhooks;
 
 /// <summary>
 /// The push-to-deploy listener: Kestrel with the hooks, the coalescing deploy queue behind them, and an orderly stop
-/// (Ctrl-C or SIGTERM: no new deliveries, the running deploy may finish within listener.shutdownGraceSeconds).
+/// (Ctrl-C or SIGTERM: hooks are answered 503 with Retry-After, the running deploy may finish within
+/// listener.shutdownGraceSeconds, the waiting ones stay in queue.json and run at the next start).
 /// </summary>
-public sealed class WebhookListener(ICakeLog log, DeployRunner runner, DockerHubCallback callback, ListenerStatus status)
+public sealed class WebhookListener(ICakeLog log, DeployRunner runner, DockerHubCallback callback, ListenerStatus status, ForwardCheck forward)
 {
     public async Task RunAsync(ListenerSettings settings, IReadOnlyList<DeploySettings> environments)
     {
         var deliveries = DeliveryStore.Open(Path.Combine(settings.StateFolder, "deliveries.json"), message => log.Warning("{0}", message));
-        var queue = new DeployQueue((job, cut) => runner.RunAsync(settings, job, cut), job => FinishedAsync(deliveries, job), log);
+        var queueFile = new QueueFile(Path.Combine(settings.StateFolder, "queue.json"));
+        var queue = new DeployQueue(
+            (job, cut) => RunAsync(settings, environments, job, cut),
+            job => FinishedAsync(deliveries, job),
+            job => environments.FirstOrDefault(e => e.Environment == job.Environment) is { } target ? forward.Newest(target, job.Requests) : job.Request,
+            queueFile,
+            log);
+        using var signals = new StopSignals();
         var endpoints = new HookEndpoints(
             settings,
-            settings.GitHub is { } github ? new GitHubHook(github, deliveries, queue) : null,
+            settings.GitHub is { } github ? new GitHubHook(github, deliveries, queue, forward, environments) : null,
             settings.DockerHub is { } dockerHub ? new DockerHubHook(dockerHub, deliveries, queue) : null,
             deliveries,
             () => status.ReadAsync(environments, queue, deliveries),
+            signals.Stopped,
             log);
 
-        using var signals = new StopSignals();
         await using var app = Build(settings);
         app.Use(PathGuard.RefuseAsync);
         endpoints.Map(app);
@@ -41,11 +49,36 @@ public sealed class WebhookListener(ICakeLog log, DeployRunner runner, DockerHub
         log.Information("Listening on http://{0}:{1}/ for {2}; Ctrl-C or SIGTERM stops.", settings.Address, settings.Port,
             string.Join(" and ", new[] { settings.GitHub is null ? null : "POST /hooks/github", settings.DockerHub is null ? null : "POST /hooks/dockerhub/TOKEN" }.OfType<string>()));
 
+        foreach (var requests in queueFile.Load(message => log.Warning("{0}", message)))
+        {
+            var (job, _) = queue.Resume(requests);
+            deliveries.Resumed(job);
+            log.Information("Resuming deploy {0} of {1} to {2}, accepted before the listener stopped ({3} delivery(ies) from {4}).",
+                job.Id, job.Request.What, job.Environment, requests.Count, queueFile.Path);
+        }
+
         await signals.Stopped;
+        // Kestrel goes on answering through the grace: hooks get 503 with Retry-After, /healthz says draining.
         log.Information("Stopping: no new deliveries are taken.");
-        await app.StopAsync(signals.Cutting);
         await queue.StopAsync(settings.ShutdownGrace, signals.Cutting);
+        await app.StopAsync(signals.Cutting);
         log.Information("Stopped.");
+    }
+
+    private async Task<DeployResult> RunAsync(ListenerSettings settings, IReadOnlyList<DeploySettings> environments, DeployJob job, CancellationToken cut)
+    {
+        try
+        {
+            return await runner.RunAsync(settings, job, cut);
+        }
+        finally
+        {
+            // Before the deploy counts as ended: a push that comes after it is checked against what it left live.
+            if (environments.FirstOrDefault(e => e.Environment == job.Environment) is { } target)
+            {
+                await forward.MovedAsync(target);
+            }
+        }
     }
 
     private async Task FinishedAsync(DeliveryStore deliveries, DeployJob job)

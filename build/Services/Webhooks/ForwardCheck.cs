@@ -1,0 +1,123 @@
+using System.Collections.Concurrent;
+using Cake.Core.Diagnostics;
+using KahaDeploy.Configuration;
+
+namespace KahaDeploy.Services.Webhooks;
+
+/// <summary>
+/// A push deploy only moves an environment forward: a pushed commit that is the live one or older is ignored, and of the
+/// pushes folded into one deploy the newest runs, whatever order they came in. The ancestry comes from the app checkout
+/// (git); the deploy itself checks again when it starts (--only-forward), since the live commit may move while it waits.
+/// </summary>
+public sealed class ForwardCheck(GitRepository git, AppContainers containers, ICakeLog log)
+{
+    /// <summary>A burst of pushes asks the engine for the live commit once a second, not once a push.</summary>
+    private static readonly TimeSpan LiveKept = TimeSpan.FromSeconds(1);
+
+    private readonly object _refreshing = new();
+
+    private const int AncestryKept = 10_000;
+
+    private readonly ConcurrentDictionary<string, Task<(string? Commit, DateTimeOffset At)>> _live = new();
+
+    /// <summary>History does not change: once asked, (commit, of) has its answer for good.</summary>
+    private readonly ConcurrentDictionary<(string Commit, string Of), Task<bool>> _ancestry = new();
+
+    /// <summary>Why <paramref name="commit"/> must not be deployed to <paramref name="settings"/>'s environment by a push, or null when it moves it forward.</summary>
+    public async Task<string?> OlderThanLiveAsync(DeploySettings settings, string commit)
+    {
+        var live = await LiveCommitAsync(settings);
+        return live is not null && await IsAncestorAsync(settings.AppFolder, commit, live) ? Older(commit, live) : null;
+    }
+
+    /// <summary>"3f2c1ab is older than the live 9e0d4c1", or "... is the live commit" for the same one.</summary>
+    public static string Older(string commit, string live) =>
+        commit == live ? $"{Short(commit)} is the live commit" : $"{Short(commit)} is older than the live {Short(live)}";
+
+    private static string Short(string commit) => commit[..Math.Min(7, commit.Length)];
+
+    /// <summary>A deploy of the environment ended: its live commit is read again now, so no push waits for that read.</summary>
+    public async Task MovedAsync(DeploySettings settings) => _live[settings.Environment] = Task.FromResult(await ReadLiveAsync(settings));
+
+    /// <summary>
+    /// The request a deploy that folded <paramref name="requests"/> runs: the newest commit when they lie on one line of
+    /// history (fetched first when the checkout lacks one), else the last one pushed (a force-push diverged).
+    /// </summary>
+    public DeployRequest Newest(DeploySettings settings, IReadOnlyList<DeployRequest> requests)
+    {
+        var last = requests[^1];
+        var commits = requests.Select(r => r.Sha).OfType<string>().Distinct().ToList();
+        if (commits.Count < 2)
+        {
+            return last;
+        }
+
+        var folder = settings.AppFolder;
+        try
+        {
+            var newest = git.Newest(folder, commits);
+            if (newest is null)
+            {
+                git.Fetch(folder, settings.Remote, settings.Branch);
+                newest = git.Newest(folder, commits);
+            }
+
+            return newest is [var head] ? requests.Last(r => r.Sha == head) : last;
+        }
+        catch (GitException ex)
+        {
+            log.Warning("Could not order the pushes folded into one deploy of {0} ({1}); deploying the last one pushed.", settings.Environment, ex.Message);
+            return last;
+        }
+    }
+
+    /// <summary>
+    /// The live commit as last read, refreshed by one engine query when over a second old. A push does not wait for that
+    /// query (an engine busy with a deploy's build may take a while): the deploy checks again when it starts.
+    /// </summary>
+    private async Task<string?> LiveCommitAsync(DeploySettings settings)
+    {
+        var read = _live.GetOrAdd(settings.Environment, _ => ReadLiveAsync(settings));
+        if (read.IsCompletedSuccessfully && DateTimeOffset.UtcNow - read.Result.At >= LiveKept)
+        {
+            lock (_refreshing)
+            {
+                if (_live.TryGetValue(settings.Environment, out var current) && current == read)
+                {
+                    _live[settings.Environment] = ReadLiveAsync(settings);
+                }
+            }
+        }
+
+        return (await read).Commit;
+    }
+
+    private async Task<(string? Commit, DateTimeOffset At)> ReadLiveAsync(DeploySettings settings)
+    {
+        try
+        {
+            // Only a commit id goes on git's command line (an image's release may carry another version).
+            var label = AppContainers.CommitOf(await containers.LiveAsync(settings));
+            return (label is not null && label.All(Uri.IsHexDigit) ? label : null, DateTimeOffset.UtcNow);
+        }
+        catch (DockerEngineException)
+        {
+            // The engine is away: accept the push; the deploy checks again when it starts.
+            return (null, DateTimeOffset.UtcNow);
+        }
+    }
+
+    /// <summary>
+    /// One git run per pair however many pushes ask at once (a burst names the same few commits), and they wait for it
+    /// without holding a thread: a thread per waiting push would starve the pool that answers the others.
+    /// </summary>
+    private Task<bool> IsAncestorAsync(string folder, string commit, string of)
+    {
+        if (_ancestry.Count >= AncestryKept)
+        {
+            _ancestry.Clear();
+        }
+
+        return _ancestry.GetOrAdd((commit, of), pair => Task.Run(() => git.IsAncestor(folder, pair.Commit, pair.Of)));
+    }
+}
