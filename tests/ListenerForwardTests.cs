@@ -111,8 +111,7 @@ public sealed class ListenerForwardTests
         Assert.That(waiting.Message, Does.EndWith("runs after the running one (newer pushes fold into it)"), waiting.ToString());
 
         // A person deploys the newest commit meanwhile: it waits for the running deploy's lock, then goes before the waiting push.
-        var lockFile = Path.Combine(_sandbox.StateFolder("prod"), "deploy.lock");
-        _listener.WaitUntil(() => File.Exists(lockFile), TimeSpan.FromSeconds(60), "the first push's deploy to take the prod lock");
+        _listener.WaitUntil(() => DeployLocks.Exists(_sandbox.ProdContainer), TimeSpan.FromSeconds(60), "the first push's deploy to take the prod lock");
         using var byHand = _sandbox.StartTool("--target=Deploy", "--env=prod", $"--sha={third}", "--lock-wait=300");
         Assert.That(byHand.WaitForOutput("waiting up to 300 s", TimeSpan.FromSeconds(60)), Is.True, byHand.Output);
         Assert.That(byHand.WaitForExit(DeployTime * 2), Is.True, byHand.Output);
