@@ -10,62 +10,34 @@ namespace KahaDeploy.Tests;
 /// origin through child deploys, one at a time, coalesced, under the same lock as a deploy from the command line.
 /// </summary>
 [NonParallelizable]
-public sealed class ListenerDeployTests
+public sealed class ListenerDeployTests : ListenerFixture
 {
-    private static readonly TimeSpan DeployTime = TimeSpan.FromMinutes(3);
-
-    private Sandbox _sandbox = null!;
-    private FakeSlack _slack = null!;
-    private ListenerProcess _listener = null!;
-    private FakeGitHub _github = null!;
-    private string _secret = null!;
-
-    [SetUp]
-    public void StartListener()
-    {
-        _slack = new FakeSlack();
-        _sandbox = new Sandbox();
-        WriteConfig();
-        _sandbox.StartBackingRedis();
-        Start();
-    }
-
-    [TearDown]
-    public void StopListener()
-    {
-        // Set up may have failed half-way: whatever exists is stopped, then the sandbox's containers go.
-        _github?.Dispose();
-        _listener?.Dispose();
-        _sandbox?.Dispose();
-        _slack?.Dispose();
-    }
-
     [Test]
     public void A_signed_push_deploys_its_commit_tells_slack_and_a_replay_is_a_duplicate()
     {
-        var pushed = _sandbox.CommitAndPush("release two", dir => File.AppendAllText(Path.Combine(dir, "README.md"), "\ntwo\n"));
+        var pushed = Sandbox.CommitAndPush("release two", dir => File.AppendAllText(Path.Combine(dir, "README.md"), "\ntwo\n"));
 
-        var answer = _github.Push(pushed, pusher: "alice");
+        var answer = GitHub.Push(pushed, pusher: "alice");
 
         Assert.That(answer.Status, Is.EqualTo(202), answer.ToString());
         Assert.That(answer.Message, Is.EqualTo($"accepted: deploy {answer.Deploy} of {pushed[..12]} to prod started"));
-        var priority = ProcessPriority.Find(TimeSpan.FromSeconds(30), "--target=Deploy", $"--config={_sandbox.ConfigFile}");
+        var priority = ProcessPriority.Find(TimeSpan.FromSeconds(30), "--target=Deploy", $"--config={Sandbox.ConfigFile}");
         Assert.That(priority, Is.Not.Null, "the deploy process was not seen running");
         Assert.That(priority!.Nice, Is.EqualTo(10), "the deploy runs below the listener and the live release");
         Assert.That(priority.SessionGroupNice ?? 10, Is.EqualTo(10), "and so does its session's scheduling group");
-        var deploys = _listener.WaitForDeploys(1, DeployTime);
+        var deploys = Listener.WaitForDeploys(1, DeployTime);
         Assert.That(deploys.Single()["state"]!.GetValue<string>(), Is.EqualTo("succeeded"), deploys.Single().ToJsonString());
-        Assert.That(Http.CommitAt(_sandbox.ProdUrl), Is.EqualTo(pushed), "the pushed commit serves in prod");
-        Assert.That(_slack.Messages.Single()["text"]!.GetValue<string>(),
+        Assert.That(Http.CommitAt(Sandbox.ProdUrl), Is.EqualTo(pushed), "the pushed commit serves in prod");
+        Assert.That(Slack.Messages.Single()["text"]!.GetValue<string>(),
             Does.Contain("deploy to prod succeeded").And.Contain(pushed[..12]).And.Contain("alice (github)"));
         Assert.That(LiveVersion("prod"), Is.EqualTo(pushed[..12]), "/status shows the live version");
 
-        var replay = _github.Push(pushed, delivery: answer.Delivery);
+        var replay = GitHub.Push(pushed, delivery: answer.Delivery);
 
         Assert.That(replay.Status, Is.EqualTo(200), replay.ToString());
         Assert.That(replay.Message, Is.EqualTo($"duplicate: deploy {answer.Deploy} already did this delivery"));
-        Assert.That(_listener.WaitForDeploys(1, DeployTime), Has.Count.EqualTo(1), "the replay started no deploy");
-        Assert.That(_listener.Output, Does.Contain($"github delivery {answer.Delivery} from 127.0.0.1: 202 accepted: deploy {answer.Deploy}")
+        Assert.That(Listener.WaitForDeploys(1, DeployTime), Has.Count.EqualTo(1), "the replay started no deploy");
+        Assert.That(Listener.Output, Does.Contain($"github delivery {answer.Delivery} from 127.0.0.1: 202 accepted: deploy {answer.Deploy}")
             .And.Contain($"github delivery {answer.Delivery} from 127.0.0.1: 200 duplicate"));
     }
 
@@ -73,35 +45,35 @@ public sealed class ListenerDeployTests
     public void A_burst_of_ten_pushes_runs_at_most_two_deploys_and_ends_on_the_newest()
     {
         var commits = Enumerable.Range(1, 10)
-            .Select(i => _sandbox.CommitAndPush($"change {i}", dir => File.AppendAllText(Path.Combine(dir, "README.md"), $"\nchange {i}\n")))
+            .Select(i => Sandbox.CommitAndPush($"change {i}", dir => File.AppendAllText(Path.Combine(dir, "README.md"), $"\nchange {i}\n")))
             .ToList();
 
-        var answers = commits.Select(sha => _github.Push(sha)).ToList();
+        var answers = commits.Select(sha => GitHub.Push(sha)).ToList();
 
         Assert.That(answers.Select(a => a.Status), Is.All.EqualTo(202), string.Join("\n", answers));
-        var deploys = _listener.WaitForDeploys(1, DeployTime);
+        var deploys = Listener.WaitForDeploys(1, DeployTime);
         Assert.That(deploys, Has.Count.LessThanOrEqualTo(2), string.Join("\n", deploys.Select(d => d.ToJsonString())));
         Assert.That(deploys.Select(d => d["state"]!.GetValue<string>()), Is.All.EqualTo("succeeded"));
         Assert.That(deploys[^1]["sha"]!.GetValue<string>(), Is.EqualTo(commits[^1]), "the last deploy is of the newest commit");
-        Assert.That(Http.CommitAt(_sandbox.ProdUrl), Is.EqualTo(commits[^1]));
+        Assert.That(Http.CommitAt(Sandbox.ProdUrl), Is.EqualTo(commits[^1]));
         Assert.That(answers.Skip(1).Select(a => a.Deploy).Distinct().Count(), Is.EqualTo(1), "pushes that came while a deploy ran folded into one");
     }
 
     [Test]
     public void A_CLI_deploy_during_a_webhook_deploy_waits_for_the_lock()
     {
-        var pushed = _sandbox.CommitAndPush("release two", dir => File.AppendAllText(Path.Combine(dir, "README.md"), "\ntwo\n"));
-        Assert.That(_github.Push(pushed).Status, Is.EqualTo(202));
+        var pushed = Sandbox.CommitAndPush("release two", dir => File.AppendAllText(Path.Combine(dir, "README.md"), "\ntwo\n"));
+        Assert.That(GitHub.Push(pushed).Status, Is.EqualTo(202));
         var holder = WaitForLockHolder();
 
         // The same commit the webhook deploys: without --force the second deploy would find it live and change nothing.
-        var cli = _sandbox.Tool("--target=Deploy", "--env=prod", "--lock-wait=300", "--force");
+        var cli = Sandbox.Tool("--target=Deploy", "--env=prod", "--lock-wait=300", "--force");
 
         Assert.That(cli.ExitCode, Is.EqualTo(0), cli.ToString());
         Assert.That(cli.All, Does.Contain("Environment 'prod' is locked by").And.Contain($"pid {holder}").And.Contain("waiting up to 300 s"));
-        var webhook = _listener.WaitForDeploys(1, DeployTime).Single();
+        var webhook = Listener.WaitForDeploys(1, DeployTime).Single();
         Assert.That(webhook["state"]!.GetValue<string>(), Is.EqualTo("succeeded"), "the webhook deploy was not disturbed");
-        Assert.That(_slack.Messages.Select(m => m["text"]!.GetValue<string>()),
+        Assert.That(Slack.Messages.Select(m => m["text"]!.GetValue<string>()),
             Has.Exactly(1).Contains("(github)").And.Exactly(1).Contains("(cli)"), "both deploys ran, one after the other");
     }
 
@@ -109,76 +81,76 @@ public sealed class ListenerDeployTests
     public void A_delivery_whose_deploy_failed_runs_again_when_redelivered_and_the_listener_survives_the_failure()
     {
         // GitHub tells about a commit origin does not have yet: the deploy fails at GitPull.
-        File.AppendAllText(Path.Combine(_sandbox.Author, "README.md"), "\nnot pushed yet\n");
-        Sandbox.Git(_sandbox.Author, "commit", "--quiet", "-am", "not pushed yet");
-        var commit = Sandbox.Git(_sandbox.Author, "rev-parse", "HEAD");
+        File.AppendAllText(Path.Combine(Sandbox.Author, "README.md"), "\nnot pushed yet\n");
+        Sandbox.Git(Sandbox.Author, "commit", "--quiet", "-am", "not pushed yet");
+        var commit = Sandbox.Git(Sandbox.Author, "rev-parse", "HEAD");
 
-        var first = _github.Push(commit);
-        var failed = _listener.WaitForDeploys(1, DeployTime).Single();
+        var first = GitHub.Push(commit);
+        var failed = Listener.WaitForDeploys(1, DeployTime).Single();
 
         Assert.That(first.Status, Is.EqualTo(202), first.ToString());
         Assert.That(failed["state"]!.GetValue<string>(), Is.EqualTo("failed"));
         Assert.That(failed["result"]!.GetValue<string>(), Does.Contain($"Commit {commit} is not in"));
-        Assert.That(_slack.Messages.Single()["text"]!.GetValue<string>(), Does.Contain("FAILED").And.Contain("GitPull"));
+        Assert.That(Slack.Messages.Single()["text"]!.GetValue<string>(), Does.Contain("FAILED").And.Contain("GitPull"));
 
-        Sandbox.Git(_sandbox.Author, "push", "--quiet", "origin", "master");
-        var again = _github.Push(commit, delivery: first.Delivery);
-        var deploys = _listener.WaitForDeploys(2, DeployTime);
+        Sandbox.Git(Sandbox.Author, "push", "--quiet", "origin", "master");
+        var again = GitHub.Push(commit, delivery: first.Delivery);
+        var deploys = Listener.WaitForDeploys(2, DeployTime);
 
         Assert.That(again.Status, Is.EqualTo(202), again.ToString());
         Assert.That(again.Deploy, Is.Not.EqualTo(first.Deploy));
         Assert.That(deploys[^1]["state"]!.GetValue<string>(), Is.EqualTo("succeeded"), deploys[^1].ToJsonString());
-        Assert.That(Http.CommitAt(_sandbox.ProdUrl), Is.EqualTo(commit));
+        Assert.That(Http.CommitAt(Sandbox.ProdUrl), Is.EqualTo(commit));
     }
 
     [Test]
     public void SIGTERM_lets_the_running_deploy_finish_then_the_listener_exits()
     {
-        var pushed = _sandbox.CommitAndPush("release two", dir => File.AppendAllText(Path.Combine(dir, "README.md"), "\ntwo\n"));
-        Assert.That(_github.Push(pushed).Status, Is.EqualTo(202));
+        var pushed = Sandbox.CommitAndPush("release two", dir => File.AppendAllText(Path.Combine(dir, "README.md"), "\ntwo\n"));
+        Assert.That(GitHub.Push(pushed).Status, Is.EqualTo(202));
         WaitForLockHolder();
 
-        var exitCode = _listener.Stop(DeployTime);
+        var exitCode = Listener.Stop(DeployTime);
 
-        Assert.That(exitCode, Is.EqualTo(0), _listener.Output);
-        Assert.That(_listener.Output, Does.Contain("Stopping: no new deliveries are taken.").And.Contain("Waiting up to 120 s for deploy"));
-        Assert.That(_listener.Output, Does.Contain($"of {pushed[..12]} to prod succeeded"));
-        Assert.That(Http.CommitAt(_sandbox.ProdUrl), Is.EqualTo(pushed));
-        Assert.That(DeployLocks.Exists(_sandbox.ProdContainer), Is.False, "the deploy released its lock");
+        Assert.That(exitCode, Is.EqualTo(0), Listener.Output);
+        Assert.That(Listener.Output, Does.Contain("Stopping: no new deliveries are taken.").And.Contain("Waiting up to 120 s for deploy"));
+        Assert.That(Listener.Output, Does.Contain($"of {pushed[..12]} to prod succeeded"));
+        Assert.That(Http.CommitAt(Sandbox.ProdUrl), Is.EqualTo(pushed));
+        Assert.That(DeployLocks.Exists(Sandbox.ProdContainer), Is.False, "the deploy released its lock");
     }
 
     [Test]
     public void A_deploy_still_running_when_the_grace_runs_out_is_cut_and_the_next_deploy_takes_over_its_lock()
     {
-        _listener.Dispose();
-        _github.Dispose();
+        Listener.Dispose();
+        GitHub.Dispose();
         WriteConfig(listener => listener["shutdownGraceSeconds"] = 1);
         Start();
-        var pushed = _sandbox.CommitAndPush("release two", dir => File.AppendAllText(Path.Combine(dir, "README.md"), "\ntwo\n"));
-        Assert.That(_github.Push(pushed).Status, Is.EqualTo(202));
+        var pushed = Sandbox.CommitAndPush("release two", dir => File.AppendAllText(Path.Combine(dir, "README.md"), "\ntwo\n"));
+        Assert.That(GitHub.Push(pushed).Status, Is.EqualTo(202));
         var deploy = WaitForLockHolder();
 
-        var exitCode = _listener.Stop(TimeSpan.FromSeconds(30));
+        var exitCode = Listener.Stop(TimeSpan.FromSeconds(30));
 
-        Assert.That(exitCode, Is.EqualTo(0), _listener.Output);
-        Assert.That(_listener.Output, Does.Contain("to prod was cut after").And.Contain("--target=Status --env=prod"));
+        Assert.That(exitCode, Is.EqualTo(0), Listener.Output);
+        Assert.That(Listener.Output, Does.Contain("to prod was cut after").And.Contain("--target=Status --env=prod"));
         Assert.That(IsRunning(deploy), Is.False, "the cut deploy's process is gone");
-        var next = _sandbox.Tool("--target=Deploy", "--env=prod");
+        var next = Sandbox.Tool("--target=Deploy", "--env=prod");
         Assert.That(next.ExitCode, Is.EqualTo(0), next.ToString());
         Assert.That(next.All, Does.Contain("Taking over the prod lock"));
-        Assert.That(Http.CommitAt(_sandbox.ProdUrl), Is.EqualTo(pushed));
+        Assert.That(Http.CommitAt(Sandbox.ProdUrl), Is.EqualTo(pushed));
     }
 
     /// <summary>Issue 12 §5: a flood folds into one waiting deploy; /status shows its count and the last twenty, not all of them.</summary>
     [Test]
     public void A_flood_of_pushes_folds_into_one_deploy_whose_status_lists_at_most_twenty_deliveries()
     {
-        var pushed = _sandbox.CommitAndPush("release flood", dir => File.AppendAllText(Path.Combine(dir, "README.md"), "\nflood\n"));
+        var pushed = Sandbox.CommitAndPush("release flood", dir => File.AppendAllText(Path.Combine(dir, "README.md"), "\nflood\n"));
 
-        var answers = Enumerable.Range(0, 60).Select(_ => _github.Push(pushed)).ToList();
+        var answers = Enumerable.Range(0, 60).Select(_ => GitHub.Push(pushed)).ToList();
 
         Assert.That(answers.Select(a => a.Status), Is.All.EqualTo(202), string.Join("\n", answers));
-        var folded = _listener.WaitForDeploys(1, DeployTime).Single(d => d["id"]!.GetValue<string>() == answers[^1].Deploy);
+        var folded = Listener.WaitForDeploys(1, DeployTime).Single(d => d["id"]!.GetValue<string>() == answers[^1].Deploy);
         var foldedAnswers = answers.Where(a => a.Deploy == answers[^1].Deploy).ToList();
         Assert.That(foldedAnswers, Has.Count.GreaterThan(20), "the pushes came faster than a deploy");
         Assert.That(folded["deliveryCount"]!.GetValue<int>(), Is.EqualTo(foldedAnswers.Count), folded.ToJsonString());
@@ -186,35 +158,18 @@ public sealed class ListenerDeployTests
             Is.EqualTo(foldedAnswers.TakeLast(20).Select(a => a.Delivery)), "the last twenty, in order");
     }
 
-    private void WriteConfig(Action<JsonObject>? adjustListener = null)
-    {
-        _secret = ListenerConfig.NewSecret("gh");
-        _sandbox.WriteConfig(_slack.WebhookUrl, config =>
-        {
-            var listener = ListenerConfig.GitHub(_sandbox, _secret);
-            adjustListener?.Invoke(listener);
-            config["listener"] = listener;
-        });
-    }
-
-    private void Start()
-    {
-        _listener = ListenerProcess.Start(_sandbox, FreePort.OnLoopback());
-        _github = new FakeGitHub(_listener.Url, _secret);
-    }
-
     /// <summary>The pid of the webhook deploy once it holds the prod lock.</summary>
     private int WaitForLockHolder()
     {
         int? pid = null;
-        _listener.WaitUntil(() => (pid = LockHolder()) is not null, TimeSpan.FromSeconds(30), "the webhook deploy to take the prod lock");
+        Listener.WaitUntil(() => (pid = LockHolder()) is not null, TimeSpan.FromSeconds(30), "the webhook deploy to take the prod lock");
         return pid!.Value;
     }
 
-    private int? LockHolder() => DeployLocks.HolderPid(_sandbox.ProdContainer);
+    private int? LockHolder() => DeployLocks.HolderPid(Sandbox.ProdContainer);
 
     private string? LiveVersion(string environment) =>
-        _listener.Status()["environments"]!.AsArray().Single(e => e!["environment"]!.GetValue<string>() == environment)!["live"]?["version"]?.GetValue<string>();
+        Listener.Status()["environments"]!.AsArray().Single(e => e!["environment"]!.GetValue<string>() == environment)!["live"]?["version"]?.GetValue<string>();
 
     private static bool IsRunning(int pid)
     {
