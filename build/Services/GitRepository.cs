@@ -111,6 +111,18 @@ public sealed class GitRepository(IProcessRunner processes, ICakeLog log)
     public bool IsAncestor(string folder, string commit, string of) => Git(folder, $"merge-base --is-ancestor {commit} {of}").ExitCode == 0;
 
     /// <summary>
+    /// <paramref name="of"/> and its ancestors (full commit ids), the newest <paramref name="limit"/> of them; null when the
+    /// checkout lacks it. One git run answers "is this older?" for every commit a burst of pushes names.
+    /// </summary>
+    public IReadOnlySet<string>? AncestorsOf(string folder, string of, int limit)
+    {
+        var result = Git(folder, $"rev-list --max-count={limit} {of}");
+        return result.ExitCode == 0
+            ? result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.OrdinalIgnoreCase)
+            : null;
+    }
+
+    /// <summary>
     /// Those of <paramref name="commits"/> that no other one contains (git merge-base --independent): one when they lie on
     /// one line of history (it is the newest), several when they diverged; null when the checkout lacks one of them.
     /// </summary>

@@ -16,12 +16,16 @@ public sealed class ForwardCheck(GitRepository git, AppContainers containers, IC
 
     private readonly object _refreshing = new();
 
-    private const int AncestryKept = 10_000;
+    /// <summary>How far back a push is recognised as older at once; an older one still is, by the deploy's own check.</summary>
+    private const int AncestorsRead = 100_000;
+
+    /// <summary>The ancestries of the last few live commits: a new one comes with each deploy.</summary>
+    private const int AncestriesKept = 4;
 
     private readonly ConcurrentDictionary<string, Task<(string? Commit, DateTimeOffset At)>> _live = new();
 
-    /// <summary>History does not change: once asked, (commit, of) has its answer for good.</summary>
-    private readonly ConcurrentDictionary<(string Commit, string Of), Task<bool>> _ancestry = new();
+    /// <summary>History does not change: a live commit's ancestry, once read, holds for good.</summary>
+    private readonly ConcurrentDictionary<(string Folder, string Of), Task<IReadOnlySet<string>?>> _ancestors = new();
 
     /// <summary>Why <paramref name="commit"/> must not be deployed to <paramref name="settings"/>'s environment by a push, or null when it moves it forward.</summary>
     public async Task<string?> OlderThanLiveAsync(DeploySettings settings, string commit)
@@ -108,16 +112,25 @@ public sealed class ForwardCheck(GitRepository git, AppContainers containers, IC
     }
 
     /// <summary>
-    /// One git run per pair however many pushes ask at once (a burst names the same few commits), and they wait for it
-    /// without holding a thread: a thread per waiting push would starve the pool that answers the others.
+    /// One git run per live commit however many pushes ask, naming however many commits (a bench of ever newer commits at
+    /// 100 pushes a second started a git process for each), and they wait for it without holding a thread: a thread per
+    /// waiting push would starve the pool that answers the others. A checkout that lacks the live commit is asked again.
     /// </summary>
-    private Task<bool> IsAncestorAsync(string folder, string commit, string of)
+    private async Task<bool> IsAncestorAsync(string folder, string commit, string of)
     {
-        if (_ancestry.Count >= AncestryKept)
+        if (_ancestors.Count >= AncestriesKept)
         {
-            _ancestry.Clear();
+            _ancestors.Clear();
         }
 
-        return _ancestry.GetOrAdd((commit, of), pair => Task.Run(() => git.IsAncestor(folder, pair.Commit, pair.Of)));
+        var key = (folder, of);
+        var ancestors = await _ancestors.GetOrAdd(key, live => Task.Run(() => git.AncestorsOf(live.Folder, live.Of, AncestorsRead)));
+        if (ancestors is null)
+        {
+            _ancestors.TryRemove(key, out _);
+            return false;
+        }
+
+        return ancestors.Contains(commit);
     }
 }
