@@ -22,16 +22,28 @@ public sealed class ForwardCheck(GitRepository git, AppContainers containers, IC
     /// <summary>The ancestries of the last few live commits: a new one comes with each deploy.</summary>
     private const int AncestriesKept = 4;
 
+    /// <summary>How long a push waits for a live commit's ancestry before it is accepted for its deploy to check.</summary>
+    private static readonly TimeSpan AncestryWait = TimeSpan.FromMilliseconds(20);
+
     private readonly ConcurrentDictionary<string, Task<(string? Commit, DateTimeOffset At)>> _live = new();
 
     /// <summary>History does not change: a live commit's ancestry, once read, holds for good.</summary>
     private readonly ConcurrentDictionary<(string Folder, string Of), Task<IReadOnlySet<string>?>> _ancestors = new();
 
-    /// <summary>Why <paramref name="commit"/> must not be deployed to <paramref name="settings"/>'s environment by a push, or null when it moves it forward.</summary>
+    /// <summary>
+    /// Why <paramref name="commit"/> must not be deployed to <paramref name="settings"/>'s environment by a push, or null when
+    /// it moves it forward. A push does not wait long for a new live commit's ancestry (on a host busy with a deploy, git
+    /// may take a while): it is accepted then, and its deploy checks again when it starts (--only-forward).
+    /// </summary>
     public async Task<string?> OlderThanLiveAsync(DeploySettings settings, string commit)
     {
-        var live = await LiveCommitAsync(settings);
-        return live is not null && await IsAncestorAsync(settings.AppFolder, commit, live) ? Older(commit, live) : null;
+        if (await LiveCommitAsync(settings) is not { } live)
+        {
+            return null;
+        }
+
+        var ancestry = AncestryAsync(settings.AppFolder, live);
+        return await Task.WhenAny(ancestry, Task.Delay(AncestryWait)) == ancestry && (await ancestry)?.Contains(commit) == true ? Older(commit, live) : null;
     }
 
     /// <summary>"3f2c1ab is older than the live 9e0d4c1", or "... is the live commit" for the same one.</summary>
@@ -40,8 +52,16 @@ public sealed class ForwardCheck(GitRepository git, AppContainers containers, IC
 
     private static string Short(string commit) => commit[..Math.Min(7, commit.Length)];
 
-    /// <summary>A deploy of the environment ended: its live commit is read again now, so no push waits for that read.</summary>
-    public async Task MovedAsync(DeploySettings settings) => _live[settings.Environment] = Task.FromResult(await ReadLiveAsync(settings));
+    /// <summary>A deploy of the environment ended: its live commit, and that commit's ancestry, are read now, so no push waits for them.</summary>
+    public async Task MovedAsync(DeploySettings settings)
+    {
+        var live = await ReadLiveAsync(settings);
+        _live[settings.Environment] = Task.FromResult(live);
+        if (live.Commit is { } commit)
+        {
+            await AncestryAsync(settings.AppFolder, commit);
+        }
+    }
 
     /// <summary>
     /// The request a deploy that folded <paramref name="requests"/> runs: the newest commit when they lie on one line of
@@ -112,11 +132,12 @@ public sealed class ForwardCheck(GitRepository git, AppContainers containers, IC
     }
 
     /// <summary>
-    /// One git run per live commit however many pushes ask, naming however many commits (a bench of ever newer commits at
-    /// 100 pushes a second started a git process for each), and they wait for it without holding a thread: a thread per
-    /// waiting push would starve the pool that answers the others. A checkout that lacks the live commit is asked again.
+    /// <paramref name="of"/> and its ancestors: one git run per live commit however many pushes ask, naming however many
+    /// commits (a bench of ever newer commits at 100 pushes a second started a git process for each), and they wait for it
+    /// without holding a thread: a thread per waiting push would starve the pool that answers the others. A checkout that
+    /// lacks the live commit is asked again by the next push.
     /// </summary>
-    private async Task<bool> IsAncestorAsync(string folder, string commit, string of)
+    private Task<IReadOnlySet<string>?> AncestryAsync(string folder, string of)
     {
         if (_ancestors.Count >= AncestriesKept)
         {
@@ -124,13 +145,14 @@ public sealed class ForwardCheck(GitRepository git, AppContainers containers, IC
         }
 
         var key = (folder, of);
-        var ancestors = await _ancestors.GetOrAdd(key, live => Task.Run(() => git.AncestorsOf(live.Folder, live.Of, AncestorsRead)));
-        if (ancestors is null)
+        var read = _ancestors.GetOrAdd(key, Read);
+        if (read is { IsCompletedSuccessfully: true, Result: null } && _ancestors.TryRemove(KeyValuePair.Create(key, read)))
         {
-            _ancestors.TryRemove(key, out _);
-            return false;
+            read = _ancestors.GetOrAdd(key, Read);
         }
 
-        return ancestors.Contains(commit);
+        return read;
+
+        Task<IReadOnlySet<string>?> Read((string Folder, string Of) live) => Task.Run(() => git.AncestorsOf(live.Folder, live.Of, AncestorsRead));
     }
 }
