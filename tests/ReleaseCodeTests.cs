@@ -42,9 +42,11 @@ public sealed class ReleaseCodeTests
         Assert.That(DockerCli.Inspect(_sandbox.ProdContainer, "{{range .Mounts}}{{.Source}}:{{.Destination}}:{{.RW}}{{end}}"),
             Is.EqualTo($"{Tree(v2)}:/app:false"), "the release mounts its own tree, read-only");
 
-        // A bad commit lands in the checkout without a deploy; then the engine restarts the releases (a reboot would).
+        // A bad commit lands in the checkout without a deploy; then the live release restarts (after a crash, a reboot). No
+        // standby runs, so the proxy has no release to fail over to: the answer comes from the restarted release itself.
         _sandbox.CommitInCheckout("crash at start", dir => File.WriteAllText(Path.Combine(dir, "server.js"), "throw new Error('bad commit');\n"));
-        Shell.Must("docker", "restart", _sandbox.ProdContainer, $"{_sandbox.ProdContainer}_previous");
+        Shell.Must("docker", "stop", $"{_sandbox.ProdContainer}_previous");
+        Shell.Must("docker", "restart", _sandbox.ProdContainer);
         Assert.That(Eventually(CodeAt), Is.EqualTo("two"), "the restarted live release still runs its own code");
 
         var rollback = _sandbox.Tool("--target=Rollback", "--env=prod");
