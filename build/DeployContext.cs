@@ -3,9 +3,7 @@ using System.Text.RegularExpressions;
 using Cake.Common;
 using Cake.Core;
 using Cake.Core.Diagnostics;
-using KahaDeploy.Configuration;
 using KahaDeploy.Frosting;
-using KahaDeploy.Services;
 
 namespace KahaDeploy;
 
@@ -89,7 +87,7 @@ public sealed partial class DeployContext : FrostingContext
     public TimeSpan Delay { get; }
 
     /// <summary>The release about to take traffic through the proxy; set by RunContainer or RestorePrevious.</summary>
-    public Services.Candidate? Candidate { get; set; }
+    public Candidate? Candidate { get; set; }
 
     public bool Json { get; }
 

@@ -1,7 +1,6 @@
 using Cake.Core;
 using Cake.Core.Diagnostics;
 using KahaDeploy.Frosting;
-using KahaDeploy.Services;
 using KahaDeploy.Tasks;
 
 namespace KahaDeploy;

@@ -1,6 +1,5 @@
 using Cake.Core;
 using KahaDeploy.Frosting;
-using KahaDeploy.Services;
 
 namespace KahaDeploy;
 

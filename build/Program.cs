@@ -1,6 +1,5 @@
 using KahaDeploy;
 using KahaDeploy.Frosting;
-using KahaDeploy.Services;
 using Microsoft.Extensions.DependencyInjection;
 
 // The tool's own command line rules (issue 10) come before the host: a mistyped option stops the run before anything starts.

@@ -1,4 +1,4 @@
-using KahaDeploy;
+using KahaDeploy.Cli;
 using Cake.Core.Diagnostics;
 using NUnit.Framework;
 

@@ -1,4 +1,4 @@
-using KahaDeploy.Services;
+using KahaDeploy.Services.Docker;
 using KahaDeploy.Tests.Support;
 using NUnit.Framework;
 

@@ -3,7 +3,8 @@ using System.Text.Json.Nodes;
 using Cake.Core;
 using Cake.Core.Diagnostics;
 using KahaDeploy.Configuration;
-using KahaDeploy.Services;
+using KahaDeploy.Output;
+using KahaDeploy.Services.Slack;
 using KahaDeploy.Tests.Support;
 using NUnit.Framework;
 

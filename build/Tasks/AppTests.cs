@@ -1,7 +1,6 @@
 using Cake.Core.Diagnostics;
 using Cake.Npm;
 using KahaDeploy.Frosting;
-using KahaDeploy.Services;
 
 namespace KahaDeploy.Tasks;
 

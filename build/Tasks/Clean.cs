@@ -1,7 +1,6 @@
 using Cake.Common.IO;
 using Cake.Core.Diagnostics;
 using KahaDeploy.Frosting;
-using KahaDeploy.Services;
 
 namespace KahaDeploy.Tasks;
 

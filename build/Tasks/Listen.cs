@@ -1,5 +1,4 @@
 using KahaDeploy.Frosting;
-using KahaDeploy.Services.Webhooks;
 
 namespace KahaDeploy.Tasks;
 

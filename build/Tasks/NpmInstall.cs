@@ -3,7 +3,6 @@ using Cake.Npm;
 using Cake.Npm.Ci;
 using Cake.Npm.Install;
 using KahaDeploy.Frosting;
-using KahaDeploy.Services;
 
 namespace KahaDeploy.Tasks;
 

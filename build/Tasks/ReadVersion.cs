@@ -1,6 +1,5 @@
 using Cake.Core.Diagnostics;
 using KahaDeploy.Frosting;
-using KahaDeploy.Services;
 
 namespace KahaDeploy.Tasks;
 

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using KahaDeploy.Frosting;
-using KahaDeploy.Services;
 using Spectre.Console;
 
 namespace KahaDeploy.Tasks;

@@ -1,5 +1,4 @@
 using KahaDeploy.Frosting;
-using KahaDeploy.Services;
 
 namespace KahaDeploy.Tasks;
 

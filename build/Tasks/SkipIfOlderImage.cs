@@ -1,7 +1,5 @@
 using Cake.Core.Diagnostics;
 using KahaDeploy.Frosting;
-using KahaDeploy.Services;
-using KahaDeploy.Services.Webhooks;
 
 namespace KahaDeploy.Tasks;
 

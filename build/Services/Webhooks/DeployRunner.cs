@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using Cake.Core.Diagnostics;
-using KahaDeploy.Configuration;
 
 namespace KahaDeploy.Services.Webhooks;
 

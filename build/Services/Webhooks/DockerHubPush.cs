@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using KahaDeploy.Configuration;
 
 namespace KahaDeploy.Services.Webhooks;
 

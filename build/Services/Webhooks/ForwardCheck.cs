@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Cake.Core.Diagnostics;
-using KahaDeploy.Configuration;
 
 namespace KahaDeploy.Services.Webhooks;
 

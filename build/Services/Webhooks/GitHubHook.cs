@@ -1,5 +1,4 @@
 using System.Net;
-using KahaDeploy.Configuration;
 
 namespace KahaDeploy.Services.Webhooks;
 

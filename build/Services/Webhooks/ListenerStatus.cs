@@ -1,4 +1,3 @@
-using KahaDeploy.Configuration;
 
 namespace KahaDeploy.Services.Webhooks;
 

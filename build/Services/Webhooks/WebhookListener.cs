@@ -1,5 +1,4 @@
 using Cake.Core.Diagnostics;
-using KahaDeploy.Configuration;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;

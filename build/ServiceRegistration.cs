@@ -1,0 +1,78 @@
+using Cake.Cli;
+using Cake.Core;
+using Cake.Core.Diagnostics;
+using Cake.Core.IO;
+using Microsoft.Extensions.DependencyInjection;
+using Spectre.Console;
+
+namespace KahaDeploy;
+
+public static class ServiceRegistration
+{
+    public static void Register(IServiceCollection services)
+    {
+        services.AddSingleton<SecretMasker>();
+        services.AddSingleton<ConfigLoader>();
+        services.AddSingleton(p => ConsoleLayout.From(p.GetRequiredService<ICakeArguments>()));
+        services.AddSingleton<IConsole, MaskingConsole>();
+        services.AddSingleton<RunLog>();
+        services.AddSingleton<ICakeLog>(p => new RecordingLog(
+            p.GetRequiredService<ConsoleLayout>().JsonLines
+                ? new JsonLinesLog(p.GetRequiredService<IConsole>(), p.GetRequiredService<SecretMasker>())
+                : new CakeBuildLog(p.GetRequiredService<IConsole>()),
+            p.GetRequiredService<RunLog>()));
+        services.AddSingleton<IAnsiConsole>(p =>
+        {
+            var layout = p.GetRequiredService<ConsoleLayout>();
+            var console = AnsiConsole.Create(new AnsiConsoleSettings
+            {
+                Out = new AnsiConsoleOutput(layout.TablesWriter),
+                Ansi = ConsoleLayout.Colour ? AnsiSupport.Detect : AnsiSupport.No,
+                ColorSystem = ConsoleLayout.Colour ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+            });
+            console.Profile.Width = layout.Width;
+            return console;
+        });
+        services.AddSingleton<ICakeReportPrinter, QuietReportPrinter>();
+        services.AddSingleton<IVersionResolver, ToolVersion>();
+
+        services.AddSingleton<HostPackages>();
+        services.AddSingleton<DockerConnector>();
+        services.AddSingleton<LocalBaseImages>();
+        services.AddSingleton<GitRepository>();
+        services.AddSingleton<InstalledPackages>();
+        services.AddSingleton<AppImages>();
+        services.AddSingleton<ReleaseTrees>();
+        services.AddSingleton<RenameJournal>();
+        services.AddSingleton<AppContainers>();
+        services.AddSingleton<LocalRedis>();
+        services.AddSingleton<HealthProbe>();
+        services.AddSingleton<AppErrorLine>();
+        services.AddSingleton<SlackClient>();
+        services.AddSingleton<SlackNotifier>();
+        services.AddSingleton<RunReporter>();
+        services.AddSingleton<RunHistory>();
+        services.AddSingleton<RunRecorder>();
+        services.AddSingleton<Interruption>();
+        services.AddSingleton<IProcessRunner>(p => new InterruptibleProcessRunner(
+            ActivatorUtilities.CreateInstance<ProcessRunner>(p), p.GetRequiredService<Interruption>()));
+        services.AddSingleton<InterruptedRun>();
+        services.AddSingleton<EngineRecords>();
+        services.AddSingleton<DeployLock>();
+        services.AddSingleton<EnvironmentOwner>();
+        services.AddSingleton<StatusReader>();
+        services.AddSingleton<RunSummary>();
+        services.AddSingleton<ProxyAdmin>();
+        services.AddSingleton<ProxyContainer>();
+        services.AddSingleton<RetainedReleases>();
+        services.AddSingleton<ReleaseSwitch>();
+        services.AddSingleton<FailoverReport>();
+        services.AddSingleton<StandbyTimer>();
+        services.AddSingleton<AppOutput>();
+        services.AddSingleton<DeployRunner>();
+        services.AddSingleton<DockerHubCallback>();
+        services.AddSingleton<ListenerStatus>();
+        services.AddSingleton<ForwardCheck>();
+        services.AddSingleton<WebhookListener>();
+    }
+}

@@ -1,0 +1,66 @@
+using System.Diagnostics;
+using Cake.Core.Diagnostics;
+
+namespace KahaDeploy.Services.Releases;
+
+/// <summary>
+/// Ends the warm-standby window: a detached run of this tool (target StopStandby) that waits out the window and
+/// then stops NAME_previous. Its pid is kept in the state folder so the next change can cancel it.
+/// </summary>
+public sealed class StandbyTimer(ICakeLog log)
+{
+    public static string PidFile(DeploySettings settings) => Path.Combine(settings.EnvironmentStateFolder, "standby.pid");
+
+    /// <summary>Starts the timer; returns when it will stop the standby.</summary>
+    public DateTimeOffset Schedule(DeploySettings settings, string slot, TimeSpan window)
+    {
+        Cancel(settings);
+        var command = ToolCommand.With(
+        [
+            "--target=StopStandby", $"--env={settings.Environment}", $"--config={settings.ConfigFile}",
+            $"--slot={slot}", $"--delay={(int)window.TotalSeconds}", "--verbosity=minimal",
+        ]);
+
+        // Detached into its own session, its output to a file: it outlives this run and its terminal. At the lowest
+        // priority: its start-up, right after the switch, and its docker stop take no CPU from the releases serving.
+        var logFile = Path.Combine(settings.EnvironmentStateFolder, "standby.log");
+        var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, RedirectStandardOutput = true };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add($"{string.Join(' ', LowPriority.InSessionOfItsOwn(19, command).Select(Quote))} >>{Quote(logFile)} 2>&1 </dev/null & echo $!");
+        using var shell = Process.Start(start)!;
+        var pid = shell.StandardOutput.ReadLine();
+        shell.WaitForExit();
+        File.WriteAllText(PidFile(settings), pid);
+        log.Information("{0} stays running as a warm standby for {1:N0} s, then it is stopped (kept for Rollback).", settings.PreviousContainer, window.TotalSeconds);
+        return DateTimeOffset.UtcNow + window;
+    }
+
+    /// <summary>Stops a pending timer this tool started, found by the pid it recorded.</summary>
+    public void Cancel(DeploySettings settings)
+    {
+        var file = PidFile(settings);
+        if (!File.Exists(file))
+        {
+            return;
+        }
+
+        if (int.TryParse(File.ReadAllText(file).Trim(), out var pid) && pid != Environment.ProcessId)
+        {
+            try
+            {
+                using var timer = Process.GetProcessById(pid);
+                if (timer.ProcessName is "dotnet" or "setsid" or "nice" or "kaha-deploy")
+                {
+                    timer.Kill();
+                }
+            }
+            catch (ArgumentException)
+            {
+            }
+        }
+
+        File.Delete(file);
+    }
+
+    private static string Quote(string value) => "'" + value.Replace("'", "'\\''") + "'";
+}

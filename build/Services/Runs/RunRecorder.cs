@@ -1,0 +1,107 @@
+using System.Security.Cryptography;
+using Cake.Core.Diagnostics;
+
+namespace KahaDeploy.Services.Runs;
+
+/// <summary>Gives a run that changes an environment its log file and its line in the environment's history.</summary>
+public sealed class RunRecorder(RunLog runLog, RunHistory history, SecretMasker masker, ICakeLog log)
+{
+    private const string LogFolder = "logs";
+    private const int LongestError = 500;
+
+    private readonly object _gate = new();
+    private RunRecord? _run;
+    private string? _environmentFolder;
+
+    public void Start(DeployContext context)
+    {
+        var settings = context.Settings;
+        var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
+        // To the millisecond: names sort as the runs started, and rotation removes the oldest by name.
+        var name = $"{context.StartedAt.UtcDateTime:yyyyMMdd'T'HHmmss.fff'Z'}-{context.TargetName}-{id}.log";
+        var removed = runLog.Open(Path.Combine(settings.EnvironmentStateFolder, LogFolder), name, settings.KeepLogs);
+        _environmentFolder = settings.EnvironmentStateFolder;
+        _run = new RunRecord
+        {
+            Id = id,
+            Environment = settings.Environment,
+            Target = context.TargetName,
+            Trigger = context.Trigger,
+            Performer = context.Performer,
+            Started = context.StartedAt,
+            Result = RunRecord.Running,
+            Log = Path.Combine(LogFolder, name),
+        };
+
+        foreach (var lost in history.Start(settings.EnvironmentStateFolder, _run))
+        {
+            log.Warning("Run {0} ({1} by {2}, started {3:yyyy-MM-dd HH:mm:ss}Z) ended without finishing; it is recorded as interrupted (its log: {4}).",
+                lost.Id, lost.Target, lost.Performer, lost.Started.UtcDateTime, Path.Combine(settings.EnvironmentStateFolder, lost.Log ?? ""));
+        }
+
+        log.Information("Run {0}: {1} of {2} by {3} ({4}); log: {5}", id, context.TargetName, settings.Environment, context.Performer, context.Trigger, runLog.FilePath!);
+        if (removed > 0)
+        {
+            log.Verbose("Removed {0} old log file(s): environments.{1}.keepLogs is {2}.", removed, settings.Environment, settings.KeepLogs);
+        }
+    }
+
+    /// <summary>Called when the target's last task ended well: a kill in the teardown still records the run as it ended.</summary>
+    public void Complete(DeployContext context)
+    {
+        lock (_gate)
+        {
+            if (_run is not null)
+            {
+                history.Complete(_environmentFolder!, Ended(context, succeeded: true, error: null, interruption: null));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Writes the run's history line, once: a second signal may write it from its own thread while the run is still in a
+    /// task. <paramref name="interruption"/>, when a signal stopped the run, is the line that says what serves now.
+    /// </summary>
+    public void Finish(DeployContext context, bool succeeded, Exception? error, string? interruption = null)
+    {
+        RunRecord run;
+        lock (_gate)
+        {
+            if (_run is null)
+            {
+                return;
+            }
+
+            run = Ended(context, succeeded, error, interruption);
+            history.Finish(_environmentFolder!, run);
+            _run = null;
+        }
+
+        // The console ends with the error anyway; the log file gets it here, before the log is sent anywhere.
+        log.Verbose("Run {0} {1} after {2:N1} s{3}.", run.Id, run.Result, run.DurationSeconds!.Value,
+            run.Error is null ? "" : $" in {run.FailedTask ?? "teardown"}: {run.Error}");
+    }
+
+    private RunRecord Ended(DeployContext context, bool succeeded, Exception? error, string? interruption)
+    {
+        var finished = DateTimeOffset.UtcNow;
+        return _run! with
+        {
+            Commit = context.Version?.Commit,
+            Version = context.Version?.Tag,
+            ImageId = context.Image?.Id,
+            PreviousCommit = context.PreviousCommit,
+            Finished = finished,
+            DurationSeconds = Math.Round((finished - _run!.Started).TotalSeconds, 1),
+            Result = interruption is not null ? RunRecord.Interrupted : !succeeded ? RunRecord.Failed : context.Finished ? RunRecord.Unchanged : RunRecord.Succeeded,
+            FailedTask = succeeded ? null : context.FailedTask,
+            Error = interruption is not null ? OneLine(masker.Apply(interruption)) : succeeded || error is null ? null : OneLine(masker.Apply(error.Message)),
+        };
+    }
+
+    private static string OneLine(string text)
+    {
+        var line = string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        return line.Length <= LongestError ? line : line[..(LongestError - 1)] + "…";
+    }
+}
