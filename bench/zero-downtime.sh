@@ -13,11 +13,15 @@
 #        has failed over by itself (issue 11; before it, 36 s of 502s and timeouts until the tool ran). Written to its own
 #        section of bench/RESULTS.md (<!-- zero-downtime-failover:begin -->), so it can be measured alone: ROWS=failover.
 # For each: requests, failed requests (connect/read/write errors, timeouts, non-2xx), p50/p99 idle vs during the command,
-# and the time from the command to 100 % of answers coming from the target version. Writes its own section of
-# bench/RESULTS.md (between <!-- zero-downtime:begin --> and <!-- zero-downtime:end -->), keeps the rest.
+# and the time from the command to 100 % of answers coming from the target version. Every row is measured RUNS times (rounds
+# of the whole sequence, each deploying a newly pushed commit); bench/zero-downtime/report.py gives each figure's median and
+# spread and takes the verdicts on the median. Writes its own section of bench/RESULTS.md (between
+# <!-- zero-downtime:begin --> and <!-- zero-downtime:end -->), keeps the rest. A round whose command failed is reported as
+# failed, the next round runs, and the script exits 1 after writing the report.
 #
-# Usage: bench/zero-downtime.sh          (from anywhere; about 4–6 minutes; needs a running Docker engine, root for apt-get)
-#   ROWS=failover bench/zero-downtime.sh  only the failover row (about 1.5 minutes); ROWS unset runs every row.
+# Usage: bench/zero-downtime.sh          (from anywhere; about 6 minutes a round; needs a running Docker engine, root for apt-get)
+#   RUNS=5 bench/zero-downtime.sh         rounds (default 5); RUNS=1 for a quick look.
+#   ROWS=failover bench/zero-downtime.sh  only the failover row (about 1.5 minutes a round); ROWS unset runs every row.
 #   CONNECTIONS=32 INTERVAL_MS=20 WARMUP_SECONDS=15 IDLE_SECONDS=10 STANDBY_SECONDS=20 RELOADS=6 bench/zero-downtime.sh
 #   The machine may be shared: before each row (but (c), which must run inside the standby window) the script waits, up to
 #   QUIET_WAIT_SECONDS=180 in all, until other work uses less than QUIET_PERCENT=15 % of the two cores; rows measured while
@@ -41,6 +45,8 @@ timeout_ms="${TIMEOUT_MS:-5000}"
 idle_seconds="${IDLE_SECONDS:-10}"
 warmup_seconds="${WARMUP_SECONDS:-15}"
 rows_wanted="${ROWS:-all}"
+runs="${RUNS:-5}"
+[[ "$runs" =~ ^[1-9][0-9]*$ ]] || { printf 'Error: RUNS=%s is not a number of rounds; use a whole number from 1 (default 5).\n' "$runs" >&2; exit 2; }
 case "$rows_wanted" in
   all|failover) ;;
   *) printf 'Error: ROWS=%s is not a selection this script knows; use ROWS=failover (that row alone) or leave ROWS unset (every row).\n' "$rows_wanted" >&2; exit 2 ;;
@@ -51,13 +57,18 @@ standby_seconds="${STANDBY_SECONDS:-$standby_default}"
 reloads="${RELOADS:-6}"
 reload_gap="${RELOAD_GAP_SECONDS:-3}"
 quiet_percent="${QUIET_PERCENT:-15}"
-quiet_budget="${QUIET_WAIT_SECONDS:-180}"
+quiet_wait="${QUIET_WAIT_SECONDS:-180}"
 tail_seconds=1
 
 export MSBUILDDISABLENODEREUSE=1 DOTNET_CLI_USE_MSBUILD_SERVER=0 UseSharedCompilation=false DOTNET_NOLOGO=1
 
 say() { printf '==> %s\n' "$*" >&2; }
-die() { printf 'Error: %s\n' "$*" >&2; exit 1; }
+# Inside a round, the message is also kept in the round's folder: the report names the round as failed and why.
+die() {
+  printf 'Error: %s\n' "$*" >&2
+  [ -z "$round_dir" ] || printf '%s\n' "$*" >"$round_dir/failed"
+  exit 1
+}
 
 prefix="zdb$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')"
 tmp="$(mktemp -d /tmp/kaha-bench-zd.XXXXXX)"
@@ -65,14 +76,20 @@ sandbox="$tmp/sandbox"
 config="$sandbox/cake-config.json"
 load_pid=""
 sampler_pid=""
+round_dir=""
+printf '%s\n' "$quiet_wait" >"$tmp/quiet-budget"
 
 # --- cleanup: everything this run made, also on failure ---------------------------------------
+stop_row_processes() {
+  if [ -n "$load_pid" ]; then kill "$load_pid" 2>/dev/null; wait "$load_pid" 2>/dev/null; fi
+  if [ -n "$sampler_pid" ]; then kill "$sampler_pid" 2>/dev/null; wait "$sampler_pid" 2>/dev/null; fi
+  load_pid=""; sampler_pid=""
+}
 cleanup() {
   local status=$?
   set +e
   trap - EXIT INT TERM
-  if [ -n "$load_pid" ]; then kill "$load_pid" 2>/dev/null; wait "$load_pid" 2>/dev/null; fi
-  if [ -n "$sampler_pid" ]; then kill "$sampler_pid" 2>/dev/null; wait "$sampler_pid" 2>/dev/null; fi
+  stop_row_processes
   # The tool leaves a timer process per proxy environment (the warm-standby window); end ours, by its recorded pid,
   # and only when that pid still runs the tool on this run's config.
   local pidfile pid
@@ -94,11 +111,11 @@ cleanup() {
   images="$(docker images -q --filter "label=org.kaha.app=$prefix" 2>/dev/null | sort -u)"
   [ -n "$images" ] && docker rmi -f $images >/dev/null 2>&1
   if [ -n "${KEEP_FILES:-}" ] && [ -d "$tmp" ]; then
-    mkdir -p "$KEEP_FILES" && cp "$tmp"/*.* "$KEEP_FILES"/ 2>/dev/null
+    mkdir -p "$KEEP_FILES" && cp -r "$tmp"/*.* "$tmp"/+([0-9]) "$KEEP_FILES"/ 2>/dev/null
   fi
   if [ "$status" -ne 0 ] && [ -d "$tmp" ]; then
     mkdir -p /tmp/kaha-bench-zd-failed
-    cp -r "$tmp"/*.log "$tmp"/*.json "$tmp"/*.marks /tmp/kaha-bench-zd-failed/ 2>/dev/null
+    cp -r "$tmp"/*.log "$tmp"/*.json "$tmp"/+([0-9]) /tmp/kaha-bench-zd-failed/ 2>/dev/null
     say "failed; the logs of this run are in /tmp/kaha-bench-zd-failed/"
   fi
   rm -rf "$tmp"
@@ -148,8 +165,10 @@ wait_for_version() {
 state_of() { docker inspect --format '{{.State.Status}}' "$1" 2>/dev/null || echo missing; }
 
 # wait_quiet ROW: waits (from the run's budget) until processes that are not this run's use < QUIET_PERCENT of the cores.
+# The budget left is kept in a file: each round runs in a subshell of its own.
 wait_quiet() {
-  local share waited=0
+  local share waited=0 quiet_budget
+  quiet_budget="$(cat "$tmp/quiet-budget")"
   while :; do
     share="$(python3 "$bench/zero-downtime/cpu_sampler.py" --others 2 "$$" "$config" "$prefix" || echo 0)"; share="${share:-0}"
     waited=$((waited + 2))
@@ -162,30 +181,31 @@ wait_quiet() {
     sleep 3
     waited=$((waited + 3)); quiet_budget=$((quiet_budget - 5))
   done
-  printf '%s %s\n' "$waited" "$share" >"$tmp/$1.quiet"
+  printf '%s\n' "$quiet_budget" >"$tmp/quiet-budget"
+  printf '%s %s\n' "$waited" "$share" >"$round_dir/$1.quiet"
 }
 
-# The current row's files: $tmp/ROW.marks (the marks the load generator reads), .summary.json, .cpu, .log
+# The current row's files: $round_dir/ROW.marks (the marks the load generator reads), .summary.json, .cpu, .log
 row=""
-mark() { printf '%s %s\n' "$EPOCHREALTIME" "$*" >>"$tmp/$row.marks"; }
+mark() { printf '%s %s\n' "$EPOCHREALTIME" "$*" >>"$round_dir/$row.marks"; }
 
 # start_load ROW PORT: the load runs; an idle window of IDLE_SECONDS is marked and waited out.
 start_load() {
   row="$1"
-  : >"$tmp/$row.marks"
-  rm -f "$tmp/$row.stop" "$tmp/$row.ready"
+  : >"$round_dir/$row.marks"
+  rm -f "$round_dir/$row.stop" "$round_dir/$row.ready"
   dotnet "$loadgen" run --url="http://127.0.0.1:$2/version" --connections="$connections" --interval-ms="$interval_ms" \
-    --timeout-ms="$timeout_ms" --marks="$tmp/$row.marks" --stop-file="$tmp/$row.stop" --summary="$tmp/$row.summary.json" \
-    --ready-file="$tmp/$row.ready" --raw="$tmp/$row.raw.csv" --max-seconds=480 2>>"$tmp/$row.load.log" &
+    --timeout-ms="$timeout_ms" --marks="$round_dir/$row.marks" --stop-file="$round_dir/$row.stop" --summary="$round_dir/$row.summary.json" \
+    --ready-file="$round_dir/$row.ready" --raw="$round_dir/$row.raw.csv" --max-seconds=480 2>>"$round_dir/$row.load.log" &
   load_pid=$!
   # CPU use of the machine every 250 ms, split by who used it (bench/zero-downtime/cpu_sampler.py), until the row ends.
-  python3 "$bench/zero-downtime/cpu_sampler.py" "$tmp/$row.cpu" "$tmp/$row.stop" "$$" "$load_pid" "$config" "$prefix" 480 &
+  python3 "$bench/zero-downtime/cpu_sampler.py" "$round_dir/$row.cpu" "$round_dir/$row.stop" "$$" "$load_pid" "$config" "$prefix" 480 &
   sampler_pid=$!
   local i
-  for i in $(seq 1 150); do [ -f "$tmp/$row.ready" ] && break; sleep 0.1; done
-  [ -f "$tmp/$row.ready" ] || die "the load generator did not start (row $row)."
-  grep -q "^$connections/$connections " "$tmp/$row.ready" || die "row $row: not every connection answered before the idle window: $(cat "$tmp/$row.ready")"
-  printf '%s\n' "$(cut -d' ' -f1-3 /proc/loadavg)" >"$tmp/$row.loadavg"
+  for i in $(seq 1 150); do [ -f "$round_dir/$row.ready" ] && break; sleep 0.1; done
+  [ -f "$round_dir/$row.ready" ] || die "the load generator did not start (row $row)."
+  grep -q "^$connections/$connections " "$round_dir/$row.ready" || die "row $row: not every connection answered before the idle window: $(cat "$round_dir/$row.ready")"
+  printf '%s\n' "$(cut -d' ' -f1-3 /proc/loadavg)" >"$round_dir/$row.loadavg"
   mark idle
   sleep "$idle_seconds"
 }
@@ -194,31 +214,32 @@ start_load() {
 # deploy, an app container, nginx) is not measured while it is still cold (.NET tiered JIT, V8) in the idle window.
 warm_up() {
   dotnet "$loadgen" run --url="http://127.0.0.1:$1/version" --connections="$connections" --interval-ms="$interval_ms" \
-    --timeout-ms="$timeout_ms" --marks="$tmp/warmup.marks" --stop-file="$tmp/warmup.stop" --summary="$tmp/warmup-$1.json" \
-    --max-seconds="$warmup_seconds" 2>>"$tmp/warmup.log" || die "the warm-up load failed: $(tail -n 3 "$tmp/warmup.log")"
+    --timeout-ms="$timeout_ms" --marks="$round_dir/warmup.marks" --stop-file="$round_dir/warmup.stop" --summary="$round_dir/warmup-$1.json" \
+    --max-seconds="$warmup_seconds" 2>>"$round_dir/warmup.log" || die "the warm-up load failed: $(tail -n 3 "$round_dir/warmup.log")"
 }
 
 # stop_load: the tail (so a failure just after the command is counted), then the summary.
 stop_load() {
   sleep "$tail_seconds"
-  touch "$tmp/$row.stop"
-  wait "$load_pid" || die "the load generator failed (row $row): $(tail -n 5 "$tmp/$row.load.log")"
+  touch "$round_dir/$row.stop"
+  wait "$load_pid" || die "the load generator failed (row $row): $(tail -n 5 "$round_dir/$row.load.log")"
   load_pid=""
   wait "$sampler_pid" 2>/dev/null || true
   sampler_pid=""
-  [ -s "$tmp/$row.summary.json" ] || die "row $row: no summary from the load generator."
-  say "row $row: $(tail -n 1 "$tmp/$row.load.log")"
+  [ -s "$round_dir/$row.summary.json" ] || die "row $row: no summary from the load generator."
+  say "row $row: $(tail -n 1 "$round_dir/$row.load.log")"
 }
 
 # tool_marked ARGS...: runs ./build.sh with this run's config; marks each task of the tool as a phase (Cake's task
-# headers), and the tool's own start-up before the first one. Sets tool_status.
+# headers), and the tool's own start-up before the first one. Sets tool_status. The headers and Cake's table of task
+# durations (the report's steps until the switch) are printed only from --verbosity=verbose up.
 tool_marked() {
   mark phase "(start-up)"
   set +e
-  (cd "$root" && timeout 300 ./build.sh "$@" --config="$config" 2>&1) | {
+  (cd "$root" && timeout 300 ./build.sh "$@" --verbosity=verbose --config="$config" 2>&1) | {
     previous=""
     while IFS= read -r line; do
-      printf '%s %s\n' "$EPOCHREALTIME" "$line" >>"$tmp/$row.log"
+      printf '%s %s\n' "$EPOCHREALTIME" "$line" >>"$round_dir/$row.log"
       # No process per line (it would delay the marks on a busy machine): colours and blanks off with bash alone.
       clean="${line//$'\e'\[*([0-9;])m/}"
       clean="${clean##+([[:space:]])}"
@@ -238,7 +259,7 @@ tool_marked() {
 
 run_tool_row() { # ROW PORT TARGET_VERSION ARGS...: one tool command under load
   local name="$1" port="$2" target="$3"; shift 3
-  [ "$name" = c ] && printf '0 -\n' >"$tmp/$name.quiet" || wait_quiet "$name"
+  [ "$name" = c ] && printf '0 -\n' >"$round_dir/$name.quiet" || wait_quiet "$name"
   # The proxy and the first release were just created: warm them up first. (c) must not wait; (d) finds them warm.
   [ "$name" = b ] && warm_up "$port"
   start_load "$name" "$port"
@@ -248,11 +269,11 @@ run_tool_row() { # ROW PORT TARGET_VERSION ARGS...: one tool command under load
   tool_marked "$@"
   mark end
   local ended=$EPOCHREALTIME
-  printf '%s\n' "$tool_status" >"$tmp/$name.status"
+  printf '%s\n' "$tool_status" >"$round_dir/$name.status"
   wait_for_version "$port" "$target" 30 || true
   stop_load
   say "row $name: ./build.sh $* exited $tool_status after $(python3 -c "print(f'{$ended - $began:.2f}')") s"
-  [ "$tool_status" -eq 0 ] || { sed 's/\x1b\[[0-9;]*m//g' "$tmp/$name.log" | tail -n 30 >&2; die "row $name: the tool failed."; }
+  [ "$tool_status" -eq 0 ] || { sed 's/\x1b\[[0-9;]*m//g' "$round_dir/$name.log" | tail -n 30 >&2; die "row $name: the tool failed."; }
 }
 
 # --- the app and the tool's config (as tests/Support/Sandbox.cs sets them up) ------------------
@@ -307,42 +328,42 @@ row="setup"
 v1="$(git -C "$sandbox/origin.git" rev-parse HEAD | cut -c1-12)"
 wait_for_version "$prod_port" "$v1" 20 || die "prod does not answer $v1 after the first deploy."
 
-echo "second release" >>"$sandbox/author/README.md"
-gitc "$sandbox/author" commit --quiet -am "second release"
-gitc "$sandbox/author" push --quiet origin master
-v2="$(git -C "$sandbox/origin.git" rev-parse HEAD | cut -c1-12)"
-say "releases: v1 $v1 (live), v2 $v2 (pushed)"
+# push_release MESSAGE: a new commit in the origin; prints its version as the app answers it (12 characters).
+push_release() {
+  echo "$1" >>"$sandbox/author/README.md"
+  gitc "$sandbox/author" commit --quiet -am "$1"
+  gitc "$sandbox/author" push --quiet origin master
+  git -C "$sandbox/origin.git" rev-parse HEAD | cut -c1-12
+}
 
-load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
-: >"$tmp/rows.tsv"
-add_row() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$tmp/rows.tsv"; } # key, label, command, note
+add_row() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$round_dir/rows.tsv"; } # key, label, command, note
 
-if [ "$rows_wanted" = all ]; then
-# --- (b) Deploy through the proxy ----------------------------------------------------------------
-say "(b) Deploy v2 through the proxy, under load"
-run_tool_row b "$prod_port" "$v2" --target=Deploy --env=prod
-add_row b "(b) Deploy through the proxy (YARP)" "./build.sh --target=Deploy --env=prod" \
-  "previous after the deploy: $(state_of "${container}_previous")"
-standby_state="$(state_of "${container}_previous")"
+# --- (b), (c), (d): Deploy, then Rollback to the warm standby, then Rollback to a stopped previous ------------
+proxy_rows() {
+  say "(b) Deploy v2 through the proxy, under load"
+  run_tool_row b "$prod_port" "$v2" --target=Deploy --env=prod
+  add_row b "(b) Deploy through the proxy (YARP)" "./build.sh --target=Deploy --env=prod" \
+    "previous after the deploy: $(state_of "${container}_previous")"
+  local standby_state
+  standby_state="$(state_of "${container}_previous")"
 
-# --- (c) Rollback to the warm standby --------------------------------------------------------------
-say "(c) Rollback to the warm standby ($container""_previous is $standby_state)"
-[ "$standby_state" = running ] || die "after the deploy ${container}_previous is $standby_state, not a running warm standby."
-run_tool_row c "$prod_port" "$v1" --target=Rollback --env=prod
-grep -q "is running as a warm standby" "$tmp/c.log" || die "(c) did not roll back to a warm standby (see the tool's output)."
-add_row c "(c) Rollback, warm standby" "./build.sh --target=Rollback --env=prod" "${container}_previous was running (standby window ${standby_seconds} s)"
+  say "(c) Rollback to the warm standby ($container""_previous is $standby_state)"
+  [ "$standby_state" = running ] || die "after the deploy ${container}_previous is $standby_state, not a running warm standby."
+  run_tool_row c "$prod_port" "$v1" --target=Rollback --env=prod
+  grep -q "is running as a warm standby" "$round_dir/c.log" || die "(c) did not roll back to a warm standby (see the tool's output)."
+  add_row c "(c) Rollback, warm standby" "./build.sh --target=Rollback --env=prod" "${container}_previous was running (standby window ${standby_seconds} s)"
 
-# --- (d) Rollback to a stopped previous -----------------------------------------------------------
-say "(d) waiting for the standby window (${standby_seconds} s) to stop ${container}_previous"
-for _ in $(seq 1 $((standby_seconds * 2 + 60))); do
-  [ "$(state_of "${container}_previous")" = exited ] && break
-  sleep 0.5
-done
-[ "$(state_of "${container}_previous")" = exited ] || die "${container}_previous was not stopped after the standby window (state: $(state_of "${container}_previous"))."
-say "(d) Rollback to the stopped previous"
-run_tool_row d "$prod_port" "$v2" --target=Rollback --env=prod
-grep -q "which was stopped" "$tmp/d.log" || die "(d) did not start a stopped previous (see the tool's output)."
-add_row d "(d) Rollback, stopped previous" "./build.sh --target=Rollback --env=prod" "${container}_previous had been stopped by the standby timer"
+  say "(d) waiting for the standby window (${standby_seconds} s) to stop ${container}_previous"
+  for _ in $(seq 1 $((standby_seconds * 2 + 60))); do
+    [ "$(state_of "${container}_previous")" = exited ] && break
+    sleep 0.5
+  done
+  [ "$(state_of "${container}_previous")" = exited ] || die "${container}_previous was not stopped after the standby window (state: $(state_of "${container}_previous"))."
+  say "(d) Rollback to the stopped previous"
+  run_tool_row d "$prod_port" "$v2" --target=Rollback --env=prod
+  grep -q "which was stopped" "$round_dir/d.log" || die "(d) did not start a stopped previous (see the tool's output)."
+  add_row d "(d) Rollback, stopped previous" "./build.sh --target=Rollback --env=prod" "${container}_previous had been stopped by the standby timer"
+}
 
 # --- (a) the old way -------------------------------------------------------------------------------
 # The tool's images of v1 and v2, run as deploy_kaha.sh ran them: published directly, no proxy.
@@ -355,6 +376,8 @@ old_run() { # NAME PORT VERSION [COMMAND...]
 }
 old_way_row() { # ROW NAME PORT [COMMAND...]
   local name="$1" live="$2" port="$3"; shift 3
+  # A round that failed in this row left its containers.
+  docker rm -f "$live" "${live}_previous" >/dev/null 2>&1 || true
   old_run "$live" "$port" "$v1" "$@"
   wait_for_version "$port" "$v1" 30 || die "row $name: the old-way container does not answer."
   wait_quiet "$name"
@@ -373,29 +396,33 @@ old_way_row() { # ROW NAME PORT [COMMAND...]
   docker rm -f "$live" "${live}_previous" >/dev/null
 }
 old_command="docker stop kaha_prod && docker rename kaha_prod kaha_prod_previous && docker run -d --name kaha_prod -p 127.0.0.1:PORT:PORT … kaha:NEW"
-
-say "(a) the old way: docker stop → rename → run, with the sample app (it handles SIGTERM)"
-old_way_row a "$old" "$old_port"
-add_row a "(a) old way: stop → rename → run (sample app, handles SIGTERM)" "$old_command" ""
-
 # The seed's app did not handle SIGTERM: node as PID 1 then ignores it and docker stop waits its 10 s grace.
 seed_server='const http = require("http"); http.createServer((q, s) => { const b = JSON.stringify({ version: process.env.APP_VERSION }); s.writeHead(200, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(b) }); s.end(b); }).listen(Number(process.env.PORT));'
-say "(a′) the old way with an app that ignores SIGTERM (node -e as PID 1, --init=false)"
-old_way_row a2 "${prefix}_seed" "$seed_port" node -e "$seed_server"
-add_row a2 "(a′) old way, the app ignoring SIGTERM as the seed's did (node -e with no handler as PID 1, --init=false)" "$old_command" ""
+
+old_way_rows() {
+  say "(a) the old way: docker stop → rename → run, with the sample app (it handles SIGTERM)"
+  old_way_row a "$old" "$old_port"
+  add_row a "(a) old way: stop → rename → run (sample app, handles SIGTERM)" "$old_command" ""
+
+  say "(a′) the old way with an app that ignores SIGTERM (node -e as PID 1, --init=false)"
+  old_way_row a2 "${prefix}_seed" "$seed_port" node -e "$seed_server"
+  add_row a2 "(a′) old way, the app ignoring SIGTERM as the seed's did (node -e with no handler as PID 1, --init=false)" "$old_command" ""
+}
 
 # --- (n) nginx with nginx -s reload --------------------------------------------------------------
-say "(n) nginx: building a FROM-scratch image from this host's nginx $(nginx -v 2>&1 | sed 's/.*nginx\///')"
-ctx="$tmp/nginx-image"
-mkdir -p "$ctx/rootfs/etc/nginx/kaha" "$ctx/rootfs/var/lib/nginx" "$ctx/rootfs/var/log/nginx" "$ctx/rootfs/run" "$ctx/rootfs/tmp" "$ctx/rootfs/bin"
-cp -L --parents /usr/sbin/nginx "$ctx/rootfs/"
-for lib in $(ldd /usr/sbin/nginx | grep -o '/[^ ]*'); do cp -L --parents "$lib" "$ctx/rootfs/"; done
-cp /bin/busybox "$ctx/rootfs/bin/busybox"
-ln -s busybox "$ctx/rootfs/bin/sh"
-cp /etc/nginx/mime.types "$ctx/rootfs/etc/nginx/mime.types"
-printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$ctx/rootfs/etc/passwd"
-printf 'root:x:0:\nnogroup:x:65534:\n' >"$ctx/rootfs/etc/group"
-cat >"$ctx/rootfs/etc/nginx/nginx.conf" <<EOF
+# The image once for the run; the containers in every round (for that round's v1 and v2).
+build_nginx_image() {
+  say "(n) nginx: building a FROM-scratch image from this host's nginx $(nginx -v 2>&1 | sed 's/.*nginx\///')"
+  local ctx="$tmp/nginx-image"
+  mkdir -p "$ctx/rootfs/etc/nginx/kaha" "$ctx/rootfs/var/lib/nginx" "$ctx/rootfs/var/log/nginx" "$ctx/rootfs/run" "$ctx/rootfs/tmp" "$ctx/rootfs/bin"
+  cp -L --parents /usr/sbin/nginx "$ctx/rootfs/"
+  for lib in $(ldd /usr/sbin/nginx | grep -o '/[^ ]*'); do cp -L --parents "$lib" "$ctx/rootfs/"; done
+  cp /bin/busybox "$ctx/rootfs/bin/busybox"
+  ln -s busybox "$ctx/rootfs/bin/sh"
+  cp /etc/nginx/mime.types "$ctx/rootfs/etc/nginx/mime.types"
+  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$ctx/rootfs/etc/passwd"
+  printf 'root:x:0:\nnogroup:x:65534:\n' >"$ctx/rootfs/etc/group"
+  cat >"$ctx/rootfs/etc/nginx/nginx.conf" <<NGINX
 user nobody nogroup;
 worker_processes 2;
 pid /run/nginx.pid;
@@ -415,67 +442,121 @@ http {
     }
   }
 }
-EOF
-printf 'FROM scratch\nCOPY rootfs/ /\nCMD ["/usr/sbin/nginx", "-g", "daemon off;"]\n' >"$ctx/Dockerfile"
-docker build -q -t "${prefix}-nginx:local" "$ctx" >"$tmp/nginx-build.log" 2>&1 || { cat "$tmp/nginx-build.log" >&2; die "the nginx image did not build."; }
+NGINX
+  printf 'FROM scratch\nCOPY rootfs/ /\nCMD ["/usr/sbin/nginx", "-g", "daemon off;"]\n' >"$ctx/Dockerfile"
+  docker build -q -t "${prefix}-nginx:local" "$ctx" >"$tmp/nginx-build.log" 2>&1 || { cat "$tmp/nginx-build.log" >&2; die "the nginx image did not build."; }
+}
 
 ngx="${prefix}_nginx"
 ngx_apps=("${prefix}_ngx_v1" "${prefix}_ngx_v2")
-docker run -d --name "${ngx_apps[0]}" --network "$network" -e PORT=3000 -e "APP_VERSION=$v1" "${app_env[@]}" "$image:$v1" >/dev/null
-docker run -d --name "${ngx_apps[1]}" --network "$network" -e PORT=3000 -e "APP_VERSION=$v2" "${app_env[@]}" "$image:$v2" >/dev/null
 ip_of() { docker inspect --format "{{(index .NetworkSettings.Networks \"$network\").IPAddress}}" "$1"; }
 upstream() { # VERSION-INDEX: points nginx at that app container (written beside, then moved: never half a file)
   printf 'upstream app {\n  server %s:3000;\n  keepalive 32;\n}\n' "$(ip_of "${ngx_apps[$1]}")" >"$tmp/nginx-conf/upstream.conf.new"
   mv "$tmp/nginx-conf/upstream.conf.new" "$tmp/nginx-conf/upstream.conf"
 }
-mkdir -p "$tmp/nginx-conf"
-upstream 0
-docker run -d --name "$ngx" --network "$network" -p "127.0.0.1:$nginx_port:$nginx_port" -v "$tmp/nginx-conf:/etc/nginx/kaha:ro" "${prefix}-nginx:local" >/dev/null
-wait_for_version "$nginx_port" "$v1" 30 || { docker logs "$ngx" 2>&1 | tail -n 20 >&2; die "nginx does not answer $v1."; }
-docker exec "$ngx" nginx -t -q || die "nginx -t fails in the nginx container."
 
-say "(n) nginx: $reloads switches between v1 and v2 with nginx -s reload, ${reload_gap} s apart, under load"
-wait_quiet n
-warm_up "$nginx_port"
-start_load n "$nginx_port"
-for i in $(seq 1 "$reloads"); do
-  index=$((i % 2)); target=$([ "$index" -eq 1 ] && echo "$v2" || echo "$v1")
-  if [ "$i" -eq 1 ]; then mark op "$target"; else mark switch "$target"; fi
-  mark phase "reload $i"
-  upstream "$index"
-  docker exec "$ngx" nginx -t -q
-  docker exec "$ngx" nginx -s reload
-  mark done "reload $i"
-  sleep "$reload_gap"
-done
-mark end
-stop_load
-add_row n "(n) nginx 1.22, $reloads × \`nginx -s reload\` between two app containers" \
-  "write upstream.conf; docker exec NGINX nginx -t && docker exec NGINX nginx -s reload (×$reloads, ${reload_gap} s apart)" ""
-fi
+nginx_row() {
+  docker rm -f "$ngx" "${ngx_apps[@]}" >/dev/null 2>&1 || true
+  docker run -d --name "${ngx_apps[0]}" --network "$network" -e PORT=3000 -e "APP_VERSION=$v1" "${app_env[@]}" "$image:$v1" >/dev/null
+  docker run -d --name "${ngx_apps[1]}" --network "$network" -e PORT=3000 -e "APP_VERSION=$v2" "${app_env[@]}" "$image:$v2" >/dev/null
+  mkdir -p "$tmp/nginx-conf"
+  upstream 0
+  docker run -d --name "$ngx" --network "$network" -p "127.0.0.1:$nginx_port:$nginx_port" -v "$tmp/nginx-conf:/etc/nginx/kaha:ro" "${prefix}-nginx:local" >/dev/null
+  wait_for_version "$nginx_port" "$v1" 30 || { docker logs "$ngx" 2>&1 | tail -n 20 >&2; die "nginx does not answer $v1."; }
+  docker exec "$ngx" nginx -t -q || die "nginx -t fails in the nginx container."
+
+  say "(n) nginx: $reloads switches between v1 and v2 with nginx -s reload, ${reload_gap} s apart, under load"
+  wait_quiet n
+  warm_up "$nginx_port"
+  start_load n "$nginx_port"
+  local i index target
+  for i in $(seq 1 "$reloads"); do
+    index=$((i % 2)); target=$([ "$index" -eq 1 ] && echo "$v2" || echo "$v1")
+    if [ "$i" -eq 1 ]; then mark op "$target"; else mark switch "$target"; fi
+    mark phase "reload $i"
+    upstream "$index"
+    docker exec "$ngx" nginx -t -q
+    docker exec "$ngx" nginx -s reload
+    mark done "reload $i"
+    sleep "$reload_gap"
+  done
+  mark end
+  stop_load
+  docker rm -f "$ngx" "${ngx_apps[@]}" >/dev/null
+  add_row n "(n) nginx 1.22, $reloads × \`nginx -s reload\` between two app containers" \
+    "write upstream.conf; docker exec NGINX nginx -t && docker exec NGINX nginx -s reload (×$reloads, ${reload_gap} s apart)" ""
+}
 
 # --- (failover) docker kill of the live release; the proxy fails over to the warm standby by itself ------------
-say "(failover) deploying a third release, so that the one live before it is the warm standby"
-wait_quiet failover
-warm_up "$prod_port"
-echo "third release" >>"$sandbox/author/README.md"
-gitc "$sandbox/author" commit --quiet -am "third release"
-gitc "$sandbox/author" push --quiet origin master
-v3="$(git -C "$sandbox/origin.git" rev-parse HEAD | cut -c1-12)"
-(cd "$root" && ./build.sh --target=Deploy --env=prod --config="$config") >"$tmp/failover-setup.log" 2>&1 || { tail -n 30 "$tmp/failover-setup.log" >&2; die "(failover) the Deploy of $v3 failed."; }
-wait_for_version "$prod_port" "$v3" 20 || die "(failover) prod does not answer $v3 after its deploy."
-standby_version="$(docker inspect --format '{{index .Config.Labels "org.kaha.version"}}' "${container}_previous")"
-start_load failover "$prod_port"
-[ "$(state_of "${container}_previous")" = running ] || die "(failover) ${container}_previous ($standby_version) is $(state_of "${container}_previous"), not a running warm standby."
-say "(failover) docker kill $container ($v3) under load; ${container}_previous ($standby_version) is the warm standby"
-mark op "$standby_version"
-mark phase "docker kill"
-docker kill "$container" >/dev/null
-wait_for_version "$prod_port" "$standby_version" 30 || die "(failover) the standby $standby_version did not take over within 30 s."
-mark end
-stop_load
-add_row failover "(failover) \`docker kill\` of the live release, warm standby running" "docker kill kaha_prod" \
-  "live $v3, standby $standby_version"
+failover_row() {
+  say "(failover) deploying a third release, so that the one live before it is the warm standby"
+  wait_quiet failover
+  warm_up "$prod_port"
+  local v3 standby_version
+  v3="$(push_release "failover release $round")"
+  (cd "$root" && ./build.sh --target=Deploy --env=prod --config="$config") >"$round_dir/failover-setup.log" 2>&1 || { tail -n 30 "$round_dir/failover-setup.log" >&2; die "(failover) the Deploy of $v3 failed."; }
+  wait_for_version "$prod_port" "$v3" 20 || die "(failover) prod does not answer $v3 after its deploy."
+  standby_version="$(docker inspect --format '{{index .Config.Labels "org.kaha.version"}}' "${container}_previous")"
+  start_load failover "$prod_port"
+  [ "$(state_of "${container}_previous")" = running ] || die "(failover) ${container}_previous ($standby_version) is $(state_of "${container}_previous"), not a running warm standby."
+  say "(failover) docker kill $container ($v3) under load; ${container}_previous ($standby_version) is the warm standby"
+  mark op "$standby_version"
+  mark phase "docker kill"
+  docker kill "$container" >/dev/null
+  wait_for_version "$prod_port" "$standby_version" 30 || die "(failover) the standby $standby_version did not take over within 30 s."
+  mark end
+  stop_load
+  add_row failover "(failover) \`docker kill\` of the live release, warm standby running" "docker kill kaha_prod" \
+    "live $v3, standby $standby_version"
+}
+
+# --- the rounds ----------------------------------------------------------------------------------
+# One round: every row once, in the order (c) and (d) need. v1 is what prod answers when the round starts (the failover of
+# the round before leaves its standby live), v2 a commit pushed for the round. Its files go to its own folder, $tmp/ROUND/.
+run_round() {
+  : >"$round_dir/rows.tsv"
+  v1="$(version_at "$prod_port")"
+  [ -n "$v1" ] || die "prod does not answer at the start of round $round."
+  v2=""
+  if [ "$rows_wanted" = all ]; then
+    v2="$(push_release "release $round")"
+    say "round $round: v1 $v1 (live), v2 $v2 (pushed)"
+  fi
+  printf '{"V1": "%s", "V2": "%s"}\n' "$v1" "$v2" >"$round_dir/versions.json"
+  if [ "$rows_wanted" = all ]; then
+    proxy_rows
+    old_way_rows
+    nginx_row
+  fi
+  failover_row
+}
+
+[ "$rows_wanted" = failover ] || build_nginx_image
+load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
+failed_rounds=0
+for round in $(seq 1 "$runs"); do
+  round_dir="$tmp/$round"
+  mkdir -p "$round_dir"
+  say "round $round of $runs"
+  # A failure ends its round, not the run: the round's load generator and sampler are stopped, the next round runs, and
+  # the report names the round as failed (die keeps the reason in $round_dir/failed).
+  set +e
+  (
+    set -e
+    trap stop_row_processes EXIT
+    trap 'exit 130' INT TERM
+    run_round
+  )
+  round_status=$?
+  set -e
+  [ "$round_status" -ne 130 ] || exit 130
+  if [ "$round_status" -ne 0 ]; then
+    failed_rounds=$((failed_rounds + 1))
+    [ -s "$round_dir/failed" ] || printf 'a command of the round exited %s (see its logs)\n' "$round_status" >"$round_dir/failed"
+    say "round $round failed: $(cat "$round_dir/failed")"
+  fi
+done
+round_dir=""
 load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 # --- write bench/RESULTS.md ----------------------------------------------------------------------
@@ -487,26 +568,32 @@ if [ -n "$(git -C "$root" status --porcelain -- build proxy bench/zero-downtime 
   commit="$commit + uncommitted changes"
 fi
 invocation="bench/zero-downtime.sh"
-for v in ROWS CONNECTIONS INTERVAL_MS TIMEOUT_MS WARMUP_SECONDS IDLE_SECONDS STANDBY_SECONDS RELOADS RELOAD_GAP_SECONDS QUIET_PERCENT QUIET_WAIT_SECONDS; do
+for v in RUNS ROWS CONNECTIONS INTERVAL_MS TIMEOUT_MS WARMUP_SECONDS IDLE_SECONDS STANDBY_SECONDS RELOADS RELOAD_GAP_SECONDS QUIET_PERCENT QUIET_WAIT_SECONDS; do
   [ -n "${!v:-}" ] && invocation="$v=${!v} $invocation"
 done
 
-export TMPDIR_RUN="$tmp" RESULTS_OUT="$tmp/section.md" BEGIN_MARKER="$begin_marker" END_MARKER="$end_marker" \
+# What the report needs besides the rounds' files: the run's settings, markers and machine, in $tmp/run.json.
+export BEGIN_MARKER="$begin_marker" END_MARKER="$end_marker" FAILOVER_BEGIN="$failover_begin" FAILOVER_END="$failover_end" \
   CPU="$cpu" MEM_GIB="$mem_gib" NPROC="$(nproc)" OS="$os" SDK="$(dotnet --version)" \
   RUNTIME="$(dotnet --list-runtimes | awk '$1 == "Microsoft.NETCore.App" { v = $2 } END { print v }')" \
   DOCKER="$(docker version --format '{{.Server.Version}} (API {{.Server.APIVersion}})')" NODE="$(node --version 2>/dev/null || echo none)" \
   NGINX="$(nginx -v 2>&1 | sed 's/^nginx version: //')" DATE="$(date -u '+%Y-%m-%d %H:%M UTC')" COMMIT="$commit" INVOCATION="$invocation" \
   LOAD_BEFORE="$load_before" LOAD_AFTER="$load_after" CONNECTIONS_N="$connections" INTERVAL="$interval_ms" TIMEOUT="$timeout_ms" \
-  IDLE="$idle_seconds" WARMUP="$warmup_seconds" QUIET_PERCENT="$quiet_percent" STANDBY="$standby_seconds" TAIL="$tail_seconds" RELOADS_N="$reloads" V1="$v1" V2="$v2" \
-  ROWS_WANTED="$rows_wanted" FAILOVER_OUT="$tmp/failover-section.md" FAILOVER_BEGIN="$failover_begin" FAILOVER_END="$failover_end"
-python3 "$bench/zero-downtime/report.py"
+  IDLE="$idle_seconds" WARMUP="$warmup_seconds" QUIET_PERCENT="$quiet_percent" QUIET_WAIT="$quiet_wait" STANDBY="$standby_seconds" \
+  TAIL="$tail_seconds" RELOADS_N="$reloads" ROWS_WANTED="$rows_wanted" RUNS_N="$runs"
+python3 -c 'import json, os, sys; json.dump({k: os.environ[k] for k in sys.argv[2:]}, open(sys.argv[1], "w"), indent=1)' "$tmp/run.json" \
+  BEGIN_MARKER END_MARKER FAILOVER_BEGIN FAILOVER_END CPU MEM_GIB NPROC OS SDK RUNTIME DOCKER NODE NGINX DATE COMMIT INVOCATION \
+  LOAD_BEFORE LOAD_AFTER CONNECTIONS_N INTERVAL TIMEOUT IDLE WARMUP QUIET_PERCENT QUIET_WAIT STANDBY TAIL RELOADS_N ROWS_WANTED RUNS_N
+# Writes $tmp/section.md and $tmp/failover-section.md, and prints the verdicts.
+python3 "$bench/zero-downtime/report.py" "$tmp"
 
 . "$bench/results-section.sh"
 write_results_section "$results" "$failover_begin" "$failover_end" "$tmp/failover-section.md"
 say "wrote the failover section of ${results#"$root"/}"
 sed -n "/^$failover_begin\$/,/^$failover_end\$/p" "$results" | sed -n '/^| row/,/^$/p'
-[ "$rows_wanted" = all ] || exit 0
-write_results_section "$results" "$begin_marker" "$end_marker" "$tmp/section.md"
-
-say "wrote the zero-downtime section of ${results#"$root"/}"
-sed -n "/^$begin_marker\$/,/^$end_marker\$/p" "$results" | sed -n '/^| row/,/^$/p'
+if [ "$rows_wanted" = all ]; then
+  write_results_section "$results" "$begin_marker" "$end_marker" "$tmp/section.md"
+  say "wrote the zero-downtime section of ${results#"$root"/}"
+  sed -n "/^$begin_marker\$/,/^$end_marker\$/p" "$results" | sed -n '/^| row/,/^$/p'
+fi
+[ "$failed_rounds" -eq 0 ] || die "$failed_rounds of $runs rounds failed (the report above says where and why)."
