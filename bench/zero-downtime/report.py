@@ -29,18 +29,28 @@ DEPLOY_P99_FACTOR = 2
 STARTUP_STEP = "start of `./build.sh` (bash, `dotnet`, the host) until its first line"
 
 
+def read(path):
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+def write(path, text):
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
 # --- one round's files ---------------------------------------------------------------------------
 class Round:
     def __init__(self, folder):
         self.folder = folder
         self.number = int(os.path.basename(folder))
         failed = self.path("failed")
-        self.failure = open(failed, encoding="utf-8").read().strip() if os.path.exists(failed) else None
+        self.failure = read(failed).strip() if os.path.exists(failed) else None
         rows = self.path("rows.tsv")
-        lines = open(rows, encoding="utf-8").read().splitlines() if os.path.exists(rows) else []
+        lines = read(rows).splitlines() if os.path.exists(rows) else []
         self.rows = {key: (label, command, note) for key, label, command, note in (line.split("\t") for line in lines if line.strip())}
         versions = self.path("versions.json")
-        self.versions = json.load(open(versions)) if os.path.exists(versions) else {}
+        self.versions = json.loads(read(versions)) if os.path.exists(versions) else {}
         self._summaries = {}
 
     def path(self, name):
@@ -48,12 +58,12 @@ class Round:
 
     def summary(self, key):
         if key not in self._summaries:
-            self._summaries[key] = json.load(open(self.path(f"{key}.summary.json")))
+            self._summaries[key] = json.loads(read(self.path(f"{key}.summary.json")))
         return self._summaries[key]
 
     def marks(self, key):
         marks = []
-        for line in open(self.path(f"{key}.marks"), encoding="utf-8"):
+        for line in read(self.path(f"{key}.marks")).splitlines():
             parts = line.rstrip("\n").split(" ", 2)
             if len(parts) >= 2:
                 marks.append((float(parts[0]) * 1000, parts[1], parts[2] if len(parts) > 2 else ""))
@@ -63,14 +73,14 @@ class Round:
         return next((at for at, k, _ in self.marks(key) if k == kind), None)
 
     def raw(self, key):
-        return list(csv.DictReader(open(self.path(f"{key}.raw.csv"), encoding="utf-8")))
+        return list(csv.DictReader(read(self.path(f"{key}.raw.csv")).splitlines()))
 
     def loadavg(self, key):
-        return open(self.path(f"{key}.loadavg")).read().strip()
+        return read(self.path(f"{key}.loadavg")).strip()
 
     def quiet(self, key):
         """(seconds waited for quiet, % of the cores other work used when the row started, or "-" when it did not wait)."""
-        waited, share = (open(self.path(f"{key}.quiet")).read().split() + ["0", "-"])[:2]
+        waited, share = (read(self.path(f"{key}.quiet")).split() + ["0", "-"])[:2]
         return waited, share
 
     def cpu_window(self, key, start_ms, end_ms):
@@ -79,7 +89,7 @@ class Round:
         if start_ms is None or end_ms is None:
             return None
         capacity, by = 0, {}
-        for line in open(self.path(f"{key}.cpu")):
+        for line in read(self.path(f"{key}.cpu")).splitlines():
             sample = json.loads(line)
             if start_ms <= sample["t"] - 125 < end_ms:
                 capacity += sample["capacity"]
@@ -103,7 +113,7 @@ class Round:
     def cake_durations(self, key):
         """Cake's own task summary at the end of the tool's output: [(task, seconds, status)]."""
         out, table = [], False
-        for line in open(self.path(f"{key}.log"), encoding="utf-8"):
+        for line in read(self.path(f"{key}.log")).splitlines():
             text = re.sub(r"\x1b\[[0-9;]*m", "", line.split(" ", 1)[1] if " " in line else "").strip()
             if text.startswith("Task") and "Duration" in text:
                 table = True
@@ -117,7 +127,7 @@ class Round:
         """Where the time to the switch goes: [(step, seconds)], the process start until its first line, then Cake's durations
         of the tasks that ran, up to SwitchTraffic."""
         op_at = self.mark_at(key, "op")
-        first_line = next(iter(open(self.path(f"{key}.log"), encoding="utf-8")), None)
+        first_line = next(iter(read(self.path(f"{key}.log")).splitlines()), None)
         steps = []
         if first_line is not None and op_at is not None:
             steps.append((STARTUP_STEP, float(first_line.split(" ", 1)[0]) - op_at / 1000))
@@ -133,10 +143,10 @@ class Round:
 class Run:
     def __init__(self, folder):
         self.folder = folder
-        self.settings = json.load(open(os.path.join(folder, "run.json")))
+        self.settings = json.loads(read(os.path.join(folder, "run.json")))
         self.rounds = [Round(os.path.join(folder, name)) for name in sorted((n for n in os.listdir(folder) if n.isdigit()), key=int)]
         selftest = os.path.join(folder, "selftest.json")
-        self.selftest = json.load(open(selftest)) if os.path.exists(selftest) else None
+        self.selftest = json.loads(read(selftest)) if os.path.exists(selftest) else None
 
     @property
     def failed_rounds(self):
@@ -182,13 +192,14 @@ def never_as_inf(value):
 
 
 def spread(values, number, unit=""):
-    """The median of the rounds' values, then their spread: "14.8 ms (12.1–17.5)"; one value alone; "—" with none."""
+    """The median of the rounds' values, then their spread: "14.8 ms (12.1–17.5)"; the value alone when all are the same; "—"
+    with none."""
     values = [v for v in values if v is not None]
     if not values:
         return "—"
     mid = statistics.median(values)
     text = number(mid) + (unit if mid != math.inf else "")
-    if len(values) > 1:
+    if min(values) != max(values):
         text += f" ({number(min(values))}–{number(max(values))})"
     return text
 
@@ -629,10 +640,10 @@ def main(argv):
         print("Usage: report.py RUN_DIR", file=sys.stderr)
         return 2
     run = Run(argv[1])
-    open(os.path.join(run.folder, "failover-section.md"), "w", encoding="utf-8").write(failover_section(run))
+    write(os.path.join(run.folder, "failover-section.md"), failover_section(run))
     if run.settings["ROWS_WANTED"] == "all":
         section, all_met, lines = zero_downtime_section(run)
-        open(os.path.join(run.folder, "section.md"), "w", encoding="utf-8").write(section)
+        write(os.path.join(run.folder, "section.md"), section)
         print(f"Zero downtime over {len(run.rounds)} round(s), verdicts on the median: {'all met' if all_met else 'not all met'}")
         print("\n".join(lines))
     else:
