@@ -80,9 +80,10 @@ round_dir=""
 printf '%s\n' "$quiet_wait" >"$tmp/quiet-budget"
 
 # --- cleanup: everything this run made, also on failure ---------------------------------------
+# Also the EXIT trap of a round's subshell, where errexit is on: a process that already ended is no failure.
 stop_row_processes() {
-  if [ -n "$load_pid" ]; then kill "$load_pid" 2>/dev/null; wait "$load_pid" 2>/dev/null; fi
-  if [ -n "$sampler_pid" ]; then kill "$sampler_pid" 2>/dev/null; wait "$sampler_pid" 2>/dev/null; fi
+  if [ -n "$load_pid" ]; then kill "$load_pid" 2>/dev/null || true; wait "$load_pid" 2>/dev/null || true; fi
+  if [ -n "$sampler_pid" ]; then kill "$sampler_pid" 2>/dev/null || true; wait "$sampler_pid" 2>/dev/null || true; fi
   load_pid=""; sampler_pid=""
 }
 cleanup() {
