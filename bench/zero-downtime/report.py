@@ -156,9 +156,6 @@ class Run:
         """The rounds that completed the row."""
         return [r for r in self.rounds if key in r.rows]
 
-    def label(self, key):
-        return next(r.rows[key][0] for r in self.completed(key))
-
     def keys(self):
         present = {key for r in self.rounds for key in r.rows}
         return sorted(present, key=lambda k: ORDER.index(k) if k in ORDER else 99)
@@ -321,7 +318,8 @@ def verdicts(run):
                      + (f"; against the lowest, the median p99 during (b) is {during_b / known[lowest]:.1f}× idle." if lowest != "b" else "."))
     else:
         all_met = False
-        lines.append(f"- (b) p99 during the deploy at most {DEPLOY_P99_FACTOR}× idle — **not met**: no round completed the row.")
+        lines.append(f"- (b) p99 during the deploy at most {DEPLOY_P99_FACTOR}× idle — **not met**: "
+                     + ("no round completed the row." if not done else "no round has both an idle p99 and one during the deploy."))
 
     shaken = {key: [(r, disturbed(run, r, key)) for r in run.completed(key)] for key in ("b", "c", "d")}
     shaken = {key: [(r, share) for r, share in pairs if share is not None] for key, pairs in shaken.items()}
