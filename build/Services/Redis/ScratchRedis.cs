@@ -16,7 +16,10 @@ public sealed class ScratchRedis(DockerConnector docker, LocalBaseImages baseIma
     /// <param name="command">null: the container only waits, and its work is done with <see cref="Container.RunAsync"/>.</param>
     public async Task<Container> StartAsync(DeploySettings settings, string purpose, IReadOnlyList<string> binds, string? network, IReadOnlyList<string>? command = null)
     {
-        var image = await baseImages.EnsureAsync(settings.LocalRedis?.Image ?? DefaultImage, settings.WorkFolder);
+        // The local Redis's own image when it exists: the same version, and no pull to try.
+        var image = settings.LocalRedis is { } local && await docker.Engine.InspectContainerAsync(local.Container) is { } running
+            ? running.ImageId
+            : await baseImages.EnsureAsync(settings.LocalRedis?.Image ?? DefaultImage, settings.WorkFolder);
         var name = $"{settings.Container}_{purpose}_{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3))}";
         if (network is not null)
         {
