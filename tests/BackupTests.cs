@@ -135,6 +135,27 @@ public sealed class BackupTests
         Assert.That(Listed("backing").Select(b => Path.GetFileNameWithoutExtension(b!["file"]!.GetValue<string>())), Is.EqualTo(kept.OrderDescending()), "newest first");
     }
 
+    [TestCase("keep", "0", "environments.dev.backups.keep 0 is out of range; use 1 to 1000")]
+    [TestCase("dailyDays", "3651", "environments.dev.backups.dailyDays 3651 is out of range; use 0 to 3650")]
+    [TestCase("folder", "\"\"", "environments.dev.backups.folder is empty")]
+    public void A_bad_backups_section_is_refused_with_one_line(string key, string json, string error)
+    {
+        _sandbox.WriteConfig(adjust: config => config["environments"]!["dev"]!["backups"] = new JsonObject { [key] = JsonNode.Parse(json) });
+        Expect.OneErrorLine(_sandbox.Tool("--target=Backup", "--env=dev"), error);
+    }
+
+    [Test]
+    public void Backups_before_a_deploy_of_an_environment_without_Redis_are_refused_with_one_line()
+    {
+        _sandbox.WriteConfig(adjust: config =>
+        {
+            var prod = config["environments"]!["prod"]!.AsObject();
+            prod.Remove("redis");
+            prod["backups"] = new JsonObject { ["beforeDeploy"] = true };
+        });
+        Expect.OneErrorLine(_sandbox.Tool("--target=Deploy", "--env=prod"), "environments.prod.backups.beforeDeploy is true but prod has no redis to back up");
+    }
+
     private static string Name(DateTime time) => $"{time:yyyyMMdd'T'HHmmss.fff'Z'}-backing";
 
     private List<JsonNode?> Listed(string environment)
