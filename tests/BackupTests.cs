@@ -118,6 +118,11 @@ public sealed class BackupTests
             File.WriteAllText(Path.Combine(folder, Name(time) + ".json"), "{}");
         }
 
+        // And what a run killed two days ago left half-written.
+        var partial = Path.Combine(folder, $".partial-{Name(today.AddDays(-2))}.rdb");
+        File.WriteAllText(partial, "RED");
+        File.SetLastWriteTimeUtc(partial, today.AddDays(-2));
+
         var backup = _sandbox.Tool("--target=Backup", "--env=backing");
         Assert.That(backup.ExitCode, Is.EqualTo(0), backup.ToString());
         Assert.That(backup.StdOut, Does.Contain("Removed 14 older backup(s)"));
@@ -131,7 +136,7 @@ public sealed class BackupTests
         ];
         Assert.That(newest, Does.StartWith(Name(DateTime.UtcNow)[..9]), "the backup just taken is today's");
         Assert.That(Directory.GetFiles(folder).Select(Path.GetFileName).Order(),
-            Is.EqualTo(kept.SelectMany(name => new[] { name + ".json", name + ".rdb" }).Order()), "each kept backup with its sidecar, nothing else");
+            Is.EqualTo(kept.SelectMany(name => new[] { name + ".json", name + ".rdb" }).Order()), "each kept backup with its sidecar, nothing else (no half-written file)");
         Assert.That(Listed("backing").Select(b => Path.GetFileNameWithoutExtension(b!["file"]!.GetValue<string>())), Is.EqualTo(kept.OrderDescending()), "newest first");
     }
 

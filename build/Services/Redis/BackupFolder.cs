@@ -132,6 +132,13 @@ public static class BackupFolder
             removed.Add(backup.Name);
         }
 
+        // What a killed run left half-written; a day old, so no snapshot still being taken (a timer's, say) loses its file.
+        foreach (var partial in Directory.EnumerateFiles(settings.Backups.Folder, $"{TempPrefix}*-{settings.Environment}.*")
+                     .Where(partial => File.GetLastWriteTimeUtc(partial) < now.UtcDateTime.AddDays(-1)))
+        {
+            File.Delete(partial);
+        }
+
         return removed;
     }
 
