@@ -36,6 +36,8 @@ public sealed partial class DeployContext : FrostingContext
             Force = context.HasArgument("force");
             TakeOver = context.HasArgument("take-over");
             OnlyForward = context.HasArgument("only-forward");
+            SkipBackup = context.HasArgument("skip-backup");
+            BackupFrom = context.Argument<string?>("from", null);
             RollbackTo = ParseSha(context.Argument<string?>("to", null), "to");
             Slot = context.Argument<string?>("slot", null);
             Delay = ParseSeconds(context.Argument<string?>("delay", null), "delay");
@@ -99,6 +101,12 @@ public sealed partial class DeployContext : FrostingContext
 
     /// <summary>A push deploy (--only-forward): a commit older than the live one changes nothing; a person's --sha is not held to this.</summary>
     public bool OnlyForward { get; }
+
+    /// <summary>Deploy or Rollback without the Redis backup that backups.beforeDeploy asks for (--skip-backup).</summary>
+    public bool SkipBackup { get; }
+
+    /// <summary>The backup Restore and Verify use (--from): latest, a file name in the backups folder, or a path.</summary>
+    public string? BackupFrom { get; }
 
     /// <summary>
     /// Set by the first task that changes the server (checkout, images, containers). A run that fails before it was refused

@@ -19,11 +19,11 @@ public sealed class DeployLifetime(
     /// <summary>Targets that only read, so they need no secrets: across environments, or --env's.</summary>
     private static readonly HashSet<string> ReadOnlyTargets = new(StringComparer.OrdinalIgnoreCase)
     {
-        nameof(Default), nameof(Status), nameof(History), nameof(Logs), nameof(Releases),
+        nameof(Default), nameof(Status), nameof(History), nameof(Logs), nameof(Releases), nameof(Backups), nameof(Verify),
     };
 
     /// <summary>Targets that change what runs: each real run gets a log file and a history line, and its failure is news for the team.</summary>
-    private static readonly HashSet<string> RecordedTargets = new(StringComparer.OrdinalIgnoreCase) { nameof(Deploy), nameof(Rollback), nameof(CI) };
+    private static readonly HashSet<string> RecordedTargets = new(StringComparer.OrdinalIgnoreCase) { nameof(Deploy), nameof(Rollback), nameof(CI), nameof(Restore) };
 
     public override void Setup(DeployContext context, ISetupContext info)
     {
@@ -71,7 +71,8 @@ public sealed class DeployLifetime(
             }
 
             recorder.Finish(context, info.Successful, info.ThrownException, outcome);
-            if (info.Successful && RecordedTargets.Contains(context.TargetName) && !context.DryRun)
+            // A restore ends with its own line (what came back); the others with what is live.
+            if (info.Successful && RecordedTargets.Contains(context.TargetName) && !context.TargetName.Equals(nameof(Restore), StringComparison.OrdinalIgnoreCase) && !context.DryRun)
             {
                 summary.WriteAsync(context).GetAwaiter().GetResult();
             }

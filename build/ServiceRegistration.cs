@@ -46,6 +46,10 @@ public static class ServiceRegistration
         services.AddSingleton<RenameJournal>();
         services.AddSingleton<AppContainers>();
         services.AddSingleton<LocalRedis>();
+        services.AddSingleton<ScratchRedis>();
+        services.AddSingleton<RedisSnapshot>();
+        services.AddSingleton<RedisRestore>();
+        services.AddSingleton<BackupVerifier>();
         services.AddSingleton<HealthProbe>();
         services.AddSingleton<AppErrorLine>();
         services.AddSingleton<SlackClient>();

@@ -72,7 +72,7 @@ public sealed class HostTests
         var devSteps = Steps(dev);
         Assert.That(prodSteps, Is.EqualTo(new[]
         {
-            "DockerPreflight", "Lock", "RecoverRenames", "Clean", "GitPull", "ReadVersion", "NpmInstall", "BuildImage", "EnsureProxy", "Reconcile",
+            "DockerPreflight", "Lock", "BackupBeforeChange", "RecoverRenames", "Clean", "GitPull", "ReadVersion", "NpmInstall", "BuildImage", "EnsureProxy", "Reconcile",
             "RunContainer", "HealthCheck", "SwitchTraffic", "Drain", "Prune", "NotifySlack", "Deploy",
         }));
         Assert.That(devSteps, Is.EqualTo(new[]
@@ -81,6 +81,7 @@ public sealed class HostTests
             "BackupContainer", "RunContainer", "HealthCheck", "RemoveOlderBackup", "Deploy",
         }));
         Assert.That(dev.All, Does.Contain("Skipping GitPull: environments.dev.gitPull is false"));
+        Assert.That(dev.All, Does.Contain("Skipping BackupBeforeChange: backups.beforeDeploy is off for dev."), "backups before a deploy are prod's default");
         Assert.That(prod.All, Does.Contain("Skipping BackupContainer: behind the proxy the live release keeps serving until the switch"));
         // Issue 13: the dry run is the host's mode (Frosting passes no "dryrun" argument): its Setup resolved no secret and said so.
         Assert.That(prod.All, Does.Contain("A real run of Deploy would fail before touching anything"), prod.ToString());

@@ -19,7 +19,8 @@ public static class Arguments
 
     /// <summary>The targets people run, in the order --help shows them; every other task is a step of these.</summary>
     public static readonly string[] UserTargets =
-        [nameof(Deploy), nameof(Rollback), nameof(Status), nameof(Releases), nameof(Tasks.History), nameof(Logs), nameof(CI), nameof(Listen)];
+        [nameof(Deploy), nameof(Rollback), nameof(Status), nameof(Releases), nameof(Tasks.History), nameof(Logs), nameof(CI), nameof(Listen),
+         nameof(Backup), nameof(Backups), nameof(Restore), nameof(Verify)];
 
     private static readonly string[] ChangingTargets = [nameof(Deploy), nameof(Rollback), nameof(CI)];
 
@@ -51,7 +52,9 @@ public static class Arguments
         new("take-over", null, "moves the environment to this checkout when another checkout on this engine owns it", [nameof(Tasks.Lock)]),
         new("performer", "NAME", "who started the run, for the history and Slack (default: git's user.name)", [.. ChangingTargets, nameof(RunContainer)]),
         new("trigger", "cli|ci|github|dockerhub", "what started the run, for the history and Slack", ChangingTargets),
-        new("json", null, "prints a JSON document for scripts", [nameof(Status), nameof(Tasks.History), nameof(Releases)]),
+        new("json", null, "prints a JSON document for scripts", [nameof(Status), nameof(Tasks.History), nameof(Releases), nameof(Backups)]),
+        new("from", "latest|FILE", "the backup Restore puts back and Verify loads (a name Backups lists, or a path)", [nameof(Restore), nameof(Verify)]),
+        new("skip-backup", null, "Deploy and Rollback without the Redis backup backups.beforeDeploy takes first", [nameof(BackupBeforeChange)]),
         new("last", "N", "how many runs History shows (default 20)", [nameof(Tasks.History)]),
         new("tail", "N|all", "how many lines of the app's output Logs shows (default 100)", [nameof(Logs)]),
         new("since", "10m|TIME", "the app's output since then (s, m, h, d, or a time such as 2026-11-25T04:00:00Z)", [nameof(Logs)]),

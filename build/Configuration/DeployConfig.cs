@@ -82,6 +82,24 @@ public sealed record EnvironmentConfig
 
     /// <summary>Secrets this environment may create itself (random, stored in its secrets file) when unset.</summary>
     public List<string> GeneratedSecrets { get; init; } = [];
+
+    /// <summary>Redis backups: where, how many, and whether Deploy and Rollback take one first.</summary>
+    public BackupsConfig? Backups { get; init; }
+}
+
+public sealed record BackupsConfig
+{
+    /// <summary>Relative to the config file, or absolute (a mounted volume); by default .deploy/ENV/backups.</summary>
+    public string? Folder { get; init; }
+
+    /// <summary>How many of the newest backups are kept.</summary>
+    public int Keep { get; init; } = 14;
+
+    /// <summary>Besides those, the newest backup of each UTC day is kept for this many days, today included.</summary>
+    public int DailyDays { get; init; } = 30;
+
+    /// <summary>Deploy and Rollback take a backup first; by default on for prod when it has a Redis.</summary>
+    public bool? BeforeDeploy { get; init; }
 }
 
 public sealed record RedisConfig

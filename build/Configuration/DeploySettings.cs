@@ -36,6 +36,7 @@ public sealed record DeploySettings
     public ProxySettings? Proxy { get; init; }
     public required int Retain { get; init; }
     public required int KeepLogs { get; init; }
+    public required BackupSettings Backups { get; init; }
 
     /// <summary>The untracked file this environment's secrets are read from (and generated ones written to).</summary>
     public required string SecretsFile { get; init; }
@@ -68,6 +69,12 @@ public sealed record PortMapping(string HostIp, int HostPort, int ContainerPort)
 
 /// <param name="MoveFrom">the old in-checkout default (.deploy/ENV/redis-data) whose data moves to <paramref name="DataFolder"/> once; null for a configured folder.</param>
 public sealed record LocalRedisSettings(string Container, string Image, string DataFolder, string Password, string? MoveFrom = null);
+
+/// <param name="Folder">where the backups are written (created 0700).</param>
+/// <param name="Keep">how many of the newest are kept.</param>
+/// <param name="DailyDays">besides those, the newest of each UTC day for this many days, today included.</param>
+/// <param name="BeforeDeploy">Deploy and Rollback take one first, and stop when it fails.</param>
+public sealed record BackupSettings(string Folder, int Keep, int DailyDays, bool BeforeDeploy);
 
 public sealed record ProxySettings(string Container, int HealthyInARow, TimeSpan Drain, TimeSpan Standby, int WarmupRequests);
 

@@ -5,6 +5,8 @@ namespace KahaDeploy.Tasks;
 [TaskName(nameof(Deploy))]
 [TaskDescription("Deploys the app to --env: pull, install, build, run the new release, health-check it, switch traffic (behind a proxy: with no downtime), tell Slack; the commit already live changes nothing unless --force")]
 [IsDependentOn(typeof(Lock))]
+// Under the lock, before anything changes: a deploy that goes wrong can still lose no data.
+[IsDependentOn(typeof(BackupBeforeChange))]
 [IsDependentOn(typeof(RecoverRenames))]
 [IsDependentOn(typeof(Clean))]
 // Before the checkout, the packages or the image change: a Redis the app could not use stops the run while nothing of the app was touched.
