@@ -30,7 +30,7 @@ public sealed class BackupTests
 
         var backup = _sandbox.Tool("--target=Backup", "--env=dev");
         Assert.That(backup.ExitCode, Is.EqualTo(0), backup.ToString());
-        var folder = Path.Combine(_sandbox.StateFolder("dev"), "backups");
+        var folder = Path.Combine(_sandbox.DataFolder("dev"), "backups");
         Assert.That(File.GetUnixFileMode(folder), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute));
         var taken = Listed("dev");
         Assert.That(taken, Has.Count.EqualTo(1));
@@ -71,7 +71,7 @@ public sealed class BackupTests
         _sandbox.StartBackingRedis();
         var deploy = _sandbox.Tool("--target=Deploy", "--env=prod");
         Assert.That(deploy.ExitCode, Is.EqualTo(0), deploy.ToString());
-        var folder = Path.Combine(_sandbox.StateFolder("prod"), "backups");
+        var folder = Path.Combine(_sandbox.DataFolder("prod"), "backups");
         var rdb = Directory.GetFiles(folder, "*-prod.rdb").Single();
         var sidecar = JsonNode.Parse(File.ReadAllText(Path.ChangeExtension(rdb, ".json")))!;
         Assert.That(sidecar["sizeBytes"]!.GetValue<long>(), Is.EqualTo(new FileInfo(rdb).Length));
@@ -98,7 +98,7 @@ public sealed class BackupTests
     {
         _sandbox.WriteConfig(adjust: config => config["environments"]!["backing"]!["backups"] = new JsonObject { ["keep"] = 3, ["dailyDays"] = 5 });
         _sandbox.StartBackingRedis();
-        var folder = Path.Combine(_sandbox.StateFolder("backing"), "backups");
+        var folder = Path.Combine(_sandbox.DataFolder("backing"), "backups");
         Directory.CreateDirectory(folder);
 
         // 19 earlier backups, named with the times they were taken; the tool takes the 20th now.

@@ -146,7 +146,7 @@ public sealed partial class ConfigLoader(SecretMasker masker)
         Require(!env.MountCheckout || env.MountSource,
             $"{at}.mountCheckout is true but mountSource is not; set \"mountSource\": true to mount the checkout at /app, or remove mountCheckout.");
         Require(env.Retain is >= 2 and <= 100, $"{at}.retain {env.Retain} is out of range; keep 2 (live and previous) to 100 versions.");
-        var backups = ParseBackups(env, environment, stateFolder, root, at);
+        var backups = ParseBackups(env, environment, dataHome, root, at);
         var pullImage = env.PullImage is null ? null : secrets.Resolve(env.PullImage, $"{at}.pullImage");
         secrets.ThrowIfMissing();
 
@@ -215,16 +215,16 @@ public sealed partial class ConfigLoader(SecretMasker masker)
     /// Backups are taken before a deploy by default only in prod, and only when there is a Redis to back up: an environment
     /// without one has nothing to lose, and asking for backups there is a mistake worth one line.
     /// </summary>
-    private static BackupSettings ParseBackups(EnvironmentConfig env, string environment, string stateFolder, string root, string at)
+    private static BackupSettings ParseBackups(EnvironmentConfig env, string environment, string dataHome, string root, string at)
     {
         var backups = env.Backups ?? new BackupsConfig();
         Require(backups.Folder is null || backups.Folder.Trim().Length > 0,
-            $"{at}.backups.folder is empty; give a folder (relative to the config file, or absolute such as a mounted volume), or remove it for .deploy/{environment}/backups.");
+            $"{at}.backups.folder is empty; give a folder (relative to the config file, or absolute such as a mounted volume), or remove it for the default beside the environment's data ({Path.Combine(dataHome, "backups")}).");
         Require(backups.Keep is >= 1 and <= 1000, $"{at}.backups.keep {backups.Keep} is out of range; use 1 to 1000 (how many of the newest backups to keep).");
         Require(backups.DailyDays is >= 0 and <= 3650, $"{at}.backups.dailyDays {backups.DailyDays} is out of range; use 0 to 3650 (for how many days the newest backup of each day is kept).");
         Require(backups.BeforeDeploy != true || env.Redis is not null,
             $"{at}.backups.beforeDeploy is true but {environment} has no redis to back up; add a \"redis\" section or remove beforeDeploy.");
-        var folder = backups.Folder is null ? Path.Combine(stateFolder, environment, "backups") : Path.GetFullPath(Path.Combine(root, backups.Folder));
+        var folder = backups.Folder is null ? Path.Combine(dataHome, "backups") : Path.GetFullPath(Path.Combine(root, backups.Folder));
         return new BackupSettings(folder, backups.Keep, backups.DailyDays, backups.BeforeDeploy ?? (environment == "prod" && env.Redis is not null));
     }
 

@@ -89,7 +89,7 @@ public sealed record EnvironmentConfig
 
 public sealed record BackupsConfig
 {
-    /// <summary>Relative to the config file, or absolute (a mounted volume); by default .deploy/ENV/backups.</summary>
+    /// <summary>Relative to the config file, or absolute (a mounted volume); by default DATA_HOME/APP/ENV/backups, beside the environment's data and outside the checkout, so 'git clean -xfd' or a lost .deploy cannot take the backups with it.</summary>
     public string? Folder { get; init; }
 
     /// <summary>How many of the newest backups are kept.</summary>
