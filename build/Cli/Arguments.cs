@@ -35,7 +35,7 @@ public static class Arguments
     public static readonly string[] UserTargets =
         [nameof(Deploy), nameof(Rollback), nameof(Status), nameof(Releases), nameof(Tasks.History), nameof(Logs), nameof(CI), nameof(Listen)];
 
-    private static readonly string[] ChangingTargets = [nameof(Deploy), nameof(Rollback), nameof(CI)];
+    private static readonly string[] ChangingTargets = TargetKind.All<ChangesEnvironmentAttribute>();
 
     // The tool's own, each with how its value is read.
     public static readonly Option<string> Config = new("config", "PATH", "the configuration file (default cake-config.json)",

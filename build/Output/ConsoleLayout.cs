@@ -17,7 +17,7 @@ public sealed record ConsoleLayout(bool JsonLines, bool DataOnStdout)
     {
         var json = Arguments.LogFormat.From(arguments);
         var target = arguments.GetArguments("target").Concat(arguments.GetArguments("t")).LastOrDefault();
-        return new ConsoleLayout(json, Arguments.Json.From(arguments) || string.Equals(target, nameof(Tasks.Logs), StringComparison.OrdinalIgnoreCase));
+        return new ConsoleLayout(json, Arguments.Json.From(arguments) || TargetKind.Is<DataOnStdoutAttribute>(target));
     }
 
     /// <summary>Where tables and the task report go.</summary>

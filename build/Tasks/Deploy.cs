@@ -3,6 +3,7 @@ using KahaDeploy.Frosting;
 namespace KahaDeploy.Tasks;
 
 [TaskName(nameof(Deploy))]
+[ChangesEnvironment]
 [TaskDescription("Deploys the app to --env: pull, install, build, run the new release, health-check it, switch traffic (behind a proxy: with no downtime), tell Slack; the commit already live changes nothing unless --force")]
 [IsDependentOn(typeof(Lock))]
 [IsDependentOn(typeof(RecoverRenames))]

@@ -3,6 +3,7 @@ using KahaDeploy.Frosting;
 namespace KahaDeploy.Tasks;
 
 [TaskName(nameof(Rollback))]
+[ChangesEnvironment]
 [TaskDescription("Incident button: brings back the previous version of --env (or --to=SHA), health-checks it, switches to it and tells Slack; run it again to roll forward")]
 [IsDependentOn(typeof(Lock))]
 [IsDependentOn(typeof(RecoverRenames))]
