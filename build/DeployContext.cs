@@ -39,7 +39,7 @@ public sealed class DeployContext : FrostingContext
             Trigger = Cli.Arguments.Trigger.From(arguments);
             Last = Cli.Arguments.Last.From(arguments);
             var since = Cli.Arguments.Since.From(arguments);
-            Logs = new LogQuery(Cli.Arguments.Tail.From(arguments) ?? (since is null ? LogQuery.DefaultTail : LogQuery.All), since, Cli.Arguments.Follow.From(arguments));
+            AppLogQuery = new LogQuery(Cli.Arguments.Tail.From(arguments) ?? (since is null ? LogQuery.DefaultTail : LogQuery.All), since, Cli.Arguments.Follow.From(arguments));
             _settings = new Lazy<DeploySettings>(() => loader.Load(ConfigFile, RequiredEnvironment(), message => Log.Warning(message), resolveSecrets: !DryRun));
             _readOnlySettings = new Lazy<DeploySettings>(() => loader.Load(ConfigFile, RequiredEnvironment(), message => Log.Warning(message), resolveSecrets: false));
 
@@ -124,8 +124,8 @@ public sealed class DeployContext : FrostingContext
     /// <summary>How many runs History shows (--last).</summary>
     public int Last { get; }
 
-    /// <summary>What Logs shows of the app's output (--tail, --since, --follow).</summary>
-    public LogQuery Logs { get; }
+    /// <summary>What the Logs target asks the engine for of the app's own output (--tail, --since, --follow); not the tool's log (<c>Log</c>).</summary>
+    public LogQuery AppLogQuery { get; }
 
     public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
 

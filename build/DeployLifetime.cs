@@ -12,7 +12,7 @@ namespace KahaDeploy;
 /// now, the history and Slack hear of it.
 /// </summary>
 public sealed class DeployLifetime(
-    DeployLock deployLock, EnvironmentOwner owner, RunRecorder recorder, RunLog runLog, RunReporter reporter, RunSummary summary, DockerConnector docker,
+    DeployLock deployLock, EnvironmentOwner owner, RunRecorder recorder, RunLogFile runLogFile, RunReporter reporter, RunSummary summary, DockerConnector docker,
     Interruption interruption, InterruptedRun interrupted, StoppedRun stopped)
     : FrostingLifetime<DeployContext>
 {
@@ -37,7 +37,7 @@ public sealed class DeployLifetime(
         }
         else
         {
-            runLog.Discard();
+            runLogFile.Discard();
         }
     }
 

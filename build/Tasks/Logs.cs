@@ -10,5 +10,5 @@ namespace KahaDeploy.Tasks;
 public sealed class Logs(AppContainers containers, AppOutput output) : AsyncFrostingTask<DeployContext>
 {
     public override Task RunAsync(DeployContext context) =>
-        containers.StreamLogsAsync(context.ReadOnlySettings, context.Logs, line => output.Write(context.ReadOnlySettings.Container, line));
+        containers.StreamLogsAsync(context.ReadOnlySettings, context.AppLogQuery, line => output.Write(context.ReadOnlySettings.Container, line));
 }

@@ -4,7 +4,7 @@ using Cake.Core.Diagnostics;
 namespace KahaDeploy.Services.Runs;
 
 /// <summary>Gives a run that changes an environment its log file and its line in the environment's history.</summary>
-public sealed class RunRecorder(RunLog runLog, RunHistory history, SecretMasker masker, ICakeLog log)
+public sealed class RunRecorder(RunLogFile runLogFile, RunHistory history, SecretMasker masker, ICakeLog log)
 {
     private const string LogFolder = "logs";
     private const int LongestError = 500;
@@ -19,7 +19,7 @@ public sealed class RunRecorder(RunLog runLog, RunHistory history, SecretMasker 
         var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
         // To the millisecond: names sort as the runs started, and rotation removes the oldest by name.
         var name = $"{context.StartedAt.UtcDateTime:yyyyMMdd'T'HHmmss.fff'Z'}-{context.TargetName}-{id}.log";
-        var removed = runLog.Open(Path.Combine(settings.EnvironmentStateFolder, LogFolder), name, settings.KeepLogs);
+        var removed = runLogFile.Open(Path.Combine(settings.EnvironmentStateFolder, LogFolder), name, settings.KeepLogs);
         _environmentFolder = settings.EnvironmentStateFolder;
         _run = new RunRecord
         {
@@ -39,7 +39,7 @@ public sealed class RunRecorder(RunLog runLog, RunHistory history, SecretMasker 
                 lost.Id, lost.Target, lost.Performer, lost.Started.UtcDateTime, Path.Combine(settings.EnvironmentStateFolder, lost.Log ?? ""));
         }
 
-        log.Information("Run {0}: {1} of {2} by {3} ({4}); log: {5}", id, context.TargetName, settings.Environment, context.Performer, context.Trigger, runLog.FilePath!);
+        log.Information("Run {0}: {1} of {2} by {3} ({4}); log: {5}", id, context.TargetName, settings.Environment, context.Performer, context.Trigger, runLogFile.FilePath!);
         if (removed > 0)
         {
             log.Verbose("Removed {0} old log file(s): environments.{1}.keepLogs is {2}.", removed, settings.Environment, settings.KeepLogs);
