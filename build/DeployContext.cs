@@ -4,7 +4,7 @@ using KahaDeploy.Frosting;
 
 namespace KahaDeploy;
 
-/// <summary>What this run is about, resolved once from the command line and cake-config.json.</summary>
+/// <summary>What this run is about, resolved once from the command line (<see cref="Cli.Arguments"/>) and cake-config.json, and its <see cref="RunState"/>.</summary>
 public sealed class DeployContext : FrostingContext
 {
     private readonly Lazy<DeploySettings> _settings;
@@ -62,6 +62,9 @@ public sealed class DeployContext : FrostingContext
         }
     }
 
+    /// <summary>What the tasks found and did so far; the rest of the context is resolved once, before the first task.</summary>
+    public RunState Run { get; } = new();
+
     public string ConfigFile { get; }
 
     public string? EnvironmentName { get; }
@@ -79,9 +82,6 @@ public sealed class DeployContext : FrostingContext
 
     public TimeSpan Delay { get; }
 
-    /// <summary>The release about to take traffic through the proxy; set by RunContainer or RestorePrevious.</summary>
-    public Candidate? Candidate { get; set; }
-
     public bool Json { get; }
 
     /// <summary>Deploy even when the release is the one already live (--force).</summary>
@@ -94,14 +94,6 @@ public sealed class DeployContext : FrostingContext
     public bool OnlyForward { get; }
 
     /// <summary>
-    /// Set by the first task that changes the server (checkout, images, containers). A run that fails before it was refused
-    /// (the lock, a bad argument, preflight, an unknown --to): it is in the history, but it is no failed deploy to tell the team about.
-    /// </summary>
-    public bool ChangesStarted { get; private set; }
-
-    public void StartChanges() => ChangesStarted = true;
-
-    /// <summary>
     /// Only listing what would run: secrets are not needed for that. Known from the host's mode, not from an argument:
     /// a real run is one the tool's own execution strategy performs (<see cref="DeployStrategy"/>); a dry run has the host's.
     /// </summary>
@@ -109,11 +101,6 @@ public sealed class DeployContext : FrostingContext
 
     /// <summary>Called by the real run's strategy before the setup, so secrets are resolved and the run recorded.</summary>
     public void PerformsRun() => DryRun = false;
-
-    /// <summary>A task found there is nothing left to do: the remaining tasks are passed over and the run succeeds.</summary>
-    public bool Finished { get; private set; }
-
-    public void FinishEarly() => Finished = true;
 
     /// <summary>cli, ci (the CI variable is set), or what started the run (--trigger=github or dockerhub).</summary>
     public string Trigger { get; }
@@ -126,8 +113,6 @@ public sealed class DeployContext : FrostingContext
 
     /// <summary>What the Logs target asks the engine for of the app's own output (--tail, --since, --follow); not the tool's log (<c>Log</c>).</summary>
     public LogQuery AppLogQuery { get; }
-
-    public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
 
     /// <summary>The target asked for on the command line; set when the run starts.</summary>
     public string TargetName { get; set; } = nameof(Tasks.Default);
@@ -152,21 +137,6 @@ public sealed class DeployContext : FrostingContext
     /// <summary>Whether the settings were resolved without error (a failure report needs them).</summary>
     public bool HasSettings => _settings.IsValueCreated;
 
-    /// <summary>The release this run builds or restores; set by the version task.</summary>
-    public ReleaseVersion? Version { get; set; }
-
-    /// <summary>The image this run starts; set by the build task, or by a rollback.</summary>
-    public AppImage? Image { get; set; }
-
-    /// <summary>The commit that was live before this run replaced it.</summary>
-    public string? PreviousCommit { get; set; }
-
-    /// <summary>When the warm standby this run left is stopped; set when its timer is scheduled.</summary>
-    public DateTimeOffset? StandbyUntil { get; set; }
-
-    /// <summary>The task that failed, for the failure report.</summary>
-    public string? FailedTask { get; set; }
-
     /// <summary>Settings to read status with: --env's, or every environment's; no secret is required.</summary>
     public IEnumerable<DeploySettings> SettingsForStatus() =>
         (EnvironmentName is null ? _loader.Read(ConfigFile).Environments.Keys.ToList() : [EnvironmentName])
@@ -176,7 +146,7 @@ public sealed class DeployContext : FrostingContext
     public bool RunsWhen(string task, bool condition, string whyNot)
     {
         // Once the run finished early, every remaining task is passed over without a reason of its own.
-        if (Finished)
+        if (Run.Finished)
         {
             return false;
         }

@@ -69,7 +69,7 @@ public sealed class DeployLifetime(
 
             // A run refused before it changed anything (lock, arguments, preflight, an unknown --to) is no failed deploy;
             // one that someone stopped is news all the same.
-            if (!info.Successful && TargetKind.Is<ChangesEnvironmentAttribute>(context.TargetName) && context.HasSettings && (context.ChangesStarted || outcome is not null))
+            if (!info.Successful && TargetKind.Is<ChangesEnvironmentAttribute>(context.TargetName) && context.HasSettings && (context.Run.ChangesStarted || outcome is not null))
             {
                 reporter.ReportAsync(context, succeeded: false, info.ThrownException, outcome).GetAwaiter().GetResult();
             }

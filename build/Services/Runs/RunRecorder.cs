@@ -18,7 +18,7 @@ public sealed class RunRecorder(RunLogFile runLogFile, RunHistory history, Secre
         var settings = context.Settings;
         var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
         // To the millisecond: names sort as the runs started, and rotation removes the oldest by name.
-        var name = $"{context.StartedAt.UtcDateTime:yyyyMMdd'T'HHmmss.fff'Z'}-{context.TargetName}-{id}.log";
+        var name = $"{context.Run.StartedAt.UtcDateTime:yyyyMMdd'T'HHmmss.fff'Z'}-{context.TargetName}-{id}.log";
         var removed = runLogFile.Open(Path.Combine(settings.EnvironmentStateFolder, LogFolder), name, settings.KeepLogs);
         _environmentFolder = settings.EnvironmentStateFolder;
         _run = new RunRecord
@@ -28,7 +28,7 @@ public sealed class RunRecorder(RunLogFile runLogFile, RunHistory history, Secre
             Target = context.TargetName,
             Trigger = context.Trigger,
             Performer = context.Performer,
-            Started = context.StartedAt,
+            Started = context.Run.StartedAt,
             Result = RunRecord.Running,
             Log = Path.Combine(LogFolder, name),
         };
@@ -87,14 +87,14 @@ public sealed class RunRecorder(RunLogFile runLogFile, RunHistory history, Secre
         var finished = DateTimeOffset.UtcNow;
         return _run! with
         {
-            Commit = context.Version?.Commit,
-            Version = context.Version?.Tag,
-            ImageId = context.Image?.Id,
-            PreviousCommit = context.PreviousCommit,
+            Commit = context.Run.Version?.Commit,
+            Version = context.Run.Version?.Tag,
+            ImageId = context.Run.Image?.Id,
+            PreviousCommit = context.Run.PreviousCommit,
             Finished = finished,
             DurationSeconds = Math.Round((finished - _run!.Started).TotalSeconds, 1),
-            Result = interruption is not null ? RunRecord.Interrupted : !succeeded ? RunRecord.Failed : context.Finished ? RunRecord.Unchanged : RunRecord.Succeeded,
-            FailedTask = succeeded ? null : context.FailedTask,
+            Result = interruption is not null ? RunRecord.Interrupted : !succeeded ? RunRecord.Failed : context.Run.Finished ? RunRecord.Unchanged : RunRecord.Succeeded,
+            FailedTask = succeeded ? null : context.Run.FailedTask,
             Error = interruption is not null ? OneLine(masker.Apply(interruption)) : succeeded || error is null ? null : OneLine(masker.Apply(error.Message)),
         };
     }

@@ -19,12 +19,12 @@ public sealed partial class RunReporter(SlackNotifier slack, RunLogFile runLogFi
             settings.Environment,
             context.TargetName.ToLowerInvariant(),
             succeeded,
-            context.Version?.Tag,
+            context.Run.Version?.Tag,
             $"{context.Performer} ({context.Trigger})",
-            DateTimeOffset.UtcNow - context.StartedAt,
-            context.FailedTask,
+            DateTimeOffset.UtcNow - context.Run.StartedAt,
+            context.Run.FailedTask,
             interruption ?? error?.Message,
-            context.Version is { } version && git.RemoteUrl(settings.AppFolder, settings.Remote) is { } remote ? GitHubCommitUrl(remote, version.Commit) : null,
+            context.Run.Version is { } version && git.RemoteUrl(settings.AppFolder, settings.Remote) is { } remote ? GitHubCommitUrl(remote, version.Commit) : null,
             Interrupted: interruption is not null);
         var logFile = runLogFile.FilePath is { } path ? new SlackNotifier.LogFile(Path.GetFileName(path), runLogFile.ReadAll()) : null;
         return slack.SendAsync(slackSettings, report, succeeded ? null : logFile);
