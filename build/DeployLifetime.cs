@@ -12,19 +12,10 @@ namespace KahaDeploy;
 /// now, the history and Slack hear of it.
 /// </summary>
 public sealed class DeployLifetime(
-    DeployLock deployLock, EnvironmentOwner owner, RunRecorder recorder, RunLog runLog, RunReporter reporter, RunSummary summary, DockerConnector docker,
+    DeployLock deployLock, EnvironmentOwner owner, RunRecorder recorder, RunLogFile runLogFile, RunReporter reporter, RunSummary summary, DockerConnector docker,
     Interruption interruption, InterruptedRun interrupted, StoppedRun stopped)
     : FrostingLifetime<DeployContext>
 {
-    /// <summary>Targets that only read, so they need no secrets: across environments, or --env's.</summary>
-    private static readonly HashSet<string> ReadOnlyTargets = new(StringComparer.OrdinalIgnoreCase)
-    {
-        nameof(Default), nameof(Status), nameof(History), nameof(Logs), nameof(Releases), nameof(Backups), nameof(Verify),
-    };
-
-    /// <summary>Targets that change what runs: each real run gets a log file and a history line, and its failure is news for the team.</summary>
-    private static readonly HashSet<string> RecordedTargets = new(StringComparer.OrdinalIgnoreCase) { nameof(Deploy), nameof(Rollback), nameof(CI), nameof(Restore) };
-
     public override void Setup(DeployContext context, ISetupContext info)
     {
         context.TargetName = info.TargetTask.Name;
@@ -32,21 +23,21 @@ public sealed class DeployLifetime(
         {
             _ = context.Listener;
         }
-        else if (!ReadOnlyTargets.Contains(context.TargetName))
+        else if (!TargetKind.Is<ReadOnlyAttribute>(context.TargetName))
         {
             _ = context.Settings;
             _ = context.PullImage;
             WarnOfUnsetSecrets(context);
         }
 
-        if (RecordedTargets.Contains(context.TargetName) && !context.DryRun)
+        if (TargetKind.Is<ChangesEnvironmentAttribute>(context.TargetName) && !context.DryRun)
         {
             recorder.Start(context);
             interruption.Listen(signal => StopAtOnce(context, signal));
         }
         else
         {
-            runLog.Discard();
+            runLogFile.Discard();
         }
     }
 
@@ -71,15 +62,14 @@ public sealed class DeployLifetime(
             }
 
             recorder.Finish(context, info.Successful, info.ThrownException, outcome);
-            // A restore ends with its own line (what came back); the others with what is live.
-            if (info.Successful && RecordedTargets.Contains(context.TargetName) && !context.TargetName.Equals(nameof(Restore), StringComparison.OrdinalIgnoreCase) && !context.DryRun)
+            if (info.Successful && TargetKind.Is<EndsWithWhatIsLiveAttribute>(context.TargetName) && !context.DryRun)
             {
                 summary.WriteAsync(context).GetAwaiter().GetResult();
             }
 
             // A run refused before it changed anything (lock, arguments, preflight, an unknown --to) is no failed deploy;
             // one that someone stopped is news all the same.
-            if (!info.Successful && RecordedTargets.Contains(context.TargetName) && context.HasSettings && (context.ChangesStarted || outcome is not null))
+            if (!info.Successful && TargetKind.Is<ChangesEnvironmentAttribute>(context.TargetName) && context.HasSettings && (context.Run.ChangesStarted || outcome is not null))
             {
                 reporter.ReportAsync(context, succeeded: false, info.ThrownException, outcome).GetAwaiter().GetResult();
             }
@@ -87,7 +77,7 @@ public sealed class DeployLifetime(
         finally
         {
             // Only a run that did its work makes the environment this checkout's: a refused or failed one leaves no trace.
-            if (info.Successful && RecordedTargets.Contains(context.TargetName))
+            if (info.Successful && TargetKind.Is<ChangesEnvironmentAttribute>(context.TargetName))
             {
                 owner.RecordClaimAsync().GetAwaiter().GetResult();
             }

@@ -23,7 +23,7 @@ public sealed class DeployStrategy(ICakeLog log, ICakeReportPrinter printer, IFr
 
     public Task ExecuteAsync(CakeTask task, ICakeContext cakeContext)
     {
-        if (Deploy.Finished)
+        if (Deploy.Run.Finished)
         {
             log.Verbose("Passing over {0}: the run finished early.", task.Name);
             return Task.CompletedTask;

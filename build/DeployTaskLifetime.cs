@@ -24,7 +24,7 @@ public sealed class DeployTaskLifetime(Interruption interruption, RunRecorder re
         }
         catch (RunInterruptedException)
         {
-            context.FailedTask ??= info.Task.Name;
+            context.Run.FailedTask ??= info.Task.Name;
             throw;
         }
     }
@@ -33,7 +33,7 @@ public sealed class DeployTaskLifetime(Interruption interruption, RunRecorder re
     {
         if (!info.Successful && !info.Skipped)
         {
-            context.FailedTask ??= info.Task.Name;
+            context.Run.FailedTask ??= info.Task.Name;
         }
         else if (info.Successful && info.Task.Name.Equals(context.TargetName, StringComparison.OrdinalIgnoreCase))
         {

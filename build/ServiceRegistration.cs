@@ -15,12 +15,12 @@ public static class ServiceRegistration
         services.AddSingleton<ConfigLoader>();
         services.AddSingleton(p => ConsoleLayout.From(p.GetRequiredService<ICakeArguments>()));
         services.AddSingleton<IConsole, MaskingConsole>();
-        services.AddSingleton<RunLog>();
+        services.AddSingleton<RunLogFile>();
         services.AddSingleton<ICakeLog>(p => new RecordingLog(
             p.GetRequiredService<ConsoleLayout>().JsonLines
                 ? new JsonLinesLog(p.GetRequiredService<IConsole>(), p.GetRequiredService<SecretMasker>())
                 : new CakeBuildLog(p.GetRequiredService<IConsole>()),
-            p.GetRequiredService<RunLog>()));
+            p.GetRequiredService<RunLogFile>()));
         services.AddSingleton<IAnsiConsole>(p =>
         {
             var layout = p.GetRequiredService<ConsoleLayout>();

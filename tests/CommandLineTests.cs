@@ -27,6 +27,8 @@ public sealed class CommandLineTests
     [TestCase("--whatif", HostMode.DryRun)]
     [TestCase("--noop", HostMode.DryRun)]
     [TestCase("--tree", HostMode.Tree)]
+    [TestCase("--showtree", HostMode.Tree)]
+    [TestCase("--showdescriptions", HostMode.Description)]
     [TestCase("--description", HostMode.Description)]
     [TestCase("--version", HostMode.Version)]
     [TestCase("--info", HostMode.Info)]
@@ -36,6 +38,14 @@ public sealed class CommandLineTests
 
         Assert.That(line.Mode, Is.EqualTo(mode));
         Assert.That(line.Arguments["env"], Is.EqualTo(new[] { "dev" }));
+    }
+
+    [Test]
+    public void A_declared_flag_does_not_take_the_next_word_as_its_value()
+    {
+        var error = Assert.Throws<CommandLineException>(() => CommandLine.Parse(["--target=Deploy", "--force", "prod"]));
+
+        Assert.That(error!.Message, Does.StartWith("Unexpected argument 'prod'"));
     }
 
     [TestCase("Deploy", "Unexpected argument 'Deploy'")]

@@ -31,11 +31,6 @@ public sealed class CommandLine
     public bool Exclusive { get; private init; }
     public ILookup<string, string> Arguments { get; private init; } = Array.Empty<string>().ToLookup(x => x);
 
-    private static readonly HashSet<string> Flags = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "dryrun", "dry-run", "whatif", "noop", "help", "h", "tree", "description", "descriptions", "showdescription", "version", "ver", "info", "exclusive", "e",
-    };
-
     public static CommandLine Parse(IReadOnlyList<string> args)
     {
         var targets = new List<string>();
@@ -66,7 +61,8 @@ public sealed class CommandLine
             else
             {
                 name = body;
-                var takesValue = !Flags.Contains(name) && i + 1 < args.Count && !args[i + 1].StartsWith('-');
+                // A declared flag never takes the next word; an unknown option may, so its error names it alone.
+                var takesValue = KahaDeploy.Cli.Arguments.Find(name) is not { Value: null } && i + 1 < args.Count && !args[i + 1].StartsWith('-');
                 value = takesValue ? args[++i] : null;
             }
 
@@ -78,33 +74,34 @@ public sealed class CommandLine
                 forHost.Add(value is null ? $"{dashes}{name}" : $"{dashes}{name}={value}");
             }
 
-            switch (name.ToLowerInvariant())
+            // The host's options by their declared name, so every alias Arguments declares works here too.
+            switch (KahaDeploy.Cli.Arguments.Find(name)?.Name)
             {
-                case "target" or "t":
+                case "target":
                     targets.Add(Require(name, value));
                     break;
-                case "verbosity" or "v":
+                case "verbosity":
                     verbosity = ParseVerbosity(Require(name, value));
                     break;
-                case "dryrun" or "dry-run" or "whatif" or "noop":
+                case "dryrun":
                     mode = HostMode.DryRun;
                     break;
-                case "help" or "h":
+                case "help":
                     help = true;
                     break;
                 case "tree":
                     mode = HostMode.Tree;
                     break;
-                case "description" or "descriptions" or "showdescription":
+                case "description":
                     mode = HostMode.Description;
                     break;
-                case "version" or "ver":
+                case "version":
                     mode = HostMode.Version;
                     break;
                 case "info":
                     mode = HostMode.Info;
                     break;
-                case "exclusive" or "e":
+                case "exclusive":
                     exclusive = true;
                     break;
             }

@@ -24,7 +24,7 @@ public sealed class TaskGraph
     public static TaskGraph Of(Assembly assembly)
     {
         var engine = new CakeEngine(new CakeDataService(), new NullLog());
-        foreach (var type in assembly.GetExportedTypes().Where(t => typeof(IFrostingTask).IsAssignableFrom(t) && t is { IsClass: true, IsAbstract: false }))
+        foreach (var type in TaskTypes(assembly))
         {
             var task = engine.RegisterTask(NameOf(type));
             foreach (var dependency in type.GetCustomAttributes<IsDependentOnAttribute>())
@@ -57,5 +57,10 @@ public sealed class TaskGraph
     /// <summary>The tasks a target runs, itself included.</summary>
     public IReadOnlyList<string> TasksOf(string target) => _graph.Exist(target) ? _graph.Traverse(target).ToList() : [];
 
-    private static string NameOf(Type type) => type.GetCustomAttribute<TaskNameAttribute>()?.Name ?? type.Name;
+    /// <summary>The task classes of <paramref name="assembly"/>.</summary>
+    public static IEnumerable<Type> TaskTypes(Assembly assembly) =>
+        assembly.GetExportedTypes().Where(t => typeof(IFrostingTask).IsAssignableFrom(t) && t is { IsClass: true, IsAbstract: false });
+
+    /// <summary>A task's name in the graph: its [TaskName], else its class name.</summary>
+    public static string NameOf(Type type) => type.GetCustomAttribute<TaskNameAttribute>()?.Name ?? type.Name;
 }

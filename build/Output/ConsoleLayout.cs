@@ -15,16 +15,9 @@ public sealed record ConsoleLayout(bool JsonLines, bool DataOnStdout)
 
     public static ConsoleLayout From(ICakeArguments arguments)
     {
-        var format = arguments.HasArgument("log-format") ? arguments.GetArgument("log-format") : "text";
-        var json = format.ToLowerInvariant() switch
-        {
-            "text" => false,
-            "json" => true,
-            _ => throw new ConfigException(
-                $"--log-format={format} is not a log format; use --log-format=json for one JSON object per line, or leave it out for text."),
-        };
+        var json = Arguments.LogFormat.From(arguments);
         var target = arguments.GetArguments("target").Concat(arguments.GetArguments("t")).LastOrDefault();
-        return new ConsoleLayout(json, arguments.HasArgument("json") || string.Equals(target, nameof(Tasks.Logs), StringComparison.OrdinalIgnoreCase));
+        return new ConsoleLayout(json, Arguments.Json.From(arguments) || TargetKind.Is<DataOnStdoutAttribute>(target));
     }
 
     /// <summary>Where tables and the task report go.</summary>

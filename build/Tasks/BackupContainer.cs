@@ -17,6 +17,6 @@ public sealed class BackupContainer(AppContainers containers, Interruption inter
         // Without a proxy the app is down from here until HealthCheck has a release serving again: a signal waits for that.
         interruption.TrafficMoves();
         await containers.FollowManualRollbackAsync(context.Settings);
-        context.PreviousCommit = AppContainers.CommitOf(await containers.BackupLiveAsync(context.Settings));
+        context.Run.PreviousCommit = AppContainers.CommitOf(await containers.BackupLiveAsync(context.Settings));
     }
 }

@@ -6,6 +6,7 @@ using Spectre.Console;
 namespace KahaDeploy.Tasks;
 
 [TaskName(nameof(Backups))]
+[ReadOnly]
 [TaskDescription("Lists --env's Redis backups, newest first: when, size, keys, Redis version; --json for scripts")]
 public sealed class Backups(IAnsiConsole console) : FrostingTask<DeployContext>
 {

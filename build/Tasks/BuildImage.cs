@@ -12,11 +12,11 @@ public sealed class BuildImage(AppImages images) : AsyncFrostingTask<DeployConte
     {
         if (context.PullImage is { } registryImage)
         {
-            (context.Image, context.Version) = await images.PullAsync(registryImage);
+            (context.Run.Image, context.Run.Version) = await images.PullAsync(registryImage);
         }
         else
         {
-            context.Image = await images.BuildAsync(context.Settings, context.Version!);
+            context.Run.Image = await images.BuildAsync(context.Settings, context.Run.Version!);
         }
     }
 }

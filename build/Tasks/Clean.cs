@@ -11,7 +11,7 @@ public sealed class Clean(AppImages images) : AsyncFrostingTask<DeployContext>
 {
     public override async Task RunAsync(DeployContext context)
     {
-        context.StartChanges();
+        context.Run.StartChanges();
         context.EnsureDirectoryExists(context.Settings.WorkFolder);
         context.CleanDirectory(context.Settings.WorkFolder);
         var removed = await images.RemoveDanglingAsync(context.Settings);

@@ -5,6 +5,7 @@ using Spectre.Console;
 namespace KahaDeploy.Tasks;
 
 [TaskName(nameof(Default))]
+[ReadOnly]
 [TaskDescription("Shows this help: the targets, the steps they are made of, and the options; what runs when no --target is given (or with --help)")]
 public sealed class Default(ICakeEngine engine, IAnsiConsole console) : FrostingTask<DeployContext>
 {

@@ -3,6 +3,8 @@ using KahaDeploy.Frosting;
 namespace KahaDeploy.Tasks;
 
 [TaskName(nameof(Deploy))]
+[ChangesEnvironment]
+[EndsWithWhatIsLive]
 [TaskDescription("Deploys the app to --env: pull, install, build, run the new release, health-check it, switch traffic (behind a proxy: with no downtime), tell Slack; the commit already live changes nothing unless --force")]
 [IsDependentOn(typeof(Lock))]
 // Under the lock, before anything changes: a deploy that goes wrong can still lose no data.

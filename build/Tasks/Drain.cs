@@ -17,7 +17,7 @@ public sealed class Drain(ReleaseSwitch releases, StandbyTimer standby, Interrup
         interruption.TrafficSettled();
         if (await releases.StandbySlotAsync(settings) is { } slot)
         {
-            context.StandbyUntil = standby.Schedule(settings, slot, settings.Proxy!.Standby);
+            context.Run.StandbyUntil = standby.Schedule(settings, slot, settings.Proxy!.Standby);
         }
     }
 }

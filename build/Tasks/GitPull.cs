@@ -11,7 +11,7 @@ public sealed class GitPull(GitRepository git) : FrostingTask<DeployContext>
 
     public override void Run(DeployContext context)
     {
-        context.StartChanges();
+        context.Run.StartChanges();
         git.FastForward(context.Settings.AppFolder, context.Settings.Remote, context.Settings.Branch, context.Sha);
     }
 }

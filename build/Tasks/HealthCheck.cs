@@ -10,7 +10,7 @@ public sealed class HealthCheck(HealthProbe probe, AppContainers containers, Rel
     : AsyncFrostingTask<DeployContext>
 {
     public override Task RunAsync(DeployContext context) =>
-        context.Candidate is { } candidate ? GateCandidateAsync(context, candidate) : CheckLiveAsync(context);
+        context.Run.Candidate is { } candidate ? GateCandidateAsync(context, candidate) : CheckLiveAsync(context);
 
     /// <summary>Behind a proxy: the new release is asked from inside the network before it takes any traffic.</summary>
     private async Task GateCandidateAsync(DeployContext context, Candidate candidate)

@@ -5,6 +5,7 @@ using Spectre.Console;
 namespace KahaDeploy.Tasks;
 
 [TaskName(nameof(History))]
+[ReadOnly]
 [TaskDescription("Lists the last runs that changed --env (--last=N, default 20): when, what, who and how, version, result, duration; --json for scripts")]
 public sealed class History(RunHistory history, IAnsiConsole console) : FrostingTask<DeployContext>
 {

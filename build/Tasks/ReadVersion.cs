@@ -24,8 +24,8 @@ public sealed class ReadVersion(GitRepository git) : FrostingTask<DeployContext>
             throw new GitException($"--sha={context.Sha} was asked for but {folder} is at {head[..12]}; --sha needs gitPull enabled for this environment.");
         }
 
-        context.Version = new ReleaseVersion(head, git.ChangedFiles(folder, ".").Count > 0);
-        context.Log.Information("Release version {0} (commit {1}){2}.", context.Version.Tag, head,
-            context.Version.Dirty ? ", with uncommitted changes" : "");
+        context.Run.Version = new ReleaseVersion(head, git.ChangedFiles(folder, ".").Count > 0);
+        context.Log.Information("Release version {0} (commit {1}){2}.", context.Run.Version.Tag, head,
+            context.Run.Version.Dirty ? ", with uncommitted changes" : "");
     }
 }

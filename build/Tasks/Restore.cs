@@ -3,6 +3,7 @@ using KahaDeploy.Frosting;
 namespace KahaDeploy.Tasks;
 
 [TaskName(nameof(Restore))]
+[ChangesEnvironment]
 [TaskDescription("Puts a backup (--from=latest or a file Backups lists) back into --env's own Redis under the lock: the current data is backed up first, the app stops meanwhile; a Redis given by URL is refused with the manual steps")]
 [IsDependentOn(typeof(Lock))]
 public sealed class Restore(RedisRestore restore) : AsyncFrostingTask<DeployContext>

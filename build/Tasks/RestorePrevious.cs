@@ -25,12 +25,12 @@ public sealed class RestorePrevious(AppContainers containers, ReleaseSwitch rele
             // Behind the proxy nothing changes until HealthCheck and SwitchTraffic: here the target is only made ready.
             var live = await containers.LiveAsync(context.Settings);
             var release = await releases.RollbackTargetAsync(context.Settings, context.RollbackTo);
-            context.StartChanges();
-            context.Candidate = await releases.ReadyRollbackAsync(context.Settings, release, context.Performer);
-            var target = (await containers.InspectAsync(context.Candidate.Container))!;
-            context.Version = AppContainers.ReleaseOf(target);
-            context.Image = new AppImage(target.ImageReference, target.ImageId);
-            context.PreviousCommit = live is null ? null : AppContainers.CommitOf(live);
+            context.Run.StartChanges();
+            context.Run.Candidate = await releases.ReadyRollbackAsync(context.Settings, release, context.Performer);
+            var target = (await containers.InspectAsync(context.Run.Candidate.Container))!;
+            context.Run.Version = AppContainers.ReleaseOf(target);
+            context.Run.Image = new AppImage(target.ImageReference, target.ImageId);
+            context.Run.PreviousCommit = live is null ? null : AppContainers.CommitOf(live);
             return;
         }
 
@@ -41,13 +41,13 @@ public sealed class RestorePrevious(AppContainers containers, ReleaseSwitch rele
 
         var previous = await containers.PreviousAsync(context.Settings);
         await retained.RefuseLiveAsync(context.Settings, await containers.LiveAsync(context.Settings), AppContainers.CommitOf(previous), $"{context.Settings.PreviousContainer} runs");
-        context.StartChanges();
+        context.Run.StartChanges();
 
         // As BackupContainer: the swap and the health check that follows it run to their end.
         interruption.TrafficMoves();
         var (restored, replaced) = await containers.SwapWithPreviousAsync(context.Settings);
-        context.Version = AppContainers.ReleaseOf(restored);
-        context.Image = new AppImage(restored.ImageReference, restored.ImageId);
-        context.PreviousCommit = AppContainers.CommitOf(replaced);
+        context.Run.Version = AppContainers.ReleaseOf(restored);
+        context.Run.Image = new AppImage(restored.ImageReference, restored.ImageId);
+        context.Run.PreviousCommit = AppContainers.CommitOf(replaced);
     }
 }

@@ -3,6 +3,8 @@ using KahaDeploy.Frosting;
 namespace KahaDeploy.Tasks;
 
 [TaskName(nameof(Rollback))]
+[ChangesEnvironment]
+[EndsWithWhatIsLive]
 [TaskDescription("Incident button: brings back the previous version of --env (or --to=SHA), health-checks it, switches to it and tells Slack; run it again to roll forward")]
 [IsDependentOn(typeof(Lock))]
 // Under the lock, before anything changes: a deploy that goes wrong can still lose no data.

@@ -12,14 +12,14 @@ public sealed class RunContainer(AppContainers containers, ReleaseSwitch release
     {
         if (context.Settings.Proxy is not null)
         {
-            context.PreviousCommit = AppContainers.CommitOf(await containers.LiveAsync(context.Settings));
-            context.Candidate = await releases.StartCandidateAsync(context.Settings, context.Version!, context.Image!.Reference, context.Performer);
+            context.Run.PreviousCommit = AppContainers.CommitOf(await containers.LiveAsync(context.Settings));
+            context.Run.Candidate = await releases.StartCandidateAsync(context.Settings, context.Run.Version!, context.Run.Image!.Reference, context.Performer);
             return;
         }
 
         try
         {
-            await containers.RunReleaseAsync(context.Settings, context.Version!, context.Image!.Reference, context.Performer);
+            await containers.RunReleaseAsync(context.Settings, context.Run.Version!, context.Run.Image!.Reference, context.Performer);
         }
         catch
         {

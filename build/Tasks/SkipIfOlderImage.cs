@@ -17,12 +17,12 @@ public sealed class SkipIfOlderImage(RetainedReleases retained, AppContainers co
         // An image's age is known only once it is pulled: the listener could not tell when the push came.
         var live = (await retained.ListAsync(context.Settings)).FirstOrDefault(r => r.State == RetainedReleases.Live);
         if (live?.Container is not null && await containers.InspectAsync(live.Container) is { } running
-            && await images.OlderThanAsync(context.Image!, running) is { } older)
+            && await images.OlderThanAsync(context.Run.Image!, running) is { } older)
         {
             // The listener reads this line (DeployRunner.IgnoredPrefix).
             context.Log.Information("{0}{1}; nothing changed (a push deploy only moves forward; allowOlder on the listener.dockerHub.images mapping deploys older images).",
                 DeployRunner.IgnoredPrefix, older);
-            context.FinishEarly();
+            context.Run.FinishEarly();
         }
     }
 }

@@ -5,6 +5,7 @@ using Spectre.Console;
 namespace KahaDeploy.Tasks;
 
 [TaskName(nameof(Status))]
+[ReadOnly]
 [TaskDescription("Shows per environment (or only --env) the live and previous container, version, state, health, URL, since when and by whom it is live, and a newer failed run, where a local Redis keeps its data; --json for scripts")]
 [IsDependentOn(typeof(DockerPreflight))]
 public sealed class Status(StatusReader reader, IAnsiConsole console) : AsyncFrostingTask<DeployContext>

@@ -13,6 +13,6 @@ public sealed class SwitchTraffic(ReleaseSwitch releases, Interruption interrupt
     {
         // From the switch until Drain has renamed the releases, a signal waits: the names must end up following the route.
         interruption.TrafficMoves();
-        return releases.SwitchAsync(context.Settings, context.Candidate!);
+        return releases.SwitchAsync(context.Settings, context.Run.Candidate!);
     }
 }

@@ -26,7 +26,7 @@ public sealed class RedisRestore(DockerConnector docker, RedisSnapshot snapshot,
             settings.AppName, settings.Environment, local.Container, backup.Name, sidecar.KeysText, sidecar.Taken.UtcDateTime);
         var before = await snapshot.TakeAsync(settings, spare: backup.Path);
 
-        context.StartChanges();
+        context.Run.StartChanges();
         var engine = docker.Engine;
         var stopped = new List<string>();
         try

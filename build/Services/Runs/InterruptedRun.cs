@@ -23,14 +23,14 @@ public sealed class InterruptedRun(
 
         var routing = await retained.RoutingAsync(settings);
         var undone = "";
-        if (context.Candidate is { } candidate && routing.Route?.Slot != candidate.Slot)
+        if (context.Run.Candidate is { } candidate && routing.Route?.Slot != candidate.Slot)
         {
             await releases.AbandonAsync(candidate);
             undone = candidate.WasRunning ? "" : $" ({candidate.Container}, started by this run, was {(candidate.Container == settings.CandidateContainer ? "removed" : "stopped again")})";
         }
 
         var serving = routing.ProxyAnswers ? Describe(routing.Release) : $"nothing (the proxy {settings.Proxy.Container} does not answer)";
-        return context.Candidate is { } switched && routing.Route?.Slot == switched.Slot
+        return context.Run.Candidate is { } switched && routing.Route?.Slot == switched.Slot
             ? $"Interrupted by {interruption.Signal} after the switch: {serving} serves {env}, as this run intended; the steps after it were skipped; 'Status' shows it, --target=Rollback --env={env} goes back."
             : $"Interrupted by {interruption.Signal} before traffic moved: {serving} still serves {env}{undone}; {again}.";
     }

@@ -6,7 +6,7 @@ namespace KahaDeploy.Services.Runs;
 /// Cake's log with a copy of every message in the run's log file, at every verbosity: the console shows what
 /// --verbosity asks for, the file holds what a diagnostic run would show.
 /// </summary>
-public sealed class RecordingLog(ICakeLog console, RunLog file) : ICakeLog
+public sealed class RecordingLog(ICakeLog console, RunLogFile file) : ICakeLog
 {
     public Verbosity Verbosity
     {

@@ -4,7 +4,7 @@ using Cake.Core.Diagnostics;
 namespace KahaDeploy.Services.Runs;
 
 /// <summary>Gives a run that changes an environment its log file and its line in the environment's history.</summary>
-public sealed class RunRecorder(RunLog runLog, RunHistory history, SecretMasker masker, ICakeLog log)
+public sealed class RunRecorder(RunLogFile runLogFile, RunHistory history, SecretMasker masker, ICakeLog log)
 {
     private const string LogFolder = "logs";
     private const int LongestError = 500;
@@ -18,8 +18,8 @@ public sealed class RunRecorder(RunLog runLog, RunHistory history, SecretMasker 
         var settings = context.Settings;
         var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
         // To the millisecond: names sort as the runs started, and rotation removes the oldest by name.
-        var name = $"{context.StartedAt.UtcDateTime:yyyyMMdd'T'HHmmss.fff'Z'}-{context.TargetName}-{id}.log";
-        var removed = runLog.Open(Path.Combine(settings.EnvironmentStateFolder, LogFolder), name, settings.KeepLogs);
+        var name = $"{context.Run.StartedAt.UtcDateTime:yyyyMMdd'T'HHmmss.fff'Z'}-{context.TargetName}-{id}.log";
+        var removed = runLogFile.Open(Path.Combine(settings.EnvironmentStateFolder, LogFolder), name, settings.KeepLogs);
         _environmentFolder = settings.EnvironmentStateFolder;
         _run = new RunRecord
         {
@@ -28,7 +28,7 @@ public sealed class RunRecorder(RunLog runLog, RunHistory history, SecretMasker 
             Target = context.TargetName,
             Trigger = context.Trigger,
             Performer = context.Performer,
-            Started = context.StartedAt,
+            Started = context.Run.StartedAt,
             Result = RunRecord.Running,
             Log = Path.Combine(LogFolder, name),
         };
@@ -39,7 +39,7 @@ public sealed class RunRecorder(RunLog runLog, RunHistory history, SecretMasker 
                 lost.Id, lost.Target, lost.Performer, lost.Started.UtcDateTime, Path.Combine(settings.EnvironmentStateFolder, lost.Log ?? ""));
         }
 
-        log.Information("Run {0}: {1} of {2} by {3} ({4}); log: {5}", id, context.TargetName, settings.Environment, context.Performer, context.Trigger, runLog.FilePath!);
+        log.Information("Run {0}: {1} of {2} by {3} ({4}); log: {5}", id, context.TargetName, settings.Environment, context.Performer, context.Trigger, runLogFile.FilePath!);
         if (removed > 0)
         {
             log.Verbose("Removed {0} old log file(s): environments.{1}.keepLogs is {2}.", removed, settings.Environment, settings.KeepLogs);
@@ -87,14 +87,14 @@ public sealed class RunRecorder(RunLog runLog, RunHistory history, SecretMasker 
         var finished = DateTimeOffset.UtcNow;
         return _run! with
         {
-            Commit = context.Version?.Commit,
-            Version = context.Version?.Tag,
-            ImageId = context.Image?.Id,
-            PreviousCommit = context.PreviousCommit,
+            Commit = context.Run.Version?.Commit,
+            Version = context.Run.Version?.Tag,
+            ImageId = context.Run.Image?.Id,
+            PreviousCommit = context.Run.PreviousCommit,
             Finished = finished,
             DurationSeconds = Math.Round((finished - _run!.Started).TotalSeconds, 1),
-            Result = interruption is not null ? RunRecord.Interrupted : !succeeded ? RunRecord.Failed : context.Finished ? RunRecord.Unchanged : RunRecord.Succeeded,
-            FailedTask = succeeded ? null : context.FailedTask,
+            Result = interruption is not null ? RunRecord.Interrupted : !succeeded ? RunRecord.Failed : context.Run.Finished ? RunRecord.Unchanged : RunRecord.Succeeded,
+            FailedTask = succeeded ? null : context.Run.FailedTask,
             Error = interruption is not null ? OneLine(masker.Apply(interruption)) : succeeded || error is null ? null : OneLine(masker.Apply(error.Message)),
         };
     }

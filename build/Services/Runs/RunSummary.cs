@@ -14,10 +14,10 @@ public sealed class RunSummary(AppContainers containers, ICakeLog log)
         var settings = context.Settings;
         var live = StatusReader.Describe(await containers.LiveAsync(settings));
         var previous = StatusReader.Describe(await containers.PreviousAsync(settings));
-        var took = (DateTimeOffset.UtcNow - context.StartedAt).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture);
+        var took = (DateTimeOffset.UtcNow - context.Run.StartedAt).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture);
         var verb = context.TargetName.Equals(nameof(Tasks.Rollback), StringComparison.OrdinalIgnoreCase) ? "rolled back" : "deployed";
         var what = live is null ? $"nothing runs as {settings.Container}" : $"{live.Version ?? live.Image} is live at {settings.AppUrl}";
-        var line = $"{settings.AppName} {settings.Environment}: {what} ({verb} in {took} s; {Previous(previous, context.StandbyUntil)})";
+        var line = $"{settings.AppName} {settings.Environment}: {what} ({verb} in {took} s; {Previous(previous, context.Run.StandbyUntil)})";
         log.Information(line.Replace("{", "{{").Replace("}", "}}"));
     }
 

@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 namespace KahaDeploy.Services.Slack;
 
 /// <summary>Turns what this run did into the Slack report.</summary>
-public sealed partial class RunReporter(SlackNotifier slack, RunLog runLog, GitRepository git)
+public sealed partial class RunReporter(SlackNotifier slack, RunLogFile runLogFile, GitRepository git)
 {
     /// <param name="interruption">when a signal stopped the run: the line that says what serves now, reported instead of <paramref name="error"/>.</param>
     public Task ReportAsync(DeployContext context, bool succeeded, Exception? error, string? interruption = null)
@@ -19,14 +19,14 @@ public sealed partial class RunReporter(SlackNotifier slack, RunLog runLog, GitR
             settings.Environment,
             context.TargetName.ToLowerInvariant(),
             succeeded,
-            context.Version?.Tag,
+            context.Run.Version?.Tag,
             $"{context.Performer} ({context.Trigger})",
-            DateTimeOffset.UtcNow - context.StartedAt,
-            context.FailedTask,
+            DateTimeOffset.UtcNow - context.Run.StartedAt,
+            context.Run.FailedTask,
             interruption ?? error?.Message,
-            context.Version is { } version && git.RemoteUrl(settings.AppFolder, settings.Remote) is { } remote ? GitHubCommitUrl(remote, version.Commit) : null,
+            context.Run.Version is { } version && git.RemoteUrl(settings.AppFolder, settings.Remote) is { } remote ? GitHubCommitUrl(remote, version.Commit) : null,
             Interrupted: interruption is not null);
-        var logFile = runLog.FilePath is { } path ? new SlackNotifier.LogFile(Path.GetFileName(path), runLog.ReadAll()) : null;
+        var logFile = runLogFile.FilePath is { } path ? new SlackNotifier.LogFile(Path.GetFileName(path), runLogFile.ReadAll()) : null;
         return slack.SendAsync(slackSettings, report, succeeded ? null : logFile);
     }
 

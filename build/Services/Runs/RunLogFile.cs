@@ -9,7 +9,7 @@ namespace KahaDeploy.Services.Runs;
 /// UTC time and level, secrets masked. What is logged before the run knows its environment is held back and
 /// written first, so the file starts where the run started.
 /// </summary>
-public sealed class RunLog(SecretMasker masker) : IDisposable
+public sealed class RunLogFile(SecretMasker masker) : IDisposable
 {
     private readonly object _gate = new();
     private List<(DateTimeOffset Time, LogLevel Level, string Message)>? _held = [];
