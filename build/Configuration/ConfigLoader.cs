@@ -49,8 +49,6 @@ public sealed partial class ConfigLoader(SecretMasker masker)
         }
     }
 
-    public IReadOnlyList<string> EnvironmentNames(string configFile) => Read(configFile).Environments.Keys.ToList();
-
     public DeploySettings Load(string configFile, string environment, Action<string> warn, bool resolveSecrets = true)
     {
         var config = Read(configFile);
