@@ -25,7 +25,7 @@ public sealed class RetainedReleases(DockerConnector docker, ProxyAdmin admin, G
     }
 
     /// <summary>What the proxy routes to: whether it answered, its route, and the release container that route names.</summary>
-    public sealed record Routing(bool ProxyAnswers, ProxyAdmin.Route? Route, ContainerInfo? Release);
+    public sealed record Routing(bool ProxyAnswers, UpstreamRoute? Route, ContainerInfo? Release);
 
     private DockerEngine Engine => docker.Engine;
 
@@ -73,7 +73,7 @@ public sealed class RetainedReleases(DockerConnector docker, ProxyAdmin admin, G
 
     private async Task<Routing> RoutingAsync(DeploySettings settings, IReadOnlyList<ContainerInfo>? releases)
     {
-        ProxyAdmin.Route? route;
+        UpstreamRoute? route;
         try
         {
             route = await admin.CurrentRouteAsync(settings);
