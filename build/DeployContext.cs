@@ -256,7 +256,7 @@ public sealed partial class DeployContext : FrostingContext
     }
 
     private static string? ParseImage(string? image) =>
-        image is null || ConfigLoader.IsImageReference(image) && image.LastIndexOf(':') > image.LastIndexOf('/')
+        image is null || ImageReference.TryParse(image, out var reference) && reference.Tag is not null
             ? image
             : throw new CommandLineException($"--image={Shown(image!)} is not an image reference with a tag; write REGISTRY/REPOSITORY:TAG, e.g. --image=kaha/app:v1.2.");
 

@@ -153,12 +153,12 @@ public sealed partial class DockerEngine
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(reference);
         ArgumentNullException.ThrowIfNull(output);
-        var (repository, tag) = SplitReference(reference);
+        var image = ImageReference.Parse(reference);
         var progress = new JsonMessageProgress(output);
         try
         {
             await _client.Images.CreateImageAsync(
-                new ImagesCreateParameters { FromImage = repository, Tag = tag },
+                new ImagesCreateParameters { FromImage = image.Repository, Tag = image.TagOrLatest },
                 null,
                 progress,
                 ct).ConfigureAwait(false);
@@ -181,19 +181,5 @@ public sealed partial class DockerEngine
         }
 
         return true;
-    }
-
-    /// <summary>Splits a reference into what <c>POST /images/create</c> wants: <c>fromImage</c> and <c>tag</c> (a tag or a digest).</summary>
-    internal static (string Repository, string Tag) SplitReference(string reference)
-    {
-        var at = reference.IndexOf('@');
-        if (at >= 0)
-        {
-            return (reference[..at], reference[(at + 1)..]);
-        }
-
-        var colon = reference.LastIndexOf(':');
-        var slash = reference.LastIndexOf('/');
-        return colon > slash ? (reference[..colon], reference[(colon + 1)..]) : (reference, "latest");
     }
 }

@@ -131,7 +131,7 @@ public sealed class RetainedReleases(DockerConnector docker, ProxyAdmin admin, G
             .Select(g => g.OrderByDescending(i => i.Image.Created).First())
             .Select(i => new RetainedRelease(
                 i.Image.Labels[RevisionLabel],
-                i.Image.Labels.GetValueOrDefault(ImageVersionLabel) ?? i.Tag![(i.Tag!.LastIndexOf(':') + 1)..],
+                i.Image.Labels.GetValueOrDefault(ImageVersionLabel) ?? ImageReference.Parse(i.Tag!).TagOrLatest,
                 MessageOf(settings, i.Image.Labels, i.Image.Labels[RevisionLabel]),
                 Time(i.Image.Labels.GetValueOrDefault(CreatedLabel)) ?? i.Image.Created,
                 null, null, ImageOnly, null, i.Tag!));
