@@ -2,7 +2,8 @@ namespace KahaProxy.Contract;
 
 // What the deploy tool and kaha-proxy say to each other: the admin API on the proxy's unix socket, the files in its state
 // folder and the variables it is started with. This one file is compiled into both (the tool links it, see
-// build/Build.csproj), so the two sides cannot drift; a proxy and a tool of different versions still meet on the JSON.
+// build/Build.csproj), so the two sides cannot drift. Change it with care all the same: a proxy started by an older tool
+// keeps running, and a newer tool talks to it: new fields are optional, and the tool copes with a proxy that lacks a path.
 
 /// <summary>The admin API's paths, its socket and the proxy's state files.</summary>
 public static class ProxyAdminApi
