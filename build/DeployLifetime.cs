@@ -12,7 +12,7 @@ namespace KahaDeploy;
 /// now, the history and Slack hear of it.
 /// </summary>
 public sealed class DeployLifetime(
-    DeployLock deployLock, EnvironmentOwner owner, RunRecorder recorder, RunLogFile runLogFile, RunReporter reporter, RunSummary summary, DockerConnector docker,
+    DeployLock deployLock, EnvironmentOwner owner, RunRecorder recorder, RunLogFile runLogFile, SlackReport slackReport, RunSummary summary, DockerConnector docker,
     Interruption interruption, InterruptedRun interrupted, StoppedRun stopped)
     : FrostingLifetime<DeployContext>
 {
@@ -71,7 +71,7 @@ public sealed class DeployLifetime(
             // one that someone stopped is news all the same.
             if (!info.Successful && TargetKind.Is<ChangesEnvironmentAttribute>(context.TargetName) && context.HasSettings && (context.Run.ChangesStarted || outcome is not null))
             {
-                reporter.ReportAsync(context, succeeded: false, info.ThrownException, outcome).GetAwaiter().GetResult();
+                slackReport.SendAsync(context, succeeded: false, info.ThrownException, outcome).GetAwaiter().GetResult();
             }
         }
         finally

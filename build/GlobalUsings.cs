@@ -13,3 +13,5 @@ global using KahaDeploy.Services.Releases;
 global using KahaDeploy.Services.Runs;
 global using KahaDeploy.Services.Slack;
 global using KahaDeploy.Services.Webhooks;
+// The proxy's admin contract, shared with the proxy (proxy/Contract).
+global using KahaProxy.Contract;

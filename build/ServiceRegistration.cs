@@ -54,7 +54,7 @@ public static class ServiceRegistration
         services.AddSingleton<AppErrorLine>();
         services.AddSingleton<SlackClient>();
         services.AddSingleton<SlackNotifier>();
-        services.AddSingleton<RunReporter>();
+        services.AddSingleton<SlackReport>();
         services.AddSingleton<RunHistory>();
         services.AddSingleton<RunRecorder>();
         services.AddSingleton<Interruption>();

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using KahaProxy.Contract;
 
 namespace KahaProxy;
 

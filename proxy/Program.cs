@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using KahaProxy;
+using KahaProxy.Contract;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
@@ -7,7 +8,7 @@ using Yarp.ReverseProxy.Forwarder;
 // kaha-proxy: the per-environment front door. Traffic goes to one upstream (a network alias per release slot);
 // the deploy tool changes it through an admin API on a unix socket, never on a public port. YARP's in-memory
 // config applies to new requests and leaves open connections alone, so a switch fails no request.
-var settings = ProxySettings.FromEnvironment();
+var settings = ProxyStartupSettings.FromEnvironment();
 var builder = WebApplication.CreateSlimBuilder(args);
 builder.Logging.ClearProviders();
 builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
@@ -41,11 +42,11 @@ var app = builder.Build();
 routes.Attach(app.Services.GetRequiredService<InMemoryConfigProvider>());
 
 // The admin API answers only on the unix socket (a connection without an IP address): on a public port it does not exist.
-var admin = app.MapGroup("/admin").AddEndpointFilter(async (context, next) =>
+var admin = app.MapGroup("").AddEndpointFilter(async (context, next) =>
     context.HttpContext.Connection.LocalIpAddress is null ? await next(context) : Results.NotFound());
-admin.MapGet("/route", (RouteStore store) => Results.Json(store.Current));
-admin.MapGet("/failover", (RouteStore store) => Results.Json(store.LastFailover));
-admin.MapPut("/route", (RouteStore store, UpstreamRoute route, ILogger<RouteStore> log) =>
+admin.MapGet(ProxyAdminApi.RoutePath, (RouteStore store) => Results.Json(store.Current));
+admin.MapGet(ProxyAdminApi.FailoverPath, (RouteStore store) => Results.Json(store.LastFailover));
+admin.MapPut(ProxyAdminApi.RoutePath, (RouteStore store, UpstreamRoute route, ILogger<RouteStore> log) =>
 {
     if (!IsHttpUrl(route.Destination, out _))
     {
@@ -58,7 +59,7 @@ admin.MapPut("/route", (RouteStore store, UpstreamRoute route, ILogger<RouteStor
 });
 
 // Asked from inside the network, so the tool can health-check a release before any traffic reaches it.
-admin.MapPost("/probe", async (ProbeRequest probe, IHttpClientFactory clients) =>
+admin.MapPost(ProxyAdminApi.ProbePath, async (ProbeRequest probe, IHttpClientFactory clients) =>
 {
     if (!IsHttpUrl(probe.Url, out var uri))
     {
@@ -79,7 +80,7 @@ admin.MapPost("/probe", async (ProbeRequest probe, IHttpClientFactory clients) =
 
 // Sent before a switch: the new release's code paths get hot, and the connections traffic will use get opened, while
 // the old release still serves. Through the forwarder's own client when a route exists, so those connections stay pooled.
-admin.MapPost("/warm", async (WarmRequest warm, IProxyStateLookup state, IHttpClientFactory clients) =>
+admin.MapPost(ProxyAdminApi.WarmPath, async (WarmRequest warm, IProxyStateLookup state, IHttpClientFactory clients) =>
 {
     if (!IsHttpUrl(warm.Url, out var uri))
     {

@@ -1,26 +1,8 @@
 using System.Text.Json;
+using KahaProxy.Contract;
 using Yarp.ReverseProxy.Configuration;
 
 namespace KahaProxy;
-
-/// <summary>
-/// Where traffic goes. <paramref name="HealthPath"/> and <paramref name="Fallbacks"/> (other running releases of the
-/// environment, such as the warm standby) are sent by tools that know failover; a route without them never fails over.
-/// </summary>
-public sealed record UpstreamRoute(string Destination, string Slot, string? HealthPath = null, IReadOnlyList<Fallback>? Fallbacks = null);
-
-public sealed record Fallback(string Destination, string Slot);
-
-/// <summary>A switch the proxy made by itself because the routed release stopped answering.</summary>
-public sealed record Failover(DateTimeOffset At, string FromSlot, string FromDestination, string ToSlot, string ToDestination, string Reason);
-
-public sealed record ProbeRequest(string Url);
-
-public sealed record ProbeResult(int Status, string Body);
-
-public sealed record WarmRequest(string Url, int Requests, int Concurrency);
-
-public sealed record WarmResult(int Requests, int Ok);
 
 /// <summary>The one upstream, kept in a file so a restarted proxy comes back routing where it did; the last failover beside it.</summary>
 public sealed class RouteStore(string stateFile)

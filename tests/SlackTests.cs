@@ -201,12 +201,12 @@ public sealed class SlackTests
         const string commit = "3f2c1ab0000000000000000000000000000000aa";
         var expected = new Uri($"https://github.com/kaha-team/kaha/commit/{commit}");
 
-        Assert.That(RunReporter.GitHubCommitUrl("https://github.com/kaha-team/kaha.git", commit), Is.EqualTo(expected));
-        Assert.That(RunReporter.GitHubCommitUrl("https://github.com/kaha-team/kaha", commit), Is.EqualTo(expected));
-        Assert.That(RunReporter.GitHubCommitUrl("git@github.com:kaha-team/kaha.git", commit), Is.EqualTo(expected));
-        Assert.That(RunReporter.GitHubCommitUrl("ssh://git@github.com/kaha-team/kaha.git", commit), Is.EqualTo(expected));
-        Assert.That(RunReporter.GitHubCommitUrl("git@gitlab.com:kaha-team/kaha.git", commit), Is.Null);
-        Assert.That(RunReporter.GitHubCommitUrl("/srv/git/kaha.git", commit), Is.Null);
+        Assert.That(SlackReport.GitHubCommitUrl("https://github.com/kaha-team/kaha.git", commit), Is.EqualTo(expected));
+        Assert.That(SlackReport.GitHubCommitUrl("https://github.com/kaha-team/kaha", commit), Is.EqualTo(expected));
+        Assert.That(SlackReport.GitHubCommitUrl("git@github.com:kaha-team/kaha.git", commit), Is.EqualTo(expected));
+        Assert.That(SlackReport.GitHubCommitUrl("ssh://git@github.com/kaha-team/kaha.git", commit), Is.EqualTo(expected));
+        Assert.That(SlackReport.GitHubCommitUrl("git@gitlab.com:kaha-team/kaha.git", commit), Is.Null);
+        Assert.That(SlackReport.GitHubCommitUrl("/srv/git/kaha.git", commit), Is.Null);
     }
 
     /// <summary>A deploy to dev whose new container answers its health check with 500 (FAIL_HEALTH), so it fails in HealthCheck.</summary>

@@ -78,7 +78,7 @@ public static partial class OptionValues
     }
 
     public static string? Image(string? value, string name) =>
-        value is null || ConfigLoader.IsImageReference(value) && value.LastIndexOf(':') > value.LastIndexOf('/')
+        value is null || ImageReference.TryParse(value, out var reference) && reference.Tag is not null
             ? value
             : throw new CommandLineException($"--{name}={Shown(value)} is not an image reference with a tag; write REGISTRY/REPOSITORY:TAG, e.g. --{name}=kaha/app:v1.2.");
 

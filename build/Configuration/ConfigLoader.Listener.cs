@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.RegularExpressions;
 
 namespace KahaDeploy.Configuration;
 
@@ -8,21 +7,6 @@ public sealed partial class ConfigLoader
 {
     /// <summary>Below this a webhook secret or token could be guessed.</summary>
     private const int ShortestSecret = 16;
-
-    [GeneratedRegex(@"^(?:[A-Za-z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(?:[._-]+[a-z0-9]+)*(?:/[a-z0-9]+(?:[._-]+[a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?\z")]
-    private static partial Regex ImageReference();
-
-    [GeneratedRegex(@"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}\z")]
-    public static partial Regex ImageTag();
-
-    [GeneratedRegex(@"^[a-z0-9]+(?:[._-]+[a-z0-9]+)*(?:/[a-z0-9]+(?:[._-]+[a-z0-9]+)*)+\z")]
-    public static partial Regex DockerHubRepository();
-
-    [GeneratedRegex(@"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+\z")]
-    public static partial Regex GitHubRepository();
-
-    /// <summary>REGISTRY/REPOSITORY[:TAG], as docker pull takes it.</summary>
-    public static bool IsImageReference(string text) => ImageReference().IsMatch(text);
 
     public ListenerSettings LoadListener(string configFile, Action<string> warn, bool resolveSecrets = true)
     {
@@ -50,7 +34,7 @@ public sealed partial class ConfigLoader
         if (listener.GitHub is { } hook)
         {
             var where = $"{at}.github";
-            Require(GitHubRepository().IsMatch(hook.Repository), $"{where}.repository \"{hook.Repository}\" is not OWNER/NAME; write it as GitHub shows it, e.g. \"kaha-team/kaha\".");
+            Require(GitHubPush.RepositoryName().IsMatch(hook.Repository), $"{where}.repository \"{hook.Repository}\" is not OWNER/NAME; write it as GitHub shows it, e.g. \"kaha-team/kaha\".");
             Require(hook.Branches.Count > 0, $"{where}.branches is empty; map at least one branch to an environment, e.g. {{\"refs/heads/master\": \"stage\"}}.");
             foreach (var (branch, environment) in hook.Branches)
             {
@@ -76,15 +60,15 @@ public sealed partial class ConfigLoader
             {
                 var environment = mapping.Environment;
                 var colon = image.LastIndexOf(':');
-                Require(colon > 0 && DockerHubRepository().IsMatch(image[..colon]) && (image[(colon + 1)..] == "*" || ImageTag().IsMatch(image[(colon + 1)..])),
+                Require(colon > 0 && ImageReference.DockerHubRepositoryPattern().IsMatch(image[..colon]) && (image[(colon + 1)..] == "*" || ImageReference.TagPattern().IsMatch(image[(colon + 1)..])),
                     $"{where}.images: \"{image}\" is not REPOSITORY:TAG; write e.g. \"kaha/app:latest\", or \"kaha/app:*\" for every tag.");
                 RequireEnvironment(environments, environment, $"{where}.images[\"{image}\"]");
                 var pullImage = config.Environments[environment].PullImage;
                 Require(pullImage is not null,
                     $"{where}.images[\"{image}\"]: environment '{environment}' does not pull its image; set environments.{environment}.pullImage (e.g. \"{image[..colon]}:latest\") so a pushed tag can be pulled.");
-                Require(IsImageReference(pullImage!),
+                Require(ImageReference.TryParse(pullImage!, out var pulled),
                     $"{name}: environments.{environment}.pullImage \"{pullImage}\" is not an image reference; write it out as REGISTRY/REPOSITORY:TAG (no ${{...}}), e.g. \"kaha/app:latest\".");
-                pullRepositories[environment] = DockerEngine.SplitReference(pullImage!).Repository;
+                pullRepositories[environment] = pulled!.Repository;
             }
 
             dockerHub = new DockerHubHookSettings(

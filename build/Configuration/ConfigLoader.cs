@@ -24,9 +24,6 @@ public sealed partial class ConfigLoader(SecretMasker masker)
     [GeneratedRegex(@"^[a-zA-Z0-9][a-zA-Z0-9_.-]*\z")]
     private static partial Regex DockerName();
 
-    [GeneratedRegex(@"^[a-z0-9]+([._-]?[a-z0-9]+)*(/[a-z0-9]+([._-]?[a-z0-9]+)*)*\z")]
-    private static partial Regex ImageName();
-
     [GeneratedRegex(@"^[A-Z0-9]{9,}\z")]
     private static partial Regex ChannelId();
 
@@ -48,8 +45,6 @@ public sealed partial class ConfigLoader(SecretMasker masker)
             throw new ConfigException(Describe(name, ex));
         }
     }
-
-    public IReadOnlyList<string> EnvironmentNames(string configFile) => Read(configFile).Environments.Keys.ToList();
 
     public DeploySettings Load(string configFile, string environment, Action<string> warn, bool resolveSecrets = true)
     {
@@ -83,7 +78,7 @@ public sealed partial class ConfigLoader(SecretMasker masker)
         var container = env.Container ?? $"{app.Name}_{environment}";
         Require(DockerName().IsMatch(container), $"{at}.container \"{container}\" is not a valid container name; use letters, digits, '_', '.' or '-'.");
         var image = env.Image ?? app.Name.ToLowerInvariant();
-        Require(ImageName().IsMatch(image), $"{at}.image \"{image}\" is not a valid image name; use lower-case letters, digits and '/', '.', '_', '-', without a tag.");
+        Require(ImageReference.IsLocalRepository(image), $"{at}.image \"{image}\" is not a valid image name; use lower-case letters, digits and '/', '.', '_', '-', without a tag.");
         var network = env.Network ?? container;
         Require(DockerName().IsMatch(network), $"{at}.network \"{network}\" is not a valid network name.");
         Require(RestartPolicies.Contains(env.Restart), $"{at}.restart \"{env.Restart}\" is not a restart policy; use one of {string.Join(", ", RestartPolicies)}.");

@@ -159,9 +159,8 @@ public sealed partial class LocalBaseImages(DockerConnector docker, HostPackages
 
     private static HostRuntime RuntimeFor(string image)
     {
-        var repository = image.Split('@')[0];
-        var lastSlash = repository.LastIndexOf('/');
-        var name = repository[(lastSlash + 1)..].Split(':')[0];
+        var repository = ImageReference.Parse(image).Repository;
+        var name = repository[(repository.LastIndexOf('/') + 1)..];
         return Runtimes.FirstOrDefault(r => r.Name == name)
                ?? throw new HostSetupException(
                    $"Base image {image} is neither on this host nor pullable, and this tool can only build node and redis from the host; load it with 'docker load' and run again.");

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Cake.Core.Diagnostics;
+using ProxyFailover = KahaProxy.Contract.Failover;
 
 namespace KahaDeploy.Services.Proxy;
 
@@ -20,8 +21,8 @@ public sealed class FailoverReport(ProxyAdmin admin, RetainedReleases retained, 
     /// <summary>The proxy's last failover while the release it moved to still takes the route; null otherwise, or when the proxy does not answer.</summary>
     public async Task<Failover?> CurrentAsync(DeploySettings settings)
     {
-        ProxyAdmin.Failover? failover;
-        ProxyAdmin.Route? route;
+        ProxyFailover? failover;
+        UpstreamRoute? route;
         try
         {
             failover = await admin.LastFailoverAsync(settings);

@@ -7,44 +7,31 @@ namespace KahaDeploy.Services.Proxy;
 public sealed class ProxyAdmin
 {
     /// <summary>
-    /// Where traffic goes; with <paramref name="HealthPath"/> and <paramref name="Fallbacks"/> the proxy fails over by itself
-    /// to a fallback that answers when the routed release stops answering (a proxy that predates failover ignores both).
-    /// </summary>
-    public sealed record Route(string Destination, string Slot, string? HealthPath = null, IReadOnlyList<Fallback>? Fallbacks = null);
-
-    public sealed record Fallback(string Destination, string Slot);
-
-    /// <summary>The last switch the proxy made by itself.</summary>
-    public sealed record Failover(DateTimeOffset At, string FromSlot, string FromDestination, string ToSlot, string ToDestination, string Reason);
-
-    public sealed record ProbeAnswer(int Status, string Body);
-
-    /// <summary>
     /// The admin socket and the persisted route, bind-mounted into the proxy. Beside the environment's other data that
     /// outlives the checkout, not under .deploy: 'rm -rf .deploy' or 'git clean -xfd' would cut the tool off from a proxy
     /// that still serves, and block every Deploy and Rollback.
     /// </summary>
     public static string StateFolder(DeploySettings settings) => Path.Combine(DataHome.For(settings.AppName, settings.Environment), "proxy");
 
-    public static string Socket(string stateFolder) => Path.Combine(stateFolder, "admin.sock");
+    public static string Socket(string stateFolder) => Path.Combine(stateFolder, ProxyAdminApi.SocketName);
 
-    public Task<Route?> CurrentRouteAsync(DeploySettings settings) => CurrentRouteAsync(StateFolder(settings));
+    public Task<UpstreamRoute?> CurrentRouteAsync(DeploySettings settings) => CurrentRouteAsync(StateFolder(settings));
 
     /// <summary>The route of the proxy whose state folder is <paramref name="stateFolder"/> (a proxy created with an earlier one too).</summary>
-    public async Task<Route?> CurrentRouteAsync(string stateFolder)
+    public async Task<UpstreamRoute?> CurrentRouteAsync(string stateFolder)
     {
         using var client = Client(stateFolder);
-        using var response = await client.GetAsync("/admin/route");
+        using var response = await client.GetAsync(ProxyAdminApi.RoutePath);
         response.EnsureSuccessStatusCode();
         var text = await response.Content.ReadAsStringAsync();
-        return text is "" or "null" ? null : System.Text.Json.JsonSerializer.Deserialize<Route>(text, Json);
+        return text is "" or "null" ? null : System.Text.Json.JsonSerializer.Deserialize<UpstreamRoute>(text, Json);
     }
 
     /// <summary>The last failover of the proxy; null when it never failed over, or predates failover.</summary>
     public async Task<Failover?> LastFailoverAsync(DeploySettings settings)
     {
         using var client = Client(settings);
-        using var response = await client.GetAsync("/admin/failover");
+        using var response = await client.GetAsync(ProxyAdminApi.FailoverPath);
         if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
         {
             return null;
@@ -55,10 +42,10 @@ public sealed class ProxyAdmin
         return text is "" or "null" ? null : System.Text.Json.JsonSerializer.Deserialize<Failover>(text, Json);
     }
 
-    public async Task SwitchAsync(DeploySettings settings, Route route)
+    public async Task SwitchAsync(DeploySettings settings, UpstreamRoute route)
     {
         using var client = Client(settings);
-        using var response = await client.PutAsJsonAsync("/admin/route", route, Json);
+        using var response = await client.PutAsJsonAsync(ProxyAdminApi.RoutePath, route, Json);
         if (!response.IsSuccessStatusCode)
         {
             throw new ProxyException($"The proxy refused the switch to {route.Destination}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
@@ -66,11 +53,11 @@ public sealed class ProxyAdmin
     }
 
     /// <summary>One request to <paramref name="url"/>, sent by the proxy from inside the environment's network.</summary>
-    public async Task<ProbeAnswer> ProbeAsync(DeploySettings settings, string url)
+    public async Task<ProbeResult> ProbeAsync(DeploySettings settings, string url)
     {
         using var client = Client(settings);
-        using var response = await client.PostAsJsonAsync("/admin/probe", new { url }, Json);
-        return await response.Content.ReadFromJsonAsync<ProbeAnswer>(Json) ?? new ProbeAnswer(0, "no answer");
+        using var response = await client.PostAsJsonAsync(ProxyAdminApi.ProbePath, new ProbeRequest(url), Json);
+        return await response.Content.ReadFromJsonAsync<ProbeResult>(Json) ?? new ProbeResult(0, "no answer");
     }
 
     /// <summary>
@@ -81,17 +68,15 @@ public sealed class ProxyAdmin
     {
         using var client = Client(settings);
         client.Timeout = TimeSpan.FromSeconds(60);
-        using var response = await client.PostAsJsonAsync("/admin/warm", new { url, requests, concurrency }, Json);
+        using var response = await client.PostAsJsonAsync(ProxyAdminApi.WarmPath, new WarmRequest(url, requests, concurrency), Json);
         if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
         {
             return null;
         }
 
         response.EnsureSuccessStatusCode();
-        return (await response.Content.ReadFromJsonAsync<WarmAnswer>(Json))?.Ok ?? 0;
+        return (await response.Content.ReadFromJsonAsync<WarmResult>(Json))?.Ok ?? 0;
     }
-
-    private sealed record WarmAnswer(int Requests, int Ok);
 
     public Task<bool> AnswersAsync(DeploySettings settings) => AnswersAsync(StateFolder(settings));
 

@@ -14,7 +14,7 @@ public sealed class ProxyContainer(DockerConnector docker, LocalBaseImages baseI
     private const string ProxyImageLabel = "org.kaha.proxy";
 
     /// <summary>Where the proxy keeps its admin socket and route file, inside its container.</summary>
-    private const string StateMount = "/run/kaha-proxy";
+    private const string StateMount = ProxyAdminApi.StateFolder;
 
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(20);
 
@@ -120,7 +120,7 @@ public sealed class ProxyContainer(DockerConnector docker, LocalBaseImages baseI
     /// Where the old proxy routes: asked on its own admin socket; when that is gone, seen in the slot its public port
     /// answers from; else the live release.
     /// </summary>
-    private async Task<ProxyAdmin.Route?> RouteOfAsync(DeploySettings settings, ContainerInfo old)
+    private async Task<UpstreamRoute?> RouteOfAsync(DeploySettings settings, ContainerInfo old)
     {
         if (old.Mounts.GetValueOrDefault(StateMount) is { } folder && await admin.AnswersAsync(folder))
         {
@@ -130,10 +130,10 @@ public sealed class ProxyContainer(DockerConnector docker, LocalBaseImages baseI
         return await SlotAnsweringAsync(settings, old) is { } slot ? RouteTo(settings, slot) : await LiveRouteAsync(settings);
     }
 
-    private async Task<ProxyAdmin.Route?> LiveRouteAsync(DeploySettings settings) =>
+    private async Task<UpstreamRoute?> LiveRouteAsync(DeploySettings settings) =>
         (await containers.LiveAsync(settings))?.Labels.GetValueOrDefault(ReleaseSwitch.SlotLabel) is { } slot ? RouteTo(settings, slot) : null;
 
-    private static ProxyAdmin.Route RouteTo(DeploySettings settings, string slot) =>
+    private static UpstreamRoute RouteTo(DeploySettings settings, string slot) =>
         new(new Candidate(settings.Container, slot, true).Destination(settings), slot);
 
     private static async Task<string?> SlotAnsweringAsync(DeploySettings settings, ContainerInfo old)
@@ -159,10 +159,10 @@ public sealed class ProxyContainer(DockerConnector docker, LocalBaseImages baseI
         return null;
     }
 
-    private static string RouteFile(DeploySettings settings) => Path.Combine(ProxyAdmin.StateFolder(settings), "route.json");
+    private static string RouteFile(DeploySettings settings) => Path.Combine(ProxyAdmin.StateFolder(settings), ProxyAdminApi.RouteFileName);
 
     /// <summary>The proxy reads its route from this file when it starts, so it serves from its first request.</summary>
-    private static async Task WriteRouteAsync(DeploySettings settings, ProxyAdmin.Route route)
+    private static async Task WriteRouteAsync(DeploySettings settings, UpstreamRoute route)
     {
         var file = RouteFile(settings);
         await File.WriteAllTextAsync(file + ".tmp", System.Text.Json.JsonSerializer.Serialize(route));
@@ -229,8 +229,8 @@ public sealed class ProxyContainer(DockerConnector docker, LocalBaseImages baseI
         image,
         new Dictionary<string, string>
         {
-            ["KAHA_PROXY_PORTS"] = string.Join(',', settings.Ports.Select(p => p.ContainerPort).Distinct()),
-            ["KAHA_PROXY_STATE"] = StateMount,
+            [ProxyAdminApi.PortsVariable] = string.Join(',', settings.Ports.Select(p => p.ContainerPort).Distinct()),
+            [ProxyAdminApi.StateVariable] = StateMount,
         },
         settings.Ports.Select(p => new PublishedPort(p.HostIp, p.HostPort, p.ContainerPort)).ToList(),
         [$"{ProxyAdmin.StateFolder(settings)}:{StateMount}"],

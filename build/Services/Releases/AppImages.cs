@@ -66,7 +66,7 @@ public sealed class AppImages(DockerConnector docker, LocalBaseImages baseImages
             throw new HostSetupException($"Could not pull {reference}; check the image name and that this host can reach its registry (docker login if it is private).");
         }
 
-        var tag = DockerEngine.SplitReference(reference).Tag;
+        var tag = ImageReference.Parse(reference).TagOrLatest;
         var labels = await docker.Engine.GetImageLabelsAsync(reference);
         var commit = labels?.GetValueOrDefault("org.opencontainers.image.revision") is { Length: > 0 } revision ? revision : tag;
         var version = new ReleaseVersion(commit, Dirty: false) { ImageTag = tag };

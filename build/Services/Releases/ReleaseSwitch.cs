@@ -151,8 +151,8 @@ public sealed class ReleaseSwitch(
         // The release that served until now stays the proxy's fallback: while it runs (the warm standby), the proxy moves
         // traffic back to it by itself should the candidate stop answering.
         var serving = await admin.CurrentRouteAsync(settings);
-        ProxyAdmin.Fallback[] fallbacks = serving is null || serving.Slot == candidate.Slot ? [] : [new(serving.Destination, serving.Slot)];
-        await admin.SwitchAsync(settings, new ProxyAdmin.Route(candidate.Destination(settings), candidate.Slot, settings.HealthPath, fallbacks));
+        Fallback[] fallbacks = serving is null || serving.Slot == candidate.Slot ? [] : [new(serving.Destination, serving.Slot)];
+        await admin.SwitchAsync(settings, new UpstreamRoute(candidate.Destination(settings), candidate.Slot, settings.HealthPath, fallbacks));
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         var url = new Uri(settings.AppUrl, settings.HealthPath);
         for (var attempt = 0; attempt < 25; attempt++)

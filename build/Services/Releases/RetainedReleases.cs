@@ -25,7 +25,7 @@ public sealed class RetainedReleases(DockerConnector docker, ProxyAdmin admin, G
     }
 
     /// <summary>What the proxy routes to: whether it answered, its route, and the release container that route names.</summary>
-    public sealed record Routing(bool ProxyAnswers, ProxyAdmin.Route? Route, ContainerInfo? Release);
+    public sealed record Routing(bool ProxyAnswers, UpstreamRoute? Route, ContainerInfo? Release);
 
     private DockerEngine Engine => docker.Engine;
 
@@ -73,7 +73,7 @@ public sealed class RetainedReleases(DockerConnector docker, ProxyAdmin admin, G
 
     private async Task<Routing> RoutingAsync(DeploySettings settings, IReadOnlyList<ContainerInfo>? releases)
     {
-        ProxyAdmin.Route? route;
+        UpstreamRoute? route;
         try
         {
             route = await admin.CurrentRouteAsync(settings);
@@ -131,7 +131,7 @@ public sealed class RetainedReleases(DockerConnector docker, ProxyAdmin admin, G
             .Select(g => g.OrderByDescending(i => i.Image.Created).First())
             .Select(i => new RetainedRelease(
                 i.Image.Labels[RevisionLabel],
-                i.Image.Labels.GetValueOrDefault(ImageVersionLabel) ?? i.Tag![(i.Tag!.LastIndexOf(':') + 1)..],
+                i.Image.Labels.GetValueOrDefault(ImageVersionLabel) ?? ImageReference.Parse(i.Tag!).TagOrLatest,
                 MessageOf(settings, i.Image.Labels, i.Image.Labels[RevisionLabel]),
                 Time(i.Image.Labels.GetValueOrDefault(CreatedLabel)) ?? i.Image.Created,
                 null, null, ImageOnly, null, i.Tag!));

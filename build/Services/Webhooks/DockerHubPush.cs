@@ -16,8 +16,8 @@ public sealed partial record DockerHubPush(string Repository, string Tag, string
         var root = PayloadReader.Parse(body, PayloadReader.Json);
         var callback = PayloadReader.OptionalString(root, "callback_url", HttpUrl());
         return new DockerHubPush(
-            PayloadReader.String(root, "repository.repo_name", ConfigLoader.DockerHubRepository()),
-            PayloadReader.String(root, "push_data.tag", ConfigLoader.ImageTag()),
+            PayloadReader.String(root, "repository.repo_name", ImageReference.DockerHubRepositoryPattern()),
+            PayloadReader.String(root, "push_data.tag", ImageReference.TagPattern()),
             PayloadReader.String(root, "push_data.pusher", PayloadReader.UserName()),
             callback is null ? null
             : Uri.TryCreate(callback, UriKind.Absolute, out var uri) ? uri

@@ -15,6 +15,10 @@ public sealed partial record GitHubPush(string Ref, string After, bool Deleted, 
     [GeneratedRegex(@"^refs/[^\x00-\x20\x7f~^:?*\[\\]{1,240}\z")]
     private static partial Regex RefName();
 
+    /// <summary>OWNER/NAME, as GitHub writes a repository's full name (the listener's configuration is checked against it too).</summary>
+    [GeneratedRegex(@"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+\z")]
+    public static partial Regex RepositoryName();
+
     /// <exception cref="PayloadException">Malformed JSON, or a field missing or not as GitHub writes it.</exception>
     public static GitHubPush Parse(byte[] body, string mediaType)
     {
@@ -23,7 +27,7 @@ public sealed partial record GitHubPush(string Ref, string After, bool Deleted, 
             PayloadReader.String(root, "ref", RefName()),
             PayloadReader.String(root, "after", CommitId()),
             PayloadReader.Boolean(root, "deleted"),
-            PayloadReader.String(root, "repository.full_name", ConfigLoader.GitHubRepository()),
+            PayloadReader.String(root, "repository.full_name", RepositoryName()),
             PayloadReader.String(root, "pusher.name", PayloadReader.UserName()));
     }
 }

@@ -2,11 +2,11 @@ using System.Text.RegularExpressions;
 
 namespace KahaDeploy.Services.Slack;
 
-/// <summary>Turns what this run did into the Slack report.</summary>
-public sealed partial class RunReporter(SlackNotifier slack, RunLogFile runLogFile, GitRepository git)
+/// <summary>Turns what this run did into the Slack report, and sends it (the run's history and log are <see cref="RunRecorder"/>'s).</summary>
+public sealed partial class SlackReport(SlackNotifier slack, RunLogFile runLogFile, GitRepository git)
 {
     /// <param name="interruption">when a signal stopped the run: the line that says what serves now, reported instead of <paramref name="error"/>.</param>
-    public Task ReportAsync(DeployContext context, bool succeeded, Exception? error, string? interruption = null)
+    public Task SendAsync(DeployContext context, bool succeeded, Exception? error, string? interruption = null)
     {
         var settings = context.Settings;
         if (settings.Slack is not { } slackSettings)
