@@ -10,13 +10,14 @@ namespace KahaDeploy;
 /// <summary>What this run is about, resolved once from the command line and cake-config.json.</summary>
 public sealed partial class DeployContext : FrostingContext
 {
-    private static readonly string[] Triggers = ["cli", "ci", "github", "dockerhub"];
+    private static readonly string[] Triggers = ["cli", "ci", "github", "dockerhub", "dashboard"];
 
     private readonly Lazy<DeploySettings> _settings;
     private readonly Lazy<DeploySettings> _readOnlySettings;
     private readonly Lazy<string> _performer;
 
     private readonly Lazy<ListenerSettings> _listener;
+    private readonly Lazy<DashboardSettings?> _dashboard;
 
     private readonly ConfigLoader _loader;
 
@@ -61,6 +62,7 @@ public sealed partial class DeployContext : FrostingContext
                 var listener = loader.LoadListener(ConfigFile, message => Log.Warning(message), resolveSecrets: !DryRun);
                 return listener with { Address = address ?? listener.Address, Port = port ?? listener.Port };
             });
+            _dashboard = new Lazy<DashboardSettings?>(() => loader.LoadDashboard(ConfigFile, message => Log.Warning(message), resolveSecrets: !DryRun));
         }
         catch (CommandLineException)
         {
@@ -122,7 +124,7 @@ public sealed partial class DeployContext : FrostingContext
 
     public void FinishEarly() => Finished = true;
 
-    /// <summary>cli, ci (the CI variable is set), or what started the run (--trigger=github or dockerhub).</summary>
+    /// <summary>cli, ci (the CI variable is set), or what started the run (--trigger=github, dockerhub or dashboard).</summary>
     public string Trigger { get; }
 
     /// <summary>--performer, else git's user name, else the account running the tool.</summary>
@@ -146,6 +148,13 @@ public sealed partial class DeployContext : FrostingContext
 
     /// <summary>The listener's settings, with --address and --port applied.</summary>
     public ListenerSettings Listener => _listener.Value;
+
+    /// <summary>The dashboard's settings; null when the configuration has no dashboard section (Listen then serves none).</summary>
+    public DashboardSettings? DashboardOrNone => _dashboard.Value;
+
+    /// <summary>The dashboard's settings, for the target that serves only the dashboard.</summary>
+    public DashboardSettings Dashboard => _dashboard.Value ?? throw new ConfigException(
+        $"{Path.GetFileName(ConfigFile)}: there is no \"dashboard\" section; add one with a port and \"password\": \"${{DASHBOARD_PASSWORD}}\" (see README, \"Dashboard\").");
 
     /// <summary>The registry image this run pulls instead of building: --image (a webhook's tag), else the environment's pullImage.</summary>
     public string? PullImage => _imageArgument switch
@@ -211,8 +220,11 @@ public sealed partial class DeployContext : FrostingContext
     [GeneratedRegex(@"^[^\s\p{C}](?:[^\p{C}]{0,62}[^\s\p{C}])?\z")]
     private static partial Regex PerformerName();
 
+    /// <summary>Whether a name typed elsewhere (the dashboard's sign-in) is one --performer would take.</summary>
+    public static bool IsPerformerName(string name) => PerformerName().IsMatch(name);
+
     private static string? ParsePerformer(string? performer) =>
-        performer is null || PerformerName().IsMatch(performer)
+        performer is null || IsPerformerName(performer)
             ? performer
             : throw new CommandLineException($"--performer={Shown(performer)} is not a name; give 1 to 64 printable characters, without control characters or spaces at either end, e.g. --performer=alice.");
 

@@ -19,7 +19,7 @@ public static class Arguments
 
     /// <summary>The targets people run, in the order --help shows them; every other task is a step of these.</summary>
     public static readonly string[] UserTargets =
-        [nameof(Deploy), nameof(Rollback), nameof(Status), nameof(Releases), nameof(Tasks.History), nameof(Logs), nameof(CI), nameof(Listen)];
+        [nameof(Deploy), nameof(Rollback), nameof(Status), nameof(Releases), nameof(Tasks.History), nameof(Logs), nameof(CI), nameof(Listen), nameof(Tasks.Dashboard)];
 
     private static readonly string[] ChangingTargets = [nameof(Deploy), nameof(Rollback), nameof(CI)];
 
@@ -50,7 +50,7 @@ public static class Arguments
         new("lock-wait", "SECONDS", "waits that long for another deploy's lock instead of failing at once", [nameof(Tasks.Lock)]),
         new("take-over", null, "moves the environment to this checkout when another checkout on this engine owns it", [nameof(Tasks.Lock)]),
         new("performer", "NAME", "who started the run, for the history and Slack (default: git's user.name)", [.. ChangingTargets, nameof(RunContainer)]),
-        new("trigger", "cli|ci|github|dockerhub", "what started the run, for the history and Slack", ChangingTargets),
+        new("trigger", "cli|ci|github|dockerhub|dashboard", "what started the run, for the history and Slack", ChangingTargets),
         new("json", null, "prints a JSON document for scripts", [nameof(Status), nameof(Tasks.History), nameof(Releases)]),
         new("last", "N", "how many runs History shows (default 20)", [nameof(Tasks.History)]),
         new("tail", "N|all", "how many lines of the app's output Logs shows (default 100)", [nameof(Logs)]),
