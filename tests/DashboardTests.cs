@@ -101,7 +101,7 @@ public sealed class DashboardTests : PlaywrightTest
         await ConfirmRollbackToAsync(first, second);
 
         // Without its CSRF token the form is refused and nothing changes.
-        await _page.EvaluateAsync("document.querySelector('input[name=csrf]').remove()");
+        await _page.EvaluateAsync("document.querySelector('main form input[name=csrf]').remove()");
         var refused = await SubmitAsync(_page.GetByRole(AriaRole.Button, new() { Name = $"Roll back prod to {first[..12]}" }));
         Assert.That(refused.Status, Is.EqualTo(403));
         await Expect(_page.Locator(".error")).ToContainTextAsync("Error: the form carried no CSRF token");
@@ -110,8 +110,8 @@ public sealed class DashboardTests : PlaywrightTest
         // Confirmed: the same Rollback target runs under the lock, recorded with the signed-in name and the dashboard as trigger.
         await _page.GotoAsync("env/prod");
         await ConfirmRollbackToAsync(first, second);
-        var to = await _page.Locator("input[name=to]").InputValueAsync();
-        var csrf = await _page.Locator("input[name=csrf]").InputValueAsync();
+        var to = await _page.Locator("main input[name=to]").InputValueAsync();
+        var csrf = await _page.Locator("main input[name=csrf]").InputValueAsync();
         var confirmed = await SubmitAsync(_page.GetByRole(AriaRole.Button, new() { Name = $"Roll back prod to {first[..12]}" }));
         Assert.That(confirmed.Status, Is.EqualTo(303), "answered with the environment's page");
         var history = _page.Locator("table.runs tbody tr").First;

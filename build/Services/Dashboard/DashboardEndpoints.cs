@@ -146,7 +146,7 @@ public sealed class DashboardEndpoints(
         }
 
         actions.StartRollback(settings, environment, to, session.Name);
-        return Results.Redirect(again);
+        return SeeOther(http, again);
     }
 
     private IResult SignInPage(HttpContext http) => SignInForm(http, StatusCodes.Status200OK, null, null);
@@ -183,7 +183,7 @@ public sealed class DashboardEndpoints(
 
         http.Response.Cookies.Delete(DashboardSessions.SignInCookieName);
         _sessions.SignIn(http, name);
-        return Results.Redirect("/");
+        return SeeOther(http, "/");
     }
 
     private async Task<IResult> SignOutAsync(HttpContext http)
@@ -194,7 +194,7 @@ public sealed class DashboardEndpoints(
             _sessions.SignOut(http);
         }
 
-        return Results.Redirect("/signin");
+        return SeeOther(http, "/signin");
     }
 
     /// <summary>The sign-in form with a fresh token, set as a cookie too (double submit: there is no session yet to bind it to).</summary>
@@ -217,6 +217,13 @@ public sealed class DashboardEndpoints(
     private IResult UnknownEnvironment(DashboardSessions.Session? session, string environment) =>
         Refuse(session, StatusCodes.Status404NotFound,
             $"there is no environment '{environment}'; use one of {string.Join(", ", environments.Select(e => e.Environment))}.", "/");
+
+    /// <summary>After a POST: the browser GETs the page (a reload then does not send the form again).</summary>
+    private static IResult SeeOther(HttpContext http, string url)
+    {
+        http.Response.Headers.Location = url;
+        return Results.StatusCode(StatusCodes.Status303SeeOther);
+    }
 
     private static string Purpose(string environment, string commit) => $"rollback {environment} {commit}";
 

@@ -37,13 +37,15 @@ public static class DashboardPages
         body.Append($"<dt>Health</dt><dd class=\"health\">{Badge(status.Health)}</dd>");
         body.Append("<dt>Live</dt><dd class=\"live\">").Append(status.Live is null
             ? Badge("nothing live")
-            : $"<strong>{E(status.Live.Version ?? "-")}</strong> <code>{Short(status.Live.Commit)}</code>"
+            : $"<strong>{E(status.Live.Version ?? "-")}</strong>"
+              // A version of its own (a tag, an image's) gets its commit beside it; a commit's version is the commit already.
+              + (status.Live.Commit is { } commit && !commit.StartsWith(status.Live.Version ?? "-", StringComparison.Ordinal) ? $" <code>{Short(commit)}</code>" : "")
               + (live is { Message.Length: > 0 } ? $" <span class=\"message\">{E(live.Message)}</span>" : "")).Append("</dd>");
         body.Append($"<dt>Since</dt><dd>{Time(status.LiveSince)}{(status.LiveBy is null ? "" : $" by {E(status.LiveBy)}")}</dd>");
         body.Append($"<dt>URL</dt><dd><a href=\"{E(status.Url)}\">{E(status.Url)}</a></dd>");
         if (environment.Standby is { } standby)
         {
-            body.Append($"<dt>Standby</dt><dd>{Badge(RetainedReleases.Standby)} <strong>{E(standby.Version)}</strong> <code>{E(standby.Short)}</code> (warm: a Rollback to it is instant)</dd>");
+            body.Append($"<dt>Standby</dt><dd>{Badge(RetainedReleases.Standby)} <strong>{E(standby.Version)}</strong>{(standby.Commit.StartsWith(standby.Version, StringComparison.Ordinal) ? "" : $" <code>{E(standby.Short)}</code>")} (warm: a Rollback to it is instant)</dd>");
         }
 
         body.Append("</dl>");
