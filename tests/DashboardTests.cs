@@ -18,28 +18,21 @@ public sealed class DashboardTests : PlaywrightTest
     private Sandbox _sandbox = null!;
     private FakeSlack _slack = null!;
     private DashboardProcess? _dashboard;
+    private ListenerProcess? _listener;
+    private int _port;
     private IBrowser? _browser;
     private IBrowserContext _context = null!;
     private IPage _page = null!;
     private readonly List<string> _requested = [];
 
     [SetUp]
-    public async Task StartDashboardAndBrowser()
+    public async Task StartBrowser()
     {
         _slack = new FakeSlack();
         _sandbox = new Sandbox();
-        var port = FreePort.OnLoopback();
-        _sandbox.WriteConfig(_slack.WebhookUrl, config =>
-        {
-            var prod = config["environments"]!["prod"]!;
-            prod["healthTimeoutSeconds"] = 10;
-            prod["proxy"] = new JsonObject { ["enabled"] = true, ["healthyInARow"] = 2, ["drainSeconds"] = 0, ["standbySeconds"] = 600, ["warmupRequests"] = 20 };
-            config["dashboard"] = DashboardProcess.Section(_sandbox, port);
-        });
-        _sandbox.StartBackingRedis();
-        _dashboard = DashboardProcess.Start(_sandbox, port);
+        _port = FreePort.OnLoopback();
         _browser = await BrowserType.LaunchAsync(new() { ExecutablePath = Chromium(), Headless = true });
-        _context = await _browser.NewContextAsync(new() { ViewportSize = new() { Width = 1100, Height = 760 }, BaseURL = _dashboard.Url.ToString() });
+        _context = await _browser.NewContextAsync(new() { ViewportSize = new() { Width = 1100, Height = 760 }, BaseURL = $"http://127.0.0.1:{_port}/" });
         _page = await _context.NewPageAsync();
         _page.Request += (_, request) =>
         {
@@ -56,20 +49,28 @@ public sealed class DashboardTests : PlaywrightTest
         if (_browser is not null)
         {
             await _browser.CloseAsync();
+            _browser = null;
         }
 
+        // One instance runs every test of the fixture: what this test started goes, and is forgotten.
         _dashboard?.Dispose();
+        _dashboard = null;
+        _listener?.Dispose();
+        _listener = null;
         _sandbox.Dispose();
         _slack.Dispose();
         lock (_requested)
         {
             Assert.That(_requested, Has.All.StartWith("http://127.0.0.1:"), "the page loads nothing from outside: it works air-gapped");
+            _requested.Clear();
         }
     }
 
     [Test]
     public async Task A_signed_in_user_sees_the_live_release_watches_a_deploy_and_rolls_back_through_the_button_recorded_as_theirs()
     {
+        StartDashboard();
+        _sandbox.StartBackingRedis();
         var first = Sandbox.Git(_sandbox.Author, "rev-parse", "HEAD");
         Deploy();
         await SignInAsync("Dana Ops");
@@ -137,6 +138,7 @@ public sealed class DashboardTests : PlaywrightTest
     [Test]
     public async Task Pages_need_sign_in_and_a_wrong_password_a_missing_token_and_too_many_tries_are_refused()
     {
+        StartDashboard();
         var signInPage = await _page.GotoAsync("");
         Assert.That(_page.Url, Does.EndWith("/signin"), "the overview needs sign-in unless dashboard.public");
         var csp = signInPage!.Headers["content-security-policy"];
@@ -169,6 +171,37 @@ public sealed class DashboardTests : PlaywrightTest
         Assert.That(limited.Headers, Does.ContainKey("retry-after"));
         Assert.That(await limited.TextAsync(), Does.Contain("Error: too many failed sign-ins from this address"));
         Assert.That((await _context.CookiesAsync()).Select(c => c.Name), Has.No.Member("kaha_session"));
+    }
+
+    [Test]
+    public async Task Listen_serves_the_dashboard_on_its_own_port_with_the_recent_deliveries()
+    {
+        var secret = ListenerConfig.NewSecret("gh");
+        _sandbox.WriteConfig(_slack.WebhookUrl, config =>
+        {
+            config["listener"] = ListenerConfig.GitHub(_sandbox, secret);
+            config["dashboard"] = DashboardProcess.Section(_sandbox, _port);
+        });
+        _listener = ListenerProcess.Start(_sandbox, FreePort.OnLoopback());
+        var ping = new FakeGitHub(_listener.Url, secret).Send("ping", """{"zen":"Keep it logically awesome.","hook_id":424242}"""u8.ToArray(), delivery: "ping-0001");
+        Assert.That(ping.Status, Is.EqualTo(200), ping.ToString());
+
+        await SignInAsync("Dana Ops");
+        await Expect(_page.Locator("table.deliveries")).ToContainTextAsync("ping-0001");
+        using var hooks = new HttpClient();
+        Assert.That((int)(await hooks.GetAsync(_listener.Url)).StatusCode, Is.EqualTo(404), "the hooks' port serves no page");
+    }
+
+    private void StartDashboard()
+    {
+        _sandbox.WriteConfig(_slack.WebhookUrl, config =>
+        {
+            var prod = config["environments"]!["prod"]!;
+            prod["healthTimeoutSeconds"] = 10;
+            prod["proxy"] = new JsonObject { ["enabled"] = true, ["healthyInARow"] = 2, ["drainSeconds"] = 0, ["standbySeconds"] = 600, ["warmupRequests"] = 20 };
+            config["dashboard"] = DashboardProcess.Section(_sandbox, _port);
+        });
+        _dashboard = DashboardProcess.Start(_sandbox, _port);
     }
 
     private static string Chromium() =>
