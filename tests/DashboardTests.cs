@@ -67,7 +67,7 @@ public sealed class DashboardTests : PlaywrightTest
     }
 
     [Test]
-    public async Task A_signed_in_user_sees_the_live_release_watches_a_deploy_and_rolls_back_through_the_button_recorded_as_theirs()
+    public async Task A_signed_in_user_sees_the_live_release_watches_a_deploy_rolls_back_and_deploys_again_through_the_buttons_recorded_as_theirs()
     {
         StartDashboard();
         _sandbox.StartBackingRedis();
@@ -132,6 +132,17 @@ public sealed class DashboardTests : PlaywrightTest
         Assert.That(replay.Status, Is.EqualTo(403));
         Assert.That(await replay.TextAsync(), Does.Contain("Error: this form was already submitted"));
         Assert.That(HistoryJson().Count(r => r["target"]!.GetValue<string>() == "Rollback"), Is.EqualTo(1));
+
+        // The last deploy again, confirmed: the same commit as a new release, recorded as the dashboard's.
+        await _page.GotoAsync("env/prod");
+        await _page.GetByRole(AriaRole.Button, new() { Name = $"Deploy {second[..12]} again" }).ClickAsync();
+        await Expect(_page.Locator("h1")).ToHaveTextAsync("Deploy prod again?");
+        var redeploy = await SubmitAsync(_page.GetByRole(AriaRole.Button, new() { Name = $"Deploy {second[..12]} to prod again" }));
+        Assert.That(redeploy.Status, Is.EqualTo(303));
+        await Expect(history).ToContainTextAsync("Deploy", new() { Timeout = 60_000 });
+        await Expect(history).ToContainTextAsync("succeeded", new() { Timeout = 120_000 });
+        await Expect(history).ToContainTextAsync("Dana Ops (dashboard)");
+        Assert.That(Http.CommitAt(_sandbox.ProdUrl), Is.EqualTo(second));
         Assert.That(await _page.ContentAsync(), Does.Not.Contain(_sandbox.Secrets["DASHBOARD_PASSWORD"]!));
     }
 

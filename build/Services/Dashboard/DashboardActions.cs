@@ -6,8 +6,8 @@ using Cake.Core.Diagnostics;
 namespace KahaDeploy.Services.Dashboard;
 
 /// <summary>
-/// A Rollback asked for in the dashboard runs as the command line's does: this same tool as a child process
-/// (--target=Rollback), which takes the environment's lock (waiting up to dashboard.lockWaitSeconds) and writes its history
+/// A Rollback (or a deploy again) asked for in the dashboard runs as the command line's does: this same tool as a child
+/// process (--target=Rollback, --target=Deploy), which takes the environment's lock (waiting up to dashboard.lockWaitSeconds) and writes its history
 /// line with trigger "dashboard" and the signed-in name as performer. Arguments go as a list, never through a shell.
 /// </summary>
 public sealed class DashboardActions(ICakeLog log)
@@ -23,16 +23,22 @@ public sealed class DashboardActions(ICakeLog log)
     /// <summary>The actions started since the dashboard started, newest first (until their run shows in the history).</summary>
     public IEnumerable<Action> Recent(string environment) => _recent.Reverse().Where(a => a.Environment == environment);
 
-    public Action StartRollback(DashboardSettings settings, string environment, string commit, string performer)
+    public Action StartRollback(DashboardSettings settings, string environment, string commit, string performer) =>
+        Start(settings, environment, $"Rollback to {Short(commit)}", performer, ["--target=Rollback", $"--to={commit}"]);
+
+    /// <summary>The last deploy again, of the same commit: --force, since a deploy of the live commit would otherwise change nothing.</summary>
+    public Action StartRedeploy(DashboardSettings settings, string environment, string commit, string performer) =>
+        Start(settings, environment, $"Deploy of {Short(commit)} again", performer, ["--target=Deploy", $"--sha={commit}", "--force"]);
+
+    private Action Start(DashboardSettings settings, string environment, string what, string performer, string[] target)
     {
         var id = "a-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4));
         Directory.CreateDirectory(settings.StateFolder);
-        var action = new Action(id, environment, $"Rollback to {commit[..Math.Min(12, commit.Length)]}", performer, DateTimeOffset.UtcNow,
-            Path.Combine(settings.StateFolder, $"{id}.log"));
+        var action = new Action(id, environment, what, performer, DateTimeOffset.UtcNow, Path.Combine(settings.StateFolder, $"{id}.log"));
         // A session of its own: a Ctrl-C in the dashboard's terminal must not cut a rollback half-way.
         var command = LowPriority.InSessionOfItsOwn(0, ToolCommand.With(
         [
-            "--target=Rollback", $"--env={environment}", $"--to={commit}", $"--config={settings.ConfigFile}",
+            .. target, $"--env={environment}", $"--config={settings.ConfigFile}",
             $"--lock-wait={settings.LockWait.TotalSeconds.ToString(CultureInfo.InvariantCulture)}", "--trigger=dashboard", $"--performer={performer}",
         ]));
         var start = new ProcessStartInfo
@@ -61,6 +67,8 @@ public sealed class DashboardActions(ICakeLog log)
         _ = FollowAsync(process, action);
         return action;
     }
+
+    private static string Short(string commit) => commit[..Math.Min(12, commit.Length)];
 
     private async Task FollowAsync(Process process, Action action)
     {

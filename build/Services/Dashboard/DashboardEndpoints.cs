@@ -10,7 +10,7 @@ namespace KahaDeploy.Services.Dashboard;
 /// The dashboard's routes: pages (signed in unless dashboard.public), sign-in and sign-out, and the Rollback action with its
 /// confirmation. Every refusal is one "Error: ..." line that names the fix, and changes nothing.
 /// </summary>
-public sealed class DashboardEndpoints(
+public sealed partial class DashboardEndpoints(
     DashboardSettings settings,
     IReadOnlyList<DeploySettings> environments,
     DashboardView view,
@@ -36,6 +36,8 @@ public sealed class DashboardEndpoints(
         app.MapGet("/env/{environment}/runs/{id}", RunPage);
         app.MapGet("/env/{environment}/rollback", ConfirmRollbackAsync);
         app.MapPost("/env/{environment}/rollback", RollbackAsync);
+        app.MapGet("/env/{environment}/redeploy", ConfirmRedeployAsync);
+        app.MapPost("/env/{environment}/redeploy", RedeployAsync);
     }
 
     private static IResult Asset(string name) =>
@@ -90,63 +92,6 @@ public sealed class DashboardEndpoints(
         return run is null
             ? Refuse(session, StatusCodes.Status404NotFound, $"{environment} has no run {id}; pick one from the environment's last runs.", $"/env/{environment}")
             : Page($"{run.Target} of {environment}", session, DashboardPages.Run(target, run), live: run.Result == RunRecord.Running);
-    }
-
-    private async Task<IResult> ConfirmRollbackAsync(HttpContext http, string environment, string? to)
-    {
-        if (_sessions.Find(http) is not { } session)
-        {
-            return Results.Redirect("/signin");
-        }
-
-        if (Find(environment) is not { } target)
-        {
-            return UnknownEnvironment(session, environment);
-        }
-
-        var releases = (await view.ReadAsync(target)).Releases;
-        if (to is null || releases.FirstOrDefault(r => r.Commit == to) is not { } release)
-        {
-            return Refuse(session, StatusCodes.Status404NotFound, $"{environment} keeps no release {to}; pick one of its releases.", $"/env/{environment}");
-        }
-
-        if (release.State == RetainedReleases.Live)
-        {
-            return Refuse(session, StatusCodes.Status409Conflict, $"{release.Short} is already live in {environment}; pick another release.", $"/env/{environment}");
-        }
-
-        var token = DashboardSessions.IssueForm(session, Purpose(environment, release.Commit));
-        return Page($"Roll back {environment}", session,
-            DashboardForms.ConfirmRollback(environment, releases.FirstOrDefault(r => r.State == RetainedReleases.Live), release, session.Name, token), live: false);
-    }
-
-    private async Task<IResult> RollbackAsync(HttpContext http, string environment)
-    {
-        if (_sessions.Find(http) is not { } session)
-        {
-            return Refuse(null, StatusCodes.Status403Forbidden, "sign in first: only a signed-in user may roll back.", "/signin");
-        }
-
-        if (Find(environment) is not { } target)
-        {
-            return UnknownEnvironment(session, environment);
-        }
-
-        var form = await http.Request.ReadFormAsync();
-        var to = form["to"].ToString();
-        var again = $"/env/{environment}";
-        switch (DashboardSessions.UseForm(session, form["csrf"].ToString(), Purpose(environment, to)))
-        {
-            case DashboardSessions.FormCheck.Missing:
-                return Refuse(session, StatusCodes.Status403Forbidden, "the form carried no CSRF token, so nothing was rolled back; use the Roll back button on the environment's page.", again);
-            case DashboardSessions.FormCheck.Used:
-                return Refuse(session, StatusCodes.Status403Forbidden, "this form was already submitted, so nothing was rolled back again; use the Roll back button anew to roll back once more.", again);
-            case DashboardSessions.FormCheck.Unknown:
-                return Refuse(session, StatusCodes.Status403Forbidden, "the form's CSRF token is not one this page issued for that release, so nothing was rolled back; use the Roll back button on the environment's page.", again);
-        }
-
-        actions.StartRollback(settings, environment, to, session.Name);
-        return SeeOther(http, again);
     }
 
     private IResult SignInPage(HttpContext http) => SignInForm(http, StatusCodes.Status200OK, null, null);
@@ -224,8 +169,6 @@ public sealed class DashboardEndpoints(
         http.Response.Headers.Location = url;
         return Results.StatusCode(StatusCodes.Status303SeeOther);
     }
-
-    private static string Purpose(string environment, string commit) => $"rollback {environment} {commit}";
 
     private static IResult Refuse(DashboardSessions.Session? session, int status, string error, string? back) =>
         Page("Refused", session, DashboardForms.Refusal(error, back), live: false, status);

@@ -26,6 +26,18 @@ public static class DashboardForms
         + $"<input type=\"hidden\" name=\"csrf\" value=\"{E(token)}\">"
         + $"<button type=\"submit\" class=\"danger\">Roll back {E(environment)} to {E(target.Short)}</button> <a href=\"/env/{Url(environment)}\">Cancel</a></form>";
 
+    public static string ConfirmRedeploy(
+        string environment, RetainedReleases.RetainedRelease? live, RunRecord last, string performer, string token) =>
+        $"<p class=\"crumbs\"><a href=\"/env/{Url(environment)}\">{E(environment)}</a></p>"
+        + $"<h1>Deploy {E(environment)} again?</h1><dl class=\"facts\">"
+        + $"<dt>Now live</dt><dd>{(live is null ? "nothing" : $"<strong>{E(live.Version)}</strong> <code>{E(live.Short)}</code> {E(live.Message)}")}</dd>"
+        + $"<dt>Deploys</dt><dd><strong>{E(last.Version ?? "-")}</strong> <code>{Short(last.Commit)}</code>, as the last Deploy ({Time(last.Started)} by {E(last.Performer)}: {E(last.Result)})</dd></dl>"
+        + $"<p>The whole Deploy runs again for this commit, even if it is live (a new release, health-checked before traffic moves). "
+        + $"The history records a Deploy by {E(performer)} (dashboard).</p>"
+        + $"<form method=\"post\" action=\"/env/{Url(environment)}/redeploy\"><input type=\"hidden\" name=\"sha\" value=\"{E(last.Commit)}\">"
+        + $"<input type=\"hidden\" name=\"csrf\" value=\"{E(token)}\">"
+        + $"<button type=\"submit\" class=\"danger\">Deploy {Short(last.Commit)} to {E(environment)} again</button> <a href=\"/env/{Url(environment)}\">Cancel</a></form>";
+
     public static string Refusal(string error, string? back) =>
         $"<p class=\"error\" role=\"alert\">Error: {E(error)}</p>" + (back is null ? "" : $"<p><a href=\"{E(back)}\">Back</a></p>");
 }

@@ -82,6 +82,11 @@ public static class DashboardPages
                 .Append($"{E(action.What)} asked by {E(action.Performer)} at {Time(action.Started)}{(action.Result is null ? "" : $": {E(action.Result)}")}</p>");
         }
 
+        if (signedIn && DashboardView.LastDeploy(environment) is { } last)
+        {
+            body.Append($"<form class=\"redeploy\" method=\"get\" action=\"/env/{Url(name)}/redeploy\"><button type=\"submit\">Deploy {Short(last.Commit)} again</button></form>");
+        }
+
         body.Append("<h2>Releases</h2><div class=\"scroll\"><table class=\"releases\"><thead><tr><th>Commit</th><th>Version</th><th>State</th><th>Deployed</th><th>By</th><th>Message</th><th></th></tr></thead><tbody>");
         foreach (var release in environment.Releases)
         {

@@ -34,6 +34,10 @@ public sealed class DashboardView(StatusReader status, RetainedReleases retained
         }
     }
 
+    /// <summary>The last Deploy of a commit, which the dashboard may run again; none for an environment that pulls its image.</summary>
+    public static RunRecord? LastDeploy(Environment environment) =>
+        environment.Settings.PullImage is not null ? null : environment.Runs.LastOrDefault(r => r.Target == "Deploy" && r.Commit is not null);
+
     public RunRecord? FindRun(DeploySettings settings, string id) => history.Read(settings.EnvironmentStateFolder).LastOrDefault(r => r.Id == id);
 
     /// <summary>The last line a running run wrote to its log (already masked): what it does now.</summary>
