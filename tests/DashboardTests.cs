@@ -203,6 +203,19 @@ public sealed class DashboardTests : PlaywrightTest
         Assert.That((int)(await hooks.GetAsync(_listener.Url)).StatusCode, Is.EqualTo(404), "the hooks' port serves no page");
     }
 
+    [Test]
+    public void Without_a_dashboard_section_or_with_a_short_password_the_dashboard_does_not_start()
+    {
+        _sandbox.WriteConfig(_slack.WebhookUrl);
+        Support.Expect.OneErrorLine(_sandbox.Tool("--target=Dashboard"), "there is no \"dashboard\" section", "\"password\": \"${DASHBOARD_PASSWORD}\"");
+
+        _sandbox.WriteConfig(_slack.WebhookUrl, config => config["dashboard"] = DashboardProcess.Section(_sandbox, _port));
+        _sandbox.Secrets["DASHBOARD_PASSWORD"] = "Qz7-x1";
+        Support.Expect.OneErrorLine(_sandbox.Tool("--target=Dashboard"), "dashboard.password is shorter than 12 characters", "openssl rand");
+        _sandbox.Secrets.Remove("DASHBOARD_PASSWORD");
+        Support.Expect.OneErrorLine(_sandbox.Tool("--target=Dashboard"), "DASHBOARD_PASSWORD");
+    }
+
     private void StartDashboard()
     {
         _sandbox.WriteConfig(_slack.WebhookUrl, config =>
