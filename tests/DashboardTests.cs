@@ -171,6 +171,10 @@ public sealed class DashboardTests : PlaywrightTest
         Assert.That(noToken.Status, Is.EqualTo(403));
         Assert.That((await _context.CookiesAsync()).Select(c => c.Name), Has.No.Member("kaha_session"));
 
+        // A body that is no form is refused as such, not with a server error.
+        var json = await _context.APIRequest.PostAsync("signin", new() { DataObject = new { name = "Mallory" }, MaxRedirects = 0 });
+        Assert.That(json.Status, Is.EqualTo(415));
+
         // Four more wrong guesses make five in a minute: then even the right password waits.
         for (var guess = 0; guess < 4; guess++)
         {

@@ -78,7 +78,11 @@ public sealed partial class DashboardEndpoints
             return UnknownEnvironment(session, environment);
         }
 
-        var form = await http.Request.ReadFormAsync();
+        if (await FormAsync(http) is not { } form)
+        {
+            return NotAForm(session);
+        }
+
         var commit = form[field].ToString();
         var again = $"/env/{environment}";
         var refusal = DashboardSessions.UseForm(session, form["csrf"].ToString(), Purpose(kind, environment, commit)) switch

@@ -106,7 +106,11 @@ public sealed partial class DashboardEndpoints(
                 $"too many failed sign-ins from this address ({SignInLimiter.Attempts} a minute); wait {Math.Ceiling(wait.TotalSeconds)} s and try again.", "/signin");
         }
 
-        var form = await http.Request.ReadFormAsync();
+        if (await FormAsync(http) is not { } form)
+        {
+            return NotAForm(null);
+        }
+
         var name = form["name"].ToString().Trim();
         var token = form["csrf"].ToString();
         if (http.Request.Cookies[DashboardSessions.SignInCookieName] is not { Length: > 0 } expected
@@ -133,8 +137,7 @@ public sealed partial class DashboardEndpoints(
 
     private async Task<IResult> SignOutAsync(HttpContext http)
     {
-        var form = await http.Request.ReadFormAsync();
-        if (_sessions.Find(http) is { } session && form["csrf"] == session.SignOutToken)
+        if (_sessions.Find(http) is { } session && await FormAsync(http) is { } form && form["csrf"] == session.SignOutToken)
         {
             _sessions.SignOut(http);
         }
@@ -162,6 +165,13 @@ public sealed partial class DashboardEndpoints(
     private IResult UnknownEnvironment(DashboardSessions.Session? session, string environment) =>
         Refuse(session, StatusCodes.Status404NotFound,
             $"there is no environment '{environment}'; use one of {string.Join(", ", environments.Select(e => e.Environment))}.", "/");
+
+    /// <summary>The posted form; null for a body that is no form (which ReadFormAsync would answer with an exception, a 500).</summary>
+    private static async Task<IFormCollection?> FormAsync(HttpContext http) =>
+        http.Request.HasFormContentType ? await http.Request.ReadFormAsync() : null;
+
+    private static IResult NotAForm(DashboardSessions.Session? session) =>
+        Refuse(session, StatusCodes.Status415UnsupportedMediaType, "the request is not a form; submit the page's form (application/x-www-form-urlencoded).", "/");
 
     /// <summary>After a POST: the browser GETs the page (a reload then does not send the form again).</summary>
     private static IResult SeeOther(HttpContext http, string url)
