@@ -12,6 +12,7 @@ public sealed class DeployContext : FrostingContext
     private readonly Lazy<string> _performer;
 
     private readonly Lazy<ListenerSettings> _listener;
+    private readonly Lazy<DashboardSettings?> _dashboard;
 
     private readonly ConfigLoader _loader;
 
@@ -56,6 +57,7 @@ public sealed class DeployContext : FrostingContext
                 var listener = loader.LoadListener(ConfigFile, message => Log.Warning(message), resolveSecrets: !DryRun);
                 return listener with { Address = address ?? listener.Address, Port = port ?? listener.Port };
             });
+            _dashboard = new Lazy<DashboardSettings?>(() => loader.LoadDashboard(ConfigFile, message => Log.Warning(message), resolveSecrets: !DryRun));
         }
         catch (CommandLineException)
         {
@@ -132,6 +134,13 @@ public sealed class DeployContext : FrostingContext
 
     /// <summary>The listener's settings, with --address and --port applied.</summary>
     public ListenerSettings Listener => _listener.Value;
+
+    /// <summary>The dashboard's settings; null when the configuration has no dashboard section (Listen then serves none).</summary>
+    public DashboardSettings? DashboardOrNone => _dashboard.Value;
+
+    /// <summary>The dashboard's settings, for the target that serves only the dashboard.</summary>
+    public DashboardSettings Dashboard => _dashboard.Value ?? throw new ConfigException(
+        $"{Path.GetFileName(ConfigFile)}: there is no \"dashboard\" section; add one with a port and \"password\": \"${{DASHBOARD_PASSWORD}}\" (see README, \"Dashboard\").");
 
     /// <summary>The registry image this run pulls instead of building: --image (a webhook's tag), else the environment's pullImage.</summary>
     public string? PullImage => _imageArgument switch

@@ -22,6 +22,11 @@ public sealed class DeployLifetime(
         if (context.TargetName.Equals(nameof(Listen), StringComparison.OrdinalIgnoreCase))
         {
             _ = context.Listener;
+            _ = context.DashboardOrNone;
+        }
+        else if (context.TargetName.Equals(nameof(Dashboard), StringComparison.OrdinalIgnoreCase))
+        {
+            _ = context.Dashboard;
         }
         else if (!TargetKind.Is<ReadOnlyAttribute>(context.TargetName))
         {

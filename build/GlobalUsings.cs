@@ -4,6 +4,7 @@ global using Path = System.IO.Path;
 global using KahaDeploy.Cli;
 global using KahaDeploy.Configuration;
 global using KahaDeploy.Output;
+global using KahaDeploy.Services.Dashboard;
 global using KahaDeploy.Services.Docker;
 global using KahaDeploy.Services.Host;
 global using KahaDeploy.Services.Locking;

@@ -78,5 +78,8 @@ public static class ServiceRegistration
         services.AddSingleton<ListenerStatus>();
         services.AddSingleton<ForwardCheck>();
         services.AddSingleton<WebhookListener>();
+        services.AddSingleton<DashboardView>();
+        services.AddSingleton<DashboardActions>();
+        services.AddSingleton<DashboardServer>();
     }
 }

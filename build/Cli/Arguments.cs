@@ -33,7 +33,7 @@ public static class Arguments
 
     /// <summary>The targets people run, in the order --help shows them; every other task is a step of these.</summary>
     public static readonly string[] UserTargets =
-        [nameof(Deploy), nameof(Rollback), nameof(Status), nameof(Releases), nameof(Tasks.History), nameof(Logs), nameof(CI), nameof(Listen),
+        [nameof(Deploy), nameof(Rollback), nameof(Status), nameof(Releases), nameof(Tasks.History), nameof(Logs), nameof(CI), nameof(Listen), nameof(Tasks.Dashboard),
          nameof(Backup), nameof(Backups), nameof(Restore), nameof(Verify)];
 
     private static readonly string[] ChangingTargets = TargetKind.All<ChangesEnvironmentAttribute>();
@@ -59,7 +59,7 @@ public static class Arguments
         OptionValues.Flag, [nameof(Tasks.Lock)]);
     public static readonly Option<string?> Performer = new("performer", "NAME", "who started the run, for the history and Slack (default: git's user.name)",
         OptionValues.Performer, [.. ChangingTargets, nameof(RunContainer)]);
-    public static readonly Option<string> Trigger = new("trigger", "cli|ci|github|dockerhub", "what started the run, for the history and Slack",
+    public static readonly Option<string> Trigger = new("trigger", "cli|ci|github|dockerhub|dashboard", "what started the run, for the history and Slack",
         OptionValues.Trigger, ChangingTargets);
     public static readonly Option<bool> Json = new("json", null, "prints a JSON document for scripts", OptionValues.Flag,
         [nameof(Status), nameof(Tasks.History), nameof(Releases), nameof(Backups)]);

@@ -10,7 +10,7 @@ namespace KahaDeploy.Cli;
 /// </summary>
 public static partial class OptionValues
 {
-    private static readonly string[] Triggers = ["cli", "ci", "github", "dockerhub"];
+    private static readonly string[] Triggers = ["cli", "ci", "github", "dockerhub", "dashboard"];
 
     public static string? Text(string? value, string name) => value;
 
@@ -28,8 +28,11 @@ public static partial class OptionValues
     [GeneratedRegex(@"^[^\s\p{C}](?:[^\p{C}]{0,62}[^\s\p{C}])?\z")]
     private static partial Regex PerformerName();
 
+    /// <summary>Whether a name typed elsewhere (the dashboard's sign-in) is one --performer would take.</summary>
+    public static bool IsPerformerName(string name) => PerformerName().IsMatch(name);
+
     public static string? Performer(string? value, string name) =>
-        value is null || PerformerName().IsMatch(value)
+        value is null || IsPerformerName(value)
             ? value
             : throw new CommandLineException($"--{name}={Shown(value)} is not a name; give 1 to 64 printable characters, without control characters or spaces at either end, e.g. --{name}=alice.");
 

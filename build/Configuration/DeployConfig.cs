@@ -14,6 +14,9 @@ public sealed record DeployConfig
 
     /// <summary>The push-to-deploy listener (the Listen target); absent when no webhook deploys.</summary>
     public ListenerConfig? Listener { get; init; }
+
+    /// <summary>The web dashboard (the Dashboard target, and Listen beside the hooks); absent when nobody opens one.</summary>
+    public DashboardConfig? Dashboard { get; init; }
 }
 
 public sealed record AppConfig
@@ -212,4 +215,21 @@ public sealed record DockerHubHookConfig
 
     /// <summary>The only origins a callback_url may point at: a host (https on 443) or SCHEME://HOST[:PORT].</summary>
     public List<string> CallbackHosts { get; init; } = ["registry.hub.docker.com"];
+}
+
+public sealed record DashboardConfig
+{
+    /// <summary>Loopback by default: the page is for the server's own people (an SSH tunnel, or nginx with TLS in front).</summary>
+    public string Address { get; init; } = "127.0.0.1";
+
+    public int Port { get; init; } = 9001;
+
+    /// <summary>Read-only pages without sign-in; actions always need it.</summary>
+    public bool Public { get; init; }
+
+    /// <summary>The shared sign-in password, a secret (${DASHBOARD_PASSWORD}).</summary>
+    public required string Password { get; init; }
+
+    /// <summary>How long a dashboard Rollback waits for a deploy already holding the environment's lock.</summary>
+    public int LockWaitSeconds { get; init; } = 900;
 }

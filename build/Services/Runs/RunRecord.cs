@@ -18,7 +18,7 @@ public sealed record RunRecord
     public required string Environment { get; init; }
     public required string Target { get; init; }
 
-    /// <summary>cli, ci, github or dockerhub.</summary>
+    /// <summary>cli, ci, github, dockerhub or dashboard.</summary>
     public required string Trigger { get; init; }
 
     public required string Performer { get; init; }

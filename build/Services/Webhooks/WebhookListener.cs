@@ -13,7 +13,8 @@ namespace KahaDeploy.Services.Webhooks;
 /// </summary>
 public sealed class WebhookListener(ICakeLog log, DeployRunner runner, DockerHubCallback callback, ListenerStatus status, ForwardCheck forward)
 {
-    public async Task RunAsync(ListenerSettings settings, IReadOnlyList<DeploySettings> environments)
+    /// <param name="alongside">Starts what serves beside the hooks until the listener stops (the dashboard), given what /status answers.</param>
+    public async Task RunAsync(ListenerSettings settings, IReadOnlyList<DeploySettings> environments, Func<Func<Task<object>>, Task<WebApplication>>? alongside = null)
     {
         var deliveries = DeliveryStore.Open(Path.Combine(settings.StateFolder, "deliveries.json"), message => log.Warning("{0}", message));
         var queueFile = new QueueFile(Path.Combine(settings.StateFolder, "queue.json"));
@@ -47,6 +48,8 @@ public sealed class WebhookListener(ICakeLog log, DeployRunner runner, DockerHub
 
         log.Information("Listening on http://{0}:{1}/ for {2}; Ctrl-C or SIGTERM stops.", settings.Address, settings.Port,
             string.Join(" and ", new[] { settings.GitHub is null ? null : "POST /hooks/github", settings.DockerHub is null ? null : "POST /hooks/dockerhub/TOKEN" }.OfType<string>()));
+        // Until the grace ends: the page shows the running deploy finish.
+        await using var beside = alongside is null ? null : await alongside(() => status.ReadAsync(environments, queue, deliveries));
 
         foreach (var requests in queueFile.Load(message => log.Warning("{0}", message)))
         {

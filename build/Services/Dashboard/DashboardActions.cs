@@ -1,0 +1,98 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using Cake.Core.Diagnostics;
+
+namespace KahaDeploy.Services.Dashboard;
+
+/// <summary>
+/// A Rollback (or a deploy again) asked for in the dashboard runs as the command line's does: this same tool as a child
+/// process (--target=Rollback, --target=Deploy), which takes the environment's lock (waiting up to dashboard.lockWaitSeconds) and writes its history
+/// line with trigger "dashboard" and the signed-in name as performer. Arguments go as a list, never through a shell.
+/// </summary>
+public sealed class DashboardActions(ICakeLog log)
+{
+    private readonly ConcurrentQueue<Action> _recent = new();
+
+    /// <summary>One action the dashboard started; <see cref="Result"/> stays null while it runs.</summary>
+    public sealed record Action(string Id, string Environment, string What, string Performer, DateTimeOffset Started, string LogFile)
+    {
+        public string? Result { get; set; }
+    }
+
+    /// <summary>The actions started since the dashboard started, newest first (until their run shows in the history).</summary>
+    public IEnumerable<Action> Recent(string environment) => _recent.Reverse().Where(a => a.Environment == environment);
+
+    public Action StartRollback(DashboardSettings settings, string environment, string commit, string performer) =>
+        Start(settings, environment, $"Rollback to {Short(commit)}", performer, ["--target=Rollback", $"--to={commit}"]);
+
+    /// <summary>The last deploy again, of the same commit: --force, since a deploy of the live commit would otherwise change nothing.</summary>
+    public Action StartRedeploy(DashboardSettings settings, string environment, string commit, string performer) =>
+        Start(settings, environment, $"Deploy of {Short(commit)} again", performer, ["--target=Deploy", $"--sha={commit}", "--force"]);
+
+    private Action Start(DashboardSettings settings, string environment, string what, string performer, string[] target)
+    {
+        var id = "a-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4));
+        Directory.CreateDirectory(settings.StateFolder);
+        var action = new Action(id, environment, what, performer, DateTimeOffset.UtcNow, Path.Combine(settings.StateFolder, $"{id}.log"));
+        // A session of its own: a Ctrl-C in the dashboard's terminal must not cut a rollback half-way.
+        var command = LowPriority.InSessionOfItsOwn(0, ToolCommand.With(
+        [
+            .. target, $"--env={environment}", $"--config={settings.ConfigFile}",
+            $"--lock-wait={settings.LockWait.TotalSeconds.ToString(CultureInfo.InvariantCulture)}", "--trigger=dashboard", $"--performer={performer}",
+        ]));
+        var start = new ProcessStartInfo
+        {
+            FileName = command[0],
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetDirectoryName(settings.ConfigFile)!,
+        };
+        foreach (var argument in command.Skip(1))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["NO_COLOR"] = "1";
+        log.Information("Dashboard: {0} of {1} for {2}; log: {3}", action.What, environment, performer, action.LogFile);
+        var process = Process.Start(start)!;
+        process.StandardInput.Close();
+        _recent.Enqueue(action);
+        while (_recent.Count > 20 && _recent.TryDequeue(out _))
+        {
+        }
+
+        _ = FollowAsync(process, action);
+        return action;
+    }
+
+    private static string Short(string commit) => commit[..Math.Min(12, commit.Length)];
+
+    private async Task FollowAsync(Process process, Action action)
+    {
+        string? error = null;
+        await using (var output = new StreamWriter(action.LogFile) { AutoFlush = true })
+        {
+            async Task Pump(StreamReader from)
+            {
+                while (await from.ReadLineAsync() is { } line)
+                {
+                    lock (output)
+                    {
+                        output.WriteLine(line);
+                        error = line.StartsWith("Error: ", StringComparison.Ordinal) ? line["Error: ".Length..] : error;
+                    }
+                }
+            }
+
+            await Task.WhenAll(Pump(process.StandardOutput), Pump(process.StandardError));
+            await process.WaitForExitAsync();
+        }
+
+        action.Result = process.ExitCode == 0 ? "succeeded" : $"failed: {error ?? $"exit code {process.ExitCode}"}";
+        log.Information("Dashboard: {0} of {1} {2}", action.What, action.Environment, action.Result);
+        process.Dispose();
+    }
+}
