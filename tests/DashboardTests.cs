@@ -268,8 +268,18 @@ public sealed class DashboardTests : PlaywrightTest
     private Task<IResponse> SubmitAsync(ILocator button) =>
         _page.RunAndWaitForResponseAsync(() => button.ClickAsync(), response => response.Request.Method == "POST");
 
+    /// <summary>
+    /// The README's screenshots: taken every run (into the test's output), written over docs/ only with UPDATE_SCREENSHOTS=1,
+    /// so that running the tests does not leave the checkout changed.
+    /// </summary>
     private Task Screenshot(string name) =>
-        _page.ScreenshotAsync(new() { Path = Path.Combine(Repo.Root, "docs", name), FullPage = true });
+        _page.ScreenshotAsync(new()
+        {
+            Path = Environment.GetEnvironmentVariable("UPDATE_SCREENSHOTS") == "1"
+                ? Path.Combine(Repo.Root, "docs", name)
+                : Path.Combine(TestContext.CurrentContext.WorkDirectory, name),
+            FullPage = true,
+        });
 
     private void Deploy()
     {
