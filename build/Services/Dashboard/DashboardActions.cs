@@ -35,30 +35,12 @@ public sealed class DashboardActions(ICakeLog log)
         var id = "a-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4));
         Directory.CreateDirectory(settings.StateFolder);
         var action = new Action(id, environment, what, performer, DateTimeOffset.UtcNow, Path.Combine(settings.StateFolder, $"{id}.log"));
-        // A session of its own: a Ctrl-C in the dashboard's terminal must not cut a rollback half-way.
-        var command = LowPriority.InSessionOfItsOwn(0, ToolCommand.With(
+        log.Information("Dashboard: {0} of {1} for {2}; log: {3}", action.What, environment, performer, action.LogFile);
+        var process = ToolCommand.StartChild(
         [
             .. target, $"--env={environment}", $"--config={settings.ConfigFile}",
             $"--lock-wait={settings.LockWait.TotalSeconds.ToString(CultureInfo.InvariantCulture)}", "--trigger=dashboard", $"--performer={performer}",
-        ]));
-        var start = new ProcessStartInfo
-        {
-            FileName = command[0],
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(settings.ConfigFile)!,
-        };
-        foreach (var argument in command.Skip(1))
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        start.Environment["NO_COLOR"] = "1";
-        log.Information("Dashboard: {0} of {1} for {2}; log: {3}", action.What, environment, performer, action.LogFile);
-        var process = Process.Start(start)!;
-        process.StandardInput.Close();
+        ], nice: 0, Path.GetDirectoryName(settings.ConfigFile)!);
         _recent.Enqueue(action);
         while (_recent.Count > 20 && _recent.TryDequeue(out _))
         {

@@ -20,30 +20,12 @@ public sealed class DeployRunner(ICakeLog log)
         var request = job.Request;
         Directory.CreateDirectory(settings.DeployLogFolder);
         var logFile = Path.Combine(settings.DeployLogFolder, $"{job.Id}.log");
-        // A session of its own, so a Ctrl-C in the listener's terminal reaches only the listener, which lets the deploy
-        // finish; a low priority, with git, npm and the rest it starts, so that neither the releases serving traffic nor
-        // the answers GitHub waits for slow down while it builds.
-        var command = LowPriority.InSessionOfItsOwn(10, ToolCommand.With(DeployArguments(settings, request)));
-        var start = new ProcessStartInfo
-        {
-            FileName = command[0],
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(settings.ConfigFile)!,
-        };
-        foreach (var argument in command.Skip(1))
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        start.Environment["NO_COLOR"] = "1";
         log.Information("Deploy {0}: {1} to {2} for {3} ({4}); log: {5}", job.Id, request.What, request.Environment, request.Performer, request.Trigger, logFile);
 
         await using var output = new StreamWriter(logFile) { AutoFlush = true };
-        using var process = Process.Start(start)!;
-        process.StandardInput.Close();
+        // A low priority, with git, npm and the rest it starts, so that neither the releases serving traffic nor the
+        // answers GitHub waits for slow down while it builds.
+        using var process = ToolCommand.StartChild(DeployArguments(settings, request), nice: 10, Path.GetDirectoryName(settings.ConfigFile)!);
         var errorLine = new StrongBox<string?>(null);
         var ignoredLine = new StrongBox<string?>(null);
         var pumps = Task.WhenAll(Pump(process.StandardOutput, output, errorLine, ignoredLine), Pump(process.StandardError, output, errorLine, ignoredLine));
