@@ -21,8 +21,6 @@ public sealed record Candidate(string Container, string Slot, bool WasRunning)
 public sealed class ReleaseSwitch(
     DockerConnector docker, AppContainers containers, RetainedReleases retained, ProxyAdmin admin, RenameJournal journal, Interruption interruption, ICakeLog log)
 {
-    public const string SlotLabel = "org.kaha.slot";
-
     private const int ServingCpuShares = 1024;
     private const int OutOfRotationCpuShares = 256;
     private const int WarmupConcurrency = 16;
@@ -38,7 +36,7 @@ public sealed class ReleaseSwitch(
         var slot = Convert.ToHexString(RandomNumberGenerator.GetBytes(4)).ToLowerInvariant();
         var candidate = new Candidate(settings.CandidateContainer, slot, WasRunning: false);
         await containers.CreateReleaseAsync(settings, candidate.Container, version, image, performer,
-            published: false, aliases: [candidate.Alias(settings)], extraLabels: new Dictionary<string, string> { [SlotLabel] = slot },
+            published: false, aliases: [candidate.Alias(settings)], extraLabels: new Dictionary<string, string> { [ReleaseNames.SlotLabel] = slot },
             cpuShares: OutOfRotationCpuShares);
         log.Information("Started {0} ({1}) beside the live release.", candidate.Container, version.Tag);
         return candidate;
@@ -92,7 +90,7 @@ public sealed class ReleaseSwitch(
             log.Information("{0} ({1}) is running as a warm standby.", target.Name, AppContainers.VersionOf(target));
         }
 
-        return new Candidate(target.Name, target.Labels[SlotLabel], wasRunning);
+        return new Candidate(target.Name, target.Labels[ReleaseNames.SlotLabel], wasRunning);
     }
 
     /// <summary>Asks the candidate's health path from inside the network until it answers 200 enough times in a row.</summary>
@@ -129,7 +127,7 @@ public sealed class ReleaseSwitch(
     /// <summary>A candidate that failed its gate leaves as it came: a new one is removed, a standby is left as it was.</summary>
     public async Task AbandonAsync(Candidate candidate)
     {
-        if (candidate.Container.EndsWith("_next", StringComparison.Ordinal))
+        if (ReleaseNames.IsCandidate(candidate.Container))
         {
             await Engine.RemoveContainerAsync(candidate.Container);
         }
@@ -224,7 +222,7 @@ public sealed class ReleaseSwitch(
     {
         var route = await admin.CurrentRouteAsync(settings);
         var releases = await retained.ContainersAsync(settings);
-        var routed = route is null ? null : releases.FirstOrDefault(r => r.Labels.GetValueOrDefault(SlotLabel) == route.Slot);
+        var routed = route is null ? null : releases.FirstOrDefault(r => r.Labels.GetValueOrDefault(ReleaseNames.SlotLabel) == route.Slot);
         if (routed is null)
         {
             return; // Nothing takes traffic through the proxy yet: the first release will.
@@ -246,7 +244,7 @@ public sealed class ReleaseSwitch(
         // (stopped, kept for --to until pruned). The route has moved already, so a kill on the way is finished, never undone.
         var previous = releases.FirstOrDefault(r => r.Name == settings.PreviousContainer);
         var retired = previous is not null && previous.Id != routed.Id && live is not null ? previous : null;
-        var retiredName = retired is null ? null : $"{settings.Container}_{retired.Labels.GetValueOrDefault(SlotLabel, retired.Id[..8])}";
+        var retiredName = retired is null ? null : ReleaseNames.Retired(settings.Container, retired);
         var places = new List<ReleasePlace> { new(routed.Id, settings.Container, settings.Restart) }; // brought back into service, it had policy "no"
         if (live is not null)
         {
@@ -283,14 +281,14 @@ public sealed class ReleaseSwitch(
 
     /// <summary>The slot of NAME_previous when it runs as a standby.</summary>
     public async Task<string?> StandbySlotAsync(DeploySettings settings) =>
-        await containers.PreviousAsync(settings) is { Running: true } previous ? previous.Labels.GetValueOrDefault(SlotLabel) : null;
+        await containers.PreviousAsync(settings) is { Running: true } previous ? previous.Labels.GetValueOrDefault(ReleaseNames.SlotLabel) : null;
 
     /// <summary>Stops NAME_previous when it is still the standby named by <paramref name="slot"/> and takes no traffic.</summary>
     public async Task StopStandbyAsync(DeploySettings settings, string slot)
     {
         var previous = await containers.PreviousAsync(settings);
         var route = await admin.CurrentRouteAsync(settings);
-        if (previous is { Running: true } && previous.Labels.GetValueOrDefault(SlotLabel) == slot && route?.Slot != slot)
+        if (previous is { Running: true } && previous.Labels.GetValueOrDefault(ReleaseNames.SlotLabel) == slot && route?.Slot != slot)
         {
             await Engine.SetRestartPolicyAsync(previous.Name, AppContainers.OutOfServicePolicy);
             await Engine.StopContainerAsync(previous.Name, StopGrace);
@@ -326,5 +324,5 @@ public sealed class ReleaseSwitch(
     }
 
     private static DateTimeOffset DeployedAt(ContainerInfo release) =>
-        DateTimeOffset.TryParse(release.Labels.GetValueOrDefault(AppContainers.DeployedAtLabel), out var at) ? at : DateTimeOffset.MinValue;
+        DateTimeOffset.TryParse(release.Labels.GetValueOrDefault(ReleaseNames.DeployedAtLabel), out var at) ? at : DateTimeOffset.MinValue;
 }

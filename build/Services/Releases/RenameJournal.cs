@@ -117,8 +117,8 @@ public sealed class RenameJournal(DockerConnector docker, ICakeLog log)
     /// </summary>
     private async Task HealFromLabelsAsync(DeploySettings settings)
     {
-        var releases = (await Engine.ListContainersAsync($"{AppContainers.ServiceLabel}={settings.Container}"))
-            .Where(c => c.Labels.GetValueOrDefault(AppContainers.RoleLabel) == "app").ToList();
+        var releases = (await Engine.ListContainersAsync($"{ReleaseNames.ServiceLabel}={settings.Container}"))
+            .Where(c => c.Labels.GetValueOrDefault(ReleaseNames.RoleLabel) == "app").ToList();
         var named = releases.ToDictionary(r => r.Name, StringComparer.Ordinal);
         var places = new List<ReleasePlace>();
         string? what = null;
@@ -131,7 +131,7 @@ public sealed class RenameJournal(DockerConnector docker, ICakeLog log)
             if (named.GetValueOrDefault(settings.Container) is { } moved)
             {
                 var to = !named.ContainsKey(settings.PreviousContainer) ? settings.PreviousContainer
-                    : $"{settings.Container}_{moved.Labels.GetValueOrDefault(ReleaseSwitch.SlotLabel, moved.Id[..8])}";
+                    : $"{settings.Container}_{moved.Labels.GetValueOrDefault(ReleaseNames.SlotLabel, moved.Id[..8])}";
                 places.Add(new ReleasePlace(moved.Id, to, dev ? AppContainers.OutOfServicePolicy : null, dev ? false : null));
             }
 
