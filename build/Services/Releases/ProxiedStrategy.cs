@@ -1,0 +1,84 @@
+using Cake.Core.Diagnostics;
+
+namespace KahaDeploy.Services.Releases;
+
+/// <summary>
+/// Behind the environment's proxy, with no downtime: the new release starts beside the live one as NAME_next, is
+/// health-gated from inside the network, the route switches to it, the replaced release drains and stays as a warm
+/// NAME_previous. Names follow the route (see <see cref="ReleaseSwitch"/>), so Reconcile puts right whatever a killed run left.
+/// </summary>
+public sealed class ProxiedStrategy(
+    AppContainers containers, ReleaseSwitch releases, StandbyTimer standby, FailoverReport failovers, AppErrorLine errorLine, Interruption interruption)
+    : IReleaseStrategy
+{
+    public bool Serves(DeploySettings settings) => settings.Proxy is not null;
+
+    public string? WhyNot(ReleaseStep step, DeploySettings settings) =>
+        step == ReleaseStep.Backup ? "behind the proxy the live release keeps serving until the switch." : null;
+
+    // The live release keeps its name and its traffic until the switch: Drain renames it afterwards (WhyNot says so).
+    public Task PrepareAsync(DeployContext context) => throw new InvalidOperationException("Behind the proxy nothing is backed up before the switch.");
+
+    public async Task StartAsync(DeployContext context)
+    {
+        context.PreviousCommit = AppContainers.CommitOf(await containers.LiveAsync(context.Settings));
+        context.Candidate = await releases.StartCandidateAsync(context.Settings, context.Version!, context.Image!.Reference, context.Performer);
+    }
+
+    /// <summary>Nothing changes until HealthCheck and SwitchTraffic: here the target is only made ready.</summary>
+    public async Task ReadyRollbackAsync(DeployContext context)
+    {
+        var live = await containers.LiveAsync(context.Settings);
+        var release = await releases.RollbackTargetAsync(context.Settings, context.RollbackTo);
+        context.StartChanges();
+        context.Candidate = await releases.ReadyRollbackAsync(context.Settings, release, context.Performer);
+        var target = (await containers.InspectAsync(context.Candidate.Container))!;
+        context.Version = AppContainers.ReleaseOf(target);
+        context.Image = new AppImage(target.ImageReference, target.ImageId);
+        context.PreviousCommit = live is null ? null : AppContainers.CommitOf(live);
+    }
+
+    /// <summary>The new release is asked from inside the network before it takes any traffic.</summary>
+    public async Task WaitHealthyAsync(DeployContext context)
+    {
+        var settings = context.Settings;
+        var candidate = context.Candidate!;
+        // A standby that has been answering all along needs one answer; anything just started must prove itself.
+        var inARow = candidate.WasRunning ? 1 : settings.Proxy!.HealthyInARow;
+        var result = await releases.GateAsync(settings, candidate, inARow);
+        if (result.Healthy)
+        {
+            return;
+        }
+
+        var logs = await containers.LogsAsync(candidate.Container, 20);
+        context.Log.Warning("Last lines of {0}:\n{1}", candidate.Container, logs);
+        await releases.AbandonAsync(candidate);
+        throw new HealthCheckFailedException(
+            $"{candidate.Container} did not answer {settings.HealthPath} with 200 {inARow} time(s) in a row within {settings.HealthTimeout.TotalSeconds:N0} s (last answer: {result.LastAnswer}{errorLine.Quote(logs)}); traffic stayed on the live release.");
+    }
+
+    public Task SwitchAsync(DeployContext context)
+    {
+        // From the switch until Drain has renamed the releases, a signal waits: the names must end up following the route.
+        interruption.TrafficMoves();
+        return releases.SwitchAsync(context.Settings, context.Candidate!);
+    }
+
+    public async Task DrainAsync(DeployContext context)
+    {
+        var settings = context.Settings;
+        await releases.PromoteAsync(settings, settings.Proxy!.Drain);
+        interruption.TrafficSettled();
+        if (await releases.StandbySlotAsync(settings) is { } slot)
+        {
+            context.StandbyUntil = standby.Schedule(settings, slot, settings.Proxy!.Standby);
+        }
+    }
+
+    public async Task ReconcileAsync(DeployContext context)
+    {
+        await failovers.RecordAsync(context.Settings);
+        await releases.ReconcileAsync(context.Settings);
+    }
+}
