@@ -19,7 +19,7 @@ public sealed record Candidate(string Container, string Slot, bool WasRunning)
 /// start-up or idle work waits for the release that serves the traffic, never the other way round.
 /// </summary>
 public sealed class ReleaseSwitch(
-    DockerConnector docker, AppContainers containers, RetainedReleases retained, ProxyAdmin admin, RenameJournal journal, Interruption interruption, ICakeLog log)
+    DockerConnector docker, AppContainers containers, RetainedReleases retained, ProxyAdmin admin, RenameJournal journal, HealthProbe probe, ICakeLog log)
 {
     private const int ServingCpuShares = 1024;
     private const int OutOfRotationCpuShares = 256;
@@ -27,6 +27,9 @@ public sealed class ReleaseSwitch(
 
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan ProbeInterval = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>How often the public port is asked whether the new release answers, after the switch.</summary>
+    private const int ConfirmAttempts = 25;
 
     private DockerEngine Engine => docker.Engine;
 
@@ -97,31 +100,22 @@ public sealed class ReleaseSwitch(
     public async Task<HealthProbe.Result> GateAsync(DeploySettings settings, Candidate candidate, int inARow)
     {
         var url = candidate.Destination(settings) + settings.HealthPath;
-        var started = DateTimeOffset.UtcNow;
         var streak = 0;
-        var last = "no answer yet";
-        while (DateTimeOffset.UtcNow - started < settings.HealthTimeout)
+        // Nothing has moved yet, so a signal may stop the wait; the candidate is undone by the run's teardown.
+        var plan = new HealthProbe.Plan(ProbeInterval, settings.HealthTimeout, StoppableBefore: $"{candidate.Container} passed its health check",
+            StillRunning: async () => await Engine.InspectContainerAsync(candidate.Container) is { Running: true, State: "running" });
+        var result = await probe.PollAsync(plan, async () =>
         {
-            // Nothing has moved yet, so a signal may stop the wait here; the candidate is undone by the run's teardown.
-            interruption.StopIfRequested($"{candidate.Container} passed its health check");
             var answer = await admin.ProbeAsync(settings, url);
-            last = answer.Status == 0 ? answer.Body : answer.Status.ToString(System.Globalization.CultureInfo.InvariantCulture);
             streak = answer.Status == 200 ? streak + 1 : 0;
-            if (streak >= inARow)
-            {
-                log.Information("{0} answered {1} with 200 {2} time(s) in a row.", candidate.Container, settings.HealthPath, inARow);
-                return new HealthProbe.Result(true, last, DateTimeOffset.UtcNow - started);
-            }
-
-            if ((await Engine.InspectContainerAsync(candidate.Container)) is not { Running: true, State: "running" })
-            {
-                return new HealthProbe.Result(false, $"the container stopped (last answer: {last})", DateTimeOffset.UtcNow - started);
-            }
-
-            await Task.Delay(ProbeInterval);
+            return new HealthProbe.Answer(streak >= inARow, answer.Status == 0 ? answer.Body : answer.Status.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        });
+        if (result.Healthy)
+        {
+            log.Information("{0} answered {1} with 200 {2} time(s) in a row.", candidate.Container, settings.HealthPath, inARow);
         }
 
-        return new HealthProbe.Result(false, last, DateTimeOffset.UtcNow - started);
+        return result;
     }
 
     /// <summary>A candidate that failed its gate leaves as it came: a new one is removed, a standby is left as it was.</summary>
@@ -153,22 +147,23 @@ public sealed class ReleaseSwitch(
         await admin.SwitchAsync(settings, new ProxyAdmin.Route(candidate.Destination(settings), candidate.Slot, settings.HealthPath, fallbacks));
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         var url = new Uri(settings.AppUrl, settings.HealthPath);
-        for (var attempt = 0; attempt < 25; attempt++)
+        var confirmed = await probe.PollAsync(new HealthProbe.Plan(ProbeInterval, TimeSpan.MaxValue, Attempts: ConfirmAttempts), async () =>
         {
             try
             {
                 using var response = await client.GetAsync(url);
-                if (response.Headers.TryGetValues("X-Kaha-Slot", out var slots) && slots.Contains(candidate.Slot) && response.IsSuccessStatusCode)
-                {
-                    log.Information("Traffic on {0} now goes to {1}.", settings.AppUrl, candidate.Container);
-                    return;
-                }
+                var fromCandidate = response.Headers.TryGetValues("X-Kaha-Slot", out var slots) && slots.Contains(candidate.Slot);
+                return new HealthProbe.Answer(fromCandidate && response.IsSuccessStatusCode, "");
             }
             catch (HttpRequestException)
             {
+                return new HealthProbe.Answer(false, "");
             }
-
-            await Task.Delay(ProbeInterval);
+        });
+        if (confirmed.Healthy)
+        {
+            log.Information("Traffic on {0} now goes to {1}.", settings.AppUrl, candidate.Container);
+            return;
         }
 
         throw new ProxyException($"The proxy took the new route but {url} does not answer from {candidate.Container}; check 'docker logs {settings.Proxy!.Container}'.");
