@@ -185,16 +185,14 @@ public sealed class AppContainers(DockerConnector docker, ReleaseTrees trees, Re
         var live = await LiveAsync(settings);
         previous = await PublishAsConfiguredAsync(settings, previous);
         var before = new List<ReleasePlace> { new(previous.Id, settings.PreviousContainer, previous.Running ? null : OutOfServicePolicy, previous.Running ? null : false) };
-        var after = new List<ReleasePlace> { new(previous.Id, settings.Container, settings.Restart, Running: true) };
         if (live is not null)
         {
             before.Add(new ReleasePlace(live.Id, settings.Container, settings.Restart, live.Running ? true : null));
-            after.Add(new ReleasePlace(live.Id, settings.PreviousContainer, OutOfServicePolicy, Running: false));
         }
 
         // Until HealthCheck passes, the run that asked for the swap may still fail: a kill on the way puts the releases back,
         // so that the next Rollback (or Deploy) starts from the names the user knows.
-        await journal.ChangeAsync(settings, "rollback swap", revert: true, before, after);
+        await journal.HandOverAsync(settings, "rollback swap", revert: true, before, previous, live, standbyCpuShares: null);
         log.Information("{0} now runs {1}{2}.", settings.Container, VersionOf(previous),
             live is null ? "" : $"; {VersionOf(live)} is kept as {settings.PreviousContainer}");
         return (previous, live);

@@ -240,19 +240,9 @@ public sealed class ReleaseSwitch(
         var previous = releases.FirstOrDefault(r => r.Name == settings.PreviousContainer);
         var retired = previous is not null && previous.Id != routed.Id && live is not null ? previous : null;
         var retiredName = retired is null ? null : ReleaseNames.Retired(settings.Container, retired);
-        var places = new List<ReleasePlace> { new(routed.Id, settings.Container, settings.Restart) }; // brought back into service, it had policy "no"
-        if (live is not null)
-        {
-            // The standby keeps its restart policy until StopStandbyAsync ends its window: it is meant to run.
-            places.Add(new ReleasePlace(live.Id, settings.PreviousContainer, live.Running ? null : AppContainers.OutOfServicePolicy, CpuShares: OutOfRotationCpuShares));
-        }
-
-        if (retired is not null)
-        {
-            places.Add(new ReleasePlace(retired.Id, retiredName!, AppContainers.OutOfServicePolicy, Running: false));
-        }
-
-        await journal.ChangeAsync(settings, "renaming after the switch", revert: false, before: [], places);
+        // Brought back into service, the routed release had policy "no"; the one it replaced stays the warm standby.
+        ReleasePlace[] retiring = retired is null ? [] : [new ReleasePlace(retired.Id, retiredName!, AppContainers.OutOfServicePolicy, Running: false)];
+        await journal.HandOverAsync(settings, "renaming after the switch", revert: false, before: [], routed, live, OutOfRotationCpuShares, retiring);
         if (retired is not null)
         {
             log.Information("Retired {0} ({1}) as {2}.", retired.Name, AppContainers.VersionOf(retired), retiredName!);
