@@ -14,6 +14,12 @@ public enum ReleaseStep
 
     /// <summary>Putting right what an interrupted run or a failover left, before anything starts (Reconcile).</summary>
     Reconcile,
+
+    /// <summary>Removing the backup the new release replaced, once it is healthy (RemoveOlderBackup).</summary>
+    RemoveOlderBackup,
+
+    /// <summary>Keeping the last releases for Rollback --to and removing older ones (Prune).</summary>
+    Prune,
 }
 
 /// <summary>
@@ -52,6 +58,12 @@ public interface IReleaseStrategy
 
     /// <summary>Makes the names agree with what serves after an interrupted run or a failover (<see cref="ReleaseStep.Reconcile"/>).</summary>
     Task ReconcileAsync(DeployContext context);
+
+    /// <summary>Removes the backup the healthy new release replaced (<see cref="ReleaseStep.RemoveOlderBackup"/>).</summary>
+    Task RemoveOlderBackupAsync(DeployContext context);
+
+    /// <summary>Keeps the last releases and removes older ones (<see cref="ReleaseStep.Prune"/>).</summary>
+    Task PruneAsync(DeployContext context);
 }
 
 public sealed class HealthCheckFailedException(string message) : Exception(message);

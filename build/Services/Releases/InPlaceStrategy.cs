@@ -13,8 +13,12 @@ public sealed class InPlaceStrategy(AppContainers containers, RetainedReleases r
     /// <summary>Any environment: registered last, it releases those no other strategy serves.</summary>
     public bool Serves(DeploySettings settings) => true;
 
-    public string? WhyNot(ReleaseStep step, DeploySettings settings) =>
-        step == ReleaseStep.Backup ? null : $"{settings.Environment} has no proxy.";
+    public string? WhyNot(ReleaseStep step, DeploySettings settings) => step switch
+    {
+        ReleaseStep.Backup or ReleaseStep.RemoveOlderBackup => null,
+        ReleaseStep.Prune => $"{settings.Environment} keeps only NAME and NAME_previous.",
+        _ => $"{settings.Environment} has no proxy.",
+    };
 
     public async Task PrepareAsync(DeployContext context)
     {
@@ -90,6 +94,11 @@ public sealed class InPlaceStrategy(AppContainers containers, RetainedReleases r
     public Task DrainAsync(DeployContext context) => throw Inapplicable(ReleaseStep.Drain);
 
     public Task ReconcileAsync(DeployContext context) => throw Inapplicable(ReleaseStep.Reconcile);
+
+    public Task RemoveOlderBackupAsync(DeployContext context) => containers.RemoveOlderBackupAsync(context.Settings);
+
+    // Only NAME and NAME_previous are kept, and RemoveOlderBackup removes the backup they replace.
+    public Task PruneAsync(DeployContext context) => throw Inapplicable(ReleaseStep.Prune);
 
     private static InvalidOperationException Inapplicable(ReleaseStep step) => new($"{step} does not apply to a release in place.");
 }

@@ -13,11 +13,18 @@ public sealed class ProxiedStrategy(
 {
     public bool Serves(DeploySettings settings) => settings.Proxy is not null;
 
-    public string? WhyNot(ReleaseStep step, DeploySettings settings) =>
-        step == ReleaseStep.Backup ? "behind the proxy the live release keeps serving until the switch." : null;
+    public string? WhyNot(ReleaseStep step, DeploySettings settings) => step switch
+    {
+        ReleaseStep.Backup => "behind the proxy the live release keeps serving until the switch.",
+        ReleaseStep.RemoveOlderBackup => "behind the proxy, Prune keeps the last versions.",
+        _ => null,
+    };
 
-    // The live release keeps its name and its traffic until the switch: Drain renames it afterwards (WhyNot says so).
-    public Task PrepareAsync(DeployContext context) => throw new InvalidOperationException("Behind the proxy nothing is backed up before the switch.");
+    // The live release keeps its name and its traffic until the switch, and Drain renames it afterwards; Prune keeps the
+    // last releases instead of one older backup (WhyNot says so).
+    public Task PrepareAsync(DeployContext context) => throw Inapplicable(ReleaseStep.Backup);
+
+    public Task RemoveOlderBackupAsync(DeployContext context) => throw Inapplicable(ReleaseStep.RemoveOlderBackup);
 
     public async Task StartAsync(DeployContext context)
     {
@@ -81,4 +88,8 @@ public sealed class ProxiedStrategy(
         await failovers.RecordAsync(context.Settings);
         await releases.ReconcileAsync(context.Settings);
     }
+
+    public Task PruneAsync(DeployContext context) => releases.PruneAsync(context.Settings);
+
+    private static InvalidOperationException Inapplicable(ReleaseStep step) => new($"{step} does not apply to a release behind the proxy.");
 }
