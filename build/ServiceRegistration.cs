@@ -70,6 +70,10 @@ public static class ServiceRegistration
         services.AddSingleton<ProxyContainer>();
         services.AddSingleton<RetainedReleases>();
         services.AddSingleton<ReleaseSwitch>();
+        // In order of preference: the first that serves an environment's settings releases it; in place is the fallback.
+        services.AddSingleton<IReleaseStrategy, ProxiedStrategy>();
+        services.AddSingleton<IReleaseStrategy, InPlaceStrategy>();
+        services.AddSingleton<ReleaseStrategies>();
         services.AddSingleton<FailoverReport>();
         services.AddSingleton<StandbyTimer>();
         services.AddSingleton<AppOutput>();

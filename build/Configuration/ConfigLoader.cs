@@ -97,7 +97,7 @@ public sealed partial class ConfigLoader(SecretMasker masker)
             Require((redis.Url is null) != (redis.Local is null), $"{at}.redis: set exactly one of \"url\" (a Redis server elsewhere) or \"local\" (a Redis container run by this tool).");
             if (redis.Local is { } local)
             {
-                var redisContainer = local.Container ?? $"{container}_redis";
+                var redisContainer = local.Container ?? ReleaseNames.Redis(container);
                 Require(DockerName().IsMatch(redisContainer), $"{at}.redis.local.container \"{redisContainer}\" is not a valid container name.");
                 var password = secrets.Resolve(local.Password, $"{at}.redis.local.password");
                 Require(password.Length > 0, $"{at}.redis.local.password is empty; Redis must not run without a password.");
@@ -134,7 +134,7 @@ public sealed partial class ConfigLoader(SecretMasker masker)
             Require(proxyConfig.DrainSeconds is >= 0 and <= 3600, $"{at}.proxy.drainSeconds {proxyConfig.DrainSeconds} is out of range; use 0 to 3600.");
             Require(proxyConfig.StandbySeconds is >= 0 and <= 86400, $"{at}.proxy.standbySeconds {proxyConfig.StandbySeconds} is out of range; use 0 to 86400.");
             Require(proxyConfig.WarmupRequests is >= 0 and <= 10_000, $"{at}.proxy.warmupRequests {proxyConfig.WarmupRequests} is out of range; use 0 (none) to 10000.");
-            proxy = new ProxySettings($"{container}_proxy", proxyConfig.HealthyInARow,
+            proxy = new ProxySettings(ReleaseNames.Proxy(container), proxyConfig.HealthyInARow,
                 TimeSpan.FromSeconds(proxyConfig.DrainSeconds), TimeSpan.FromSeconds(proxyConfig.StandbySeconds), proxyConfig.WarmupRequests);
         }
 

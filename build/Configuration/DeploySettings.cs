@@ -44,17 +44,12 @@ public sealed record DeploySettings
     /// <summary>Read without resolving secrets (a dry run): the error a real run would stop with, since these secrets are not set; null when all are found.</summary>
     public string? UnsetSecrets { get; init; }
 
-    public string PreviousContainer => Container + "_previous";
-
-    /// <summary>A release started beside the live one, before the switch (proxy environments).</summary>
-    public string CandidateContainer => Container + "_next";
-    public string FailedContainer => Container + "_failed";
-
-    /// <summary>The backup a running deploy replaces; removed only once the new release is healthy.</summary>
-    public string OlderContainer => Container + "_older";
-
-    /// <summary>Where a swap parks a release for a moment (see RenameJournal): a release that was live or previous, never a leftover.</summary>
-    public string SwappingContainer => Container + "_swapping";
+    // The names of the releases beside the live one: see ReleaseNames.
+    public string PreviousContainer => ReleaseNames.Previous(Container);
+    public string CandidateContainer => ReleaseNames.Candidate(Container);
+    public string FailedContainer => ReleaseNames.Failed(Container);
+    public string OlderContainer => ReleaseNames.Older(Container);
+    public string SwappingContainer => ReleaseNames.Swapping(Container);
     public string EnvironmentStateFolder => Path.Combine(StateFolder, Environment);
     public string WorkFolder => Path.Combine(EnvironmentStateFolder, "work");
 

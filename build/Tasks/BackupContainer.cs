@@ -7,16 +7,9 @@ namespace KahaDeploy.Tasks;
 [IsDependentOn(typeof(DockerPreflight))]
 [IsDependentOn(typeof(Lock))]
 [IsDependentOn(typeof(RecoverRenames))]
-public sealed class BackupContainer(AppContainers containers, Interruption interruption) : AsyncFrostingTask<DeployContext>
+public sealed class BackupContainer(ReleaseStrategies strategies) : AsyncFrostingTask<DeployContext>
 {
-    public override bool ShouldRun(DeployContext context) =>
-        context.RunsWhen(nameof(BackupContainer), context.Settings.Proxy is null, "behind the proxy the live release keeps serving until the switch.");
+    public override bool ShouldRun(DeployContext context) => strategies.Runs(context, nameof(BackupContainer), ReleaseStep.Backup);
 
-    public override async Task RunAsync(DeployContext context)
-    {
-        // Without a proxy the app is down from here until HealthCheck has a release serving again: a signal waits for that.
-        interruption.TrafficMoves();
-        await containers.FollowManualRollbackAsync(context.Settings);
-        context.Run.PreviousCommit = AppContainers.CommitOf(await containers.BackupLiveAsync(context.Settings));
-    }
+    public override Task RunAsync(DeployContext context) => strategies.For(context.Settings).PrepareAsync(context);
 }

@@ -7,14 +7,9 @@ namespace KahaDeploy.Tasks;
 [IsDependentOn(typeof(Lock))]
 [IsDependentOn(typeof(RecoverRenames))]
 [IsDependentOn(typeof(EnsureProxy))]
-public sealed class Reconcile(ReleaseSwitch releases, FailoverReport failovers) : AsyncFrostingTask<DeployContext>
+public sealed class Reconcile(ReleaseStrategies strategies) : AsyncFrostingTask<DeployContext>
 {
-    public override bool ShouldRun(DeployContext context) =>
-        context.RunsWhen(nameof(Reconcile), context.Settings.Proxy is not null, $"{context.Settings.Environment} has no proxy.");
+    public override bool ShouldRun(DeployContext context) => strategies.Runs(context, nameof(Reconcile), ReleaseStep.Reconcile);
 
-    public override async Task RunAsync(DeployContext context)
-    {
-        await failovers.RecordAsync(context.Settings);
-        await releases.ReconcileAsync(context.Settings);
-    }
+    public override Task RunAsync(DeployContext context) => strategies.For(context.Settings).ReconcileAsync(context);
 }

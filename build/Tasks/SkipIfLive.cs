@@ -34,7 +34,7 @@ public sealed class SkipIfLive(RetainedReleases retained, AppContainers containe
             return;
         }
 
-        if ((await containers.InspectAsync(live.Container))?.Labels.GetValueOrDefault(AppContainers.SettingsLabel) != AppContainers.SettingsDigest(context.Settings))
+        if ((await containers.InspectAsync(live.Container))?.Labels.GetValueOrDefault(ReleaseNames.SettingsLabel) != AppContainers.SettingsDigest(context.Settings))
         {
             context.Log.Information("{0} is live, but with other settings (cake-config.json or a secret changed): deploying it again.", live.Short);
             return;

@@ -21,7 +21,7 @@ public sealed class EngineRecords(DockerConnector docker, ICakeLog log)
         {
             // A LABEL gives the build a step: FROM scratch alone makes no image.
             await engine.BuildImageFromFilesAsync([], "FROM scratch\n", [Image],
-                new Dictionary<string, string> { [AppContainers.RoleLabel] = "record" }, line => log.Verbose(line), CancellationToken.None);
+                new Dictionary<string, string> { [ReleaseNames.RoleLabel] = "record" }, line => log.Verbose(line), CancellationToken.None);
         }
 
         return await engine.TryCreateContainerAsync(new ContainerSpec(

@@ -151,7 +151,7 @@ public sealed partial class LocalBaseImages(DockerConnector docker, HostPackages
             entries,
             dockerfile,
             [tag],
-            new Dictionary<string, string> { ["org.kaha.base-image"] = "true", ["org.kaha.replaces"] = replaces },
+            new Dictionary<string, string> { [ReleaseNames.BaseImageLabel] = "true", [ReleaseNames.ReplacesLabel] = replaces },
             line => log.Verbose(line),
             CancellationToken.None);
         log.Information("Built {0}.", tag);

@@ -12,8 +12,6 @@ public sealed class DeployLock(EngineRecords records, Interruption interruption,
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
 
-    private const string Label = "org.kaha.lock.";
-
     private string? _heldId;
     private string? _heldName;
 
@@ -24,19 +22,19 @@ public sealed class DeployLock(EngineRecords records, Interruption interruption,
 
         public Dictionary<string, string> ToLabels() => new()
         {
-            [Label + "user"] = User,
-            [Label + "host"] = Host,
-            [Label + "pid"] = Pid.ToString(CultureInfo.InvariantCulture),
-            [Label + "process-started"] = ProcessStarted.ToString("O", CultureInfo.InvariantCulture),
-            [Label + "target"] = Target,
-            [Label + "since"] = Since.ToString("O", CultureInfo.InvariantCulture),
-            [Label + "checkout"] = Checkout,
+            [ReleaseNames.LockLabelPrefix + "user"] = User,
+            [ReleaseNames.LockLabelPrefix + "host"] = Host,
+            [ReleaseNames.LockLabelPrefix + "pid"] = Pid.ToString(CultureInfo.InvariantCulture),
+            [ReleaseNames.LockLabelPrefix + "process-started"] = ProcessStarted.ToString("O", CultureInfo.InvariantCulture),
+            [ReleaseNames.LockLabelPrefix + "target"] = Target,
+            [ReleaseNames.LockLabelPrefix + "since"] = Since.ToString("O", CultureInfo.InvariantCulture),
+            [ReleaseNames.LockLabelPrefix + "checkout"] = Checkout,
         };
 
         /// <summary>The holder a lock record names; null for a container of that name that is no lock of ours.</summary>
         public static Holder? FromLabels(IReadOnlyDictionary<string, string> labels)
         {
-            string? Get(string key) => labels.GetValueOrDefault(Label + key);
+            string? Get(string key) => labels.GetValueOrDefault(ReleaseNames.LockLabelPrefix + key);
             return Get("user") is { } user && Get("host") is { } host && int.TryParse(Get("pid"), CultureInfo.InvariantCulture, out var pid)
                 && DateTimeOffset.TryParse(Get("process-started"), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var started)
                 && Get("target") is { } target && DateTimeOffset.TryParse(Get("since"), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var since)
@@ -45,16 +43,16 @@ public sealed class DeployLock(EngineRecords records, Interruption interruption,
         }
     }
 
-    public static string NameFor(DeploySettings settings) => settings.Container + "_lock";
+    public static string NameFor(DeploySettings settings) => ReleaseNames.Lock(settings.Container);
 
     public async Task AcquireAsync(DeploySettings settings, string target, TimeSpan wait)
     {
         var name = NameFor(settings);
         var environment = settings.Environment;
         var labels = CurrentHolder(target, EnvironmentOwner.CheckoutOf(settings)).ToLabels();
-        labels[AppContainers.AppLabel] = settings.AppName;
-        labels[AppContainers.EnvironmentLabel] = environment;
-        labels[AppContainers.RoleLabel] = "lock";
+        labels[ReleaseNames.AppLabel] = settings.AppName;
+        labels[ReleaseNames.EnvironmentLabel] = environment;
+        labels[ReleaseNames.RoleLabel] = "lock";
         var deadline = DateTimeOffset.UtcNow + wait;
         var announced = false;
         while (true)

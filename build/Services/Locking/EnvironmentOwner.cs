@@ -6,16 +6,13 @@ namespace KahaDeploy.Services.Locking;
 /// Which checkout an environment on this engine belongs to. Two checkouts of one app share the container names: the
 /// second must not take over the first's releases, prune its images or restart its Redis with another password. The
 /// owner is an <see cref="EngineRecords">engine record</see>, NAME_owner, since container labels cannot be changed;
-/// the containers a checkout creates carry <see cref="CheckoutLabel"/> too, which names the owner when the record is lost.
+/// the containers a checkout creates carry <see cref="ReleaseNames.CheckoutLabel"/> too, which names the owner when the record is lost.
 /// </summary>
 public sealed class EnvironmentOwner(EngineRecords records, AppContainers containers, ICakeLog log)
 {
-    /// <summary>The checkout that created a container: <c>host:/absolute/folder/of/cake-config.json</c>.</summary>
-    public const string CheckoutLabel = "org.kaha.checkout";
-
     public static string CheckoutOf(DeploySettings settings) => $"{Environment.MachineName}:{Path.GetDirectoryName(settings.ConfigFile)}";
 
-    public static string NameFor(DeploySettings settings) => settings.Container + "_owner";
+    public static string NameFor(DeploySettings settings) => ReleaseNames.Owner(settings.Container);
 
     /// <summary>The environment this run may record as this checkout's when it succeeds; null when that is recorded already.</summary>
     private DeploySettings? _claimed;
@@ -29,7 +26,7 @@ public sealed class EnvironmentOwner(EngineRecords records, AppContainers contai
     {
         var me = CheckoutOf(settings);
         var record = await records.ReadAsync(NameFor(settings));
-        var owner = record?.Labels.GetValueOrDefault(CheckoutLabel) ?? await LabelledOwnerAsync(settings, me);
+        var owner = record?.Labels.GetValueOrDefault(ReleaseNames.CheckoutLabel) ?? await LabelledOwnerAsync(settings, me);
         if (owner is not null && owner != me)
         {
             if (!takeOver)
@@ -66,10 +63,10 @@ public sealed class EnvironmentOwner(EngineRecords records, AppContainers contai
 
             await records.TryCreateAsync(name, new Dictionary<string, string>
             {
-                [CheckoutLabel] = CheckoutOf(settings),
-                [AppContainers.AppLabel] = settings.AppName,
-                [AppContainers.EnvironmentLabel] = settings.Environment,
-                [AppContainers.RoleLabel] = "owner",
+                [ReleaseNames.CheckoutLabel] = CheckoutOf(settings),
+                [ReleaseNames.AppLabel] = settings.AppName,
+                [ReleaseNames.EnvironmentLabel] = settings.Environment,
+                [ReleaseNames.RoleLabel] = "owner",
             });
             log.Verbose("{0} {1} on this engine belongs to this checkout ({2}).", settings.AppName, settings.Environment, Split(CheckoutOf(settings)).Folder);
         }
@@ -87,7 +84,7 @@ public sealed class EnvironmentOwner(EngineRecords records, AppContainers contai
         string? mine = null;
         foreach (var container in names.OfType<string>())
         {
-            var owner = (await containers.InspectAsync(container))?.Labels.GetValueOrDefault(CheckoutLabel);
+            var owner = (await containers.InspectAsync(container))?.Labels.GetValueOrDefault(ReleaseNames.CheckoutLabel);
             if (owner is not null && owner != me)
             {
                 return owner;

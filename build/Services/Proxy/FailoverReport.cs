@@ -39,8 +39,8 @@ public sealed class FailoverReport(ProxyAdmin admin, RetainedReleases retained, 
         }
 
         var releases = await retained.ContainersAsync(settings);
-        var from = releases.FirstOrDefault(r => r.Labels.GetValueOrDefault(ReleaseSwitch.SlotLabel) == failover.FromSlot);
-        var to = releases.FirstOrDefault(r => r.Labels.GetValueOrDefault(ReleaseSwitch.SlotLabel) == failover.ToSlot);
+        var from = releases.FirstOrDefault(r => r.Labels.GetValueOrDefault(ReleaseNames.SlotLabel) == failover.FromSlot);
+        var to = releases.FirstOrDefault(r => r.Labels.GetValueOrDefault(ReleaseNames.SlotLabel) == failover.ToSlot);
         var env = settings.Environment;
         return new Failover(
             failover.At,

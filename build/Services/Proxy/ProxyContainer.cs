@@ -11,8 +11,6 @@ namespace KahaDeploy.Services.Proxy;
 /// </summary>
 public sealed class ProxyContainer(DockerConnector docker, LocalBaseImages baseImages, ProxyAdmin admin, AppContainers containers, ICakeLog log)
 {
-    private const string ProxyImageLabel = "org.kaha.proxy";
-
     /// <summary>Where the proxy keeps its admin socket and route file, inside its container.</summary>
     private const string StateMount = ProxyAdminApi.StateFolder;
 
@@ -24,7 +22,7 @@ public sealed class ProxyContainer(DockerConnector docker, LocalBaseImages baseI
     public async Task EnsureRunningAsync(DeploySettings settings, ProxySettings proxy)
     {
         var engine = docker.Engine;
-        await engine.EnsureNetworkAsync(settings.Network, new Dictionary<string, string> { [AppContainers.AppLabel] = settings.AppName });
+        await engine.EnsureNetworkAsync(settings.Network, new Dictionary<string, string> { [ReleaseNames.AppLabel] = settings.AppName });
         var existing = await RecoverAsync(proxy.Container);
         var spec = Spec(settings, proxy, await ProxyImageAsync(settings));
         var differences = existing is null ? [] : Differences(existing, spec);
@@ -79,7 +77,7 @@ public sealed class ProxyContainer(DockerConnector docker, LocalBaseImages baseI
 
         // Unlinked, the old proxy's socket still serves it but is no longer found: what answers there from now on is the new one.
         File.Delete(ProxyAdmin.Socket(ProxyAdmin.StateFolder(settings)));
-        var retired = RetiredName(spec.Name);
+        var retired = ReleaseNames.ReplacedProxy(spec.Name);
         await engine.RenameContainerAsync(old.Name, retired);
         var samePort = old.Ports.Select(p => p.HostPort).Intersect(spec.Ports.Select(p => p.HostPort)).Any();
         var outage = Stopwatch.StartNew();
@@ -131,7 +129,7 @@ public sealed class ProxyContainer(DockerConnector docker, LocalBaseImages baseI
     }
 
     private async Task<UpstreamRoute?> LiveRouteAsync(DeploySettings settings) =>
-        (await containers.LiveAsync(settings))?.Labels.GetValueOrDefault(ReleaseSwitch.SlotLabel) is { } slot ? RouteTo(settings, slot) : null;
+        (await containers.LiveAsync(settings))?.Labels.GetValueOrDefault(ReleaseNames.SlotLabel) is { } slot ? RouteTo(settings, slot) : null;
 
     private static UpstreamRoute RouteTo(DeploySettings settings, string slot) =>
         new(new Candidate(settings.Container, slot, true).Destination(settings), slot);
@@ -176,7 +174,7 @@ public sealed class ProxyContainer(DockerConnector docker, LocalBaseImages baseI
     private async Task<ContainerInfo?> RecoverAsync(string name)
     {
         var engine = docker.Engine;
-        var retired = await engine.InspectContainerAsync(RetiredName(name));
+        var retired = await engine.InspectContainerAsync(ReleaseNames.ReplacedProxy(name));
         var current = await engine.InspectContainerAsync(name);
         if (retired is null)
         {
@@ -193,8 +191,6 @@ public sealed class ProxyContainer(DockerConnector docker, LocalBaseImages baseI
         await engine.RenameContainerAsync(retired.Name, name);
         return await engine.InspectContainerAsync(name);
     }
-
-    private static string RetiredName(string name) => name + "_replaced";
 
     private static List<string> Differences(ContainerInfo existing, ContainerSpec spec)
     {
@@ -238,10 +234,10 @@ public sealed class ProxyContainer(DockerConnector docker, LocalBaseImages baseI
         [],
         new Dictionary<string, string>
         {
-            [AppContainers.AppLabel] = settings.AppName,
-            [AppContainers.EnvironmentLabel] = settings.Environment,
-            [AppContainers.RoleLabel] = "proxy",
-            [EnvironmentOwner.CheckoutLabel] = EnvironmentOwner.CheckoutOf(settings),
+            [ReleaseNames.AppLabel] = settings.AppName,
+            [ReleaseNames.EnvironmentLabel] = settings.Environment,
+            [ReleaseNames.RoleLabel] = "proxy",
+            [ReleaseNames.CheckoutLabel] = EnvironmentOwner.CheckoutOf(settings),
         },
         "always",
         null);
@@ -289,12 +285,12 @@ public sealed class ProxyContainer(DockerConnector docker, LocalBaseImages baseI
             files.Select(f => new TarEntrySpec("app/" + Path.GetRelativePath(published, f), f, null, null)).ToList(),
             $"FROM {runtime}\nCOPY app/ /app/\nWORKDIR /app\nCMD [\"dotnet\", \"/app/kaha-proxy.dll\"]\n",
             [tag],
-            new Dictionary<string, string> { [ProxyImageLabel] = "true" },
+            new Dictionary<string, string> { [ReleaseNames.ProxyImageLabel] = "true" },
             line => log.Verbose(line),
             CancellationToken.None);
 
         // Each version of the tool builds its own proxy image; those of earlier versions go once no proxy runs them.
-        var removed = await docker.Engine.RemoveUnusedImagesAsync($"{ProxyImageLabel}=true", danglingOnly: false, keepId: built);
+        var removed = await docker.Engine.RemoveUnusedImagesAsync($"{ReleaseNames.ProxyImageLabel}=true", danglingOnly: false, keepId: built);
         if (removed > 0)
         {
             log.Information("Removed {0} proxy image(s) of earlier versions of the tool that no container uses.", removed);

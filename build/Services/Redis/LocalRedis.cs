@@ -13,7 +13,7 @@ public sealed class LocalRedis(DockerConnector docker, LocalBaseImages baseImage
     public async Task EnsureRunningAsync(DeploySettings settings, LocalRedisSettings redis)
     {
         var engine = docker.Engine;
-        await engine.EnsureNetworkAsync(settings.Network, new Dictionary<string, string> { [AppContainers.AppLabel] = settings.AppName });
+        await engine.EnsureNetworkAsync(settings.Network, new Dictionary<string, string> { [ReleaseNames.AppLabel] = settings.AppName });
         var existing = await engine.InspectContainerAsync(redis.Container);
         if (redis.MoveFrom is { } oldFolder)
         {
@@ -47,10 +47,10 @@ public sealed class LocalRedis(DockerConnector docker, LocalBaseImages baseImage
             ["redis"],
             new Dictionary<string, string>
             {
-                [AppContainers.AppLabel] = settings.AppName,
-                [AppContainers.EnvironmentLabel] = settings.Environment,
-                [AppContainers.RoleLabel] = "redis",
-                [EnvironmentOwner.CheckoutLabel] = EnvironmentOwner.CheckoutOf(settings),
+                [ReleaseNames.AppLabel] = settings.AppName,
+                [ReleaseNames.EnvironmentLabel] = settings.Environment,
+                [ReleaseNames.RoleLabel] = "redis",
+                [ReleaseNames.CheckoutLabel] = EnvironmentOwner.CheckoutOf(settings),
             },
             "unless-stopped",
             ["redis-server", "--requirepass", redis.Password, "--appendonly", "yes", "--dir", "/data"]));

@@ -32,10 +32,10 @@ public sealed class RedisRestore(DockerConnector docker, RedisSnapshot snapshot,
         try
         {
             // The app stops writing while its database is replaced: its running releases (live, and a standby) stop.
-            foreach (var release in await engine.ListContainersAsync($"{AppContainers.AppLabel}={settings.AppName}"))
+            foreach (var release in await engine.ListContainersAsync($"{ReleaseNames.AppLabel}={settings.AppName}"))
             {
-                if (release.Running && release.Labels.GetValueOrDefault(AppContainers.EnvironmentLabel) == settings.Environment &&
-                    release.Labels.GetValueOrDefault(AppContainers.RoleLabel) == "app")
+                if (release.Running && release.Labels.GetValueOrDefault(ReleaseNames.EnvironmentLabel) == settings.Environment &&
+                    release.Labels.GetValueOrDefault(ReleaseNames.RoleLabel) == "app")
                 {
                     await engine.StopContainerAsync(release.Name, StopGrace);
                     stopped.Add(release.Name);

@@ -23,7 +23,7 @@ public sealed class ScratchRedis(DockerConnector docker, LocalBaseImages baseIma
         var name = $"{settings.Container}_{purpose}_{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3))}";
         if (network is not null)
         {
-            await docker.Engine.EnsureNetworkAsync(network, new Dictionary<string, string> { [AppContainers.AppLabel] = settings.AppName });
+            await docker.Engine.EnsureNetworkAsync(network, new Dictionary<string, string> { [ReleaseNames.AppLabel] = settings.AppName });
         }
 
         await docker.Engine.CreateAndStartContainerAsync(new ContainerSpec(
@@ -36,9 +36,9 @@ public sealed class ScratchRedis(DockerConnector docker, LocalBaseImages baseIma
             [],
             new Dictionary<string, string>
             {
-                [AppContainers.AppLabel] = settings.AppName,
-                [AppContainers.EnvironmentLabel] = settings.Environment,
-                [AppContainers.RoleLabel] = purpose,
+                [ReleaseNames.AppLabel] = settings.AppName,
+                [ReleaseNames.EnvironmentLabel] = settings.Environment,
+                [ReleaseNames.RoleLabel] = purpose,
             },
             "no",
             command ?? ["sleep", "3600"]));

@@ -8,20 +8,6 @@ namespace KahaDeploy.Services.Releases;
 /// </summary>
 public sealed class AppContainers(DockerConnector docker, ReleaseTrees trees, RenameJournal journal, ICakeLog log)
 {
-    public const string AppLabel = "org.kaha.app";
-    public const string EnvironmentLabel = "org.kaha.env";
-    public const string RoleLabel = "org.kaha.role";
-
-    /// <summary>The live container's name: what ties an environment's releases together on a shared engine.</summary>
-    public const string ServiceLabel = "org.kaha.service";
-    public const string VersionLabel = "org.kaha.version";
-    public const string CommitLabel = "org.kaha.commit";
-    public const string DeployedByLabel = "org.kaha.deployed-by";
-    public const string DeployedAtLabel = "org.kaha.deployed-at";
-
-    /// <summary>A digest of what the container was created with besides its image: see <see cref="SettingsDigest"/>.</summary>
-    public const string SettingsLabel = "org.kaha.settings";
-
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(10);
 
     /// <summary>The restart policy of a release out of service: an engine restart or a reboot must not start it again.</summary>
@@ -102,7 +88,7 @@ public sealed class AppContainers(DockerConnector docker, ReleaseTrees trees, Re
         DeploySettings settings, string name, ReleaseVersion version, string image, string performer,
         bool published, IReadOnlyList<string> aliases, IReadOnlyDictionary<string, string> extraLabels, int cpuShares = 0)
     {
-        await Engine.EnsureNetworkAsync(settings.Network, new Dictionary<string, string> { [AppLabel] = settings.AppName });
+        await Engine.EnsureNetworkAsync(settings.Network, new Dictionary<string, string> { [ReleaseNames.AppLabel] = settings.AppName });
         var environment = new Dictionary<string, string>(settings.Env)
         {
             ["APP_VERSION"] = version.Tag,
@@ -116,23 +102,23 @@ public sealed class AppContainers(DockerConnector docker, ReleaseTrees trees, Re
 
         var labels = new Dictionary<string, string>(extraLabels)
         {
-            [AppLabel] = settings.AppName,
-            [EnvironmentLabel] = settings.Environment,
-            [ServiceLabel] = settings.Container,
-            [RoleLabel] = "app",
-            [VersionLabel] = version.Tag,
-            [CommitLabel] = version.Commit,
-            [DeployedByLabel] = performer,
-            [DeployedAtLabel] = DateTimeOffset.UtcNow.ToString("O"),
-            [SettingsLabel] = SettingsDigest(settings),
-            [EnvironmentOwner.CheckoutLabel] = EnvironmentOwner.CheckoutOf(settings),
+            [ReleaseNames.AppLabel] = settings.AppName,
+            [ReleaseNames.EnvironmentLabel] = settings.Environment,
+            [ReleaseNames.ServiceLabel] = settings.Container,
+            [ReleaseNames.RoleLabel] = "app",
+            [ReleaseNames.VersionLabel] = version.Tag,
+            [ReleaseNames.CommitLabel] = version.Commit,
+            [ReleaseNames.DeployedByLabel] = performer,
+            [ReleaseNames.DeployedAtLabel] = DateTimeOffset.UtcNow.ToString("O"),
+            [ReleaseNames.SettingsLabel] = SettingsDigest(settings),
+            [ReleaseNames.CheckoutLabel] = EnvironmentOwner.CheckoutOf(settings),
         };
         var binds = settings.Volumes.ToList();
         var tree = settings.MountSource && !settings.MountCheckout ? trees.Ensure(settings, version) : null;
         if (tree is not null)
         {
             binds.Add($"{tree}:/app:ro");
-            labels[ReleaseTrees.SourceTreeLabel] = Path.GetFileName(tree);
+            labels[ReleaseNames.SourceTreeLabel] = Path.GetFileName(tree);
         }
         else if (settings.MountSource)
         {
@@ -199,16 +185,14 @@ public sealed class AppContainers(DockerConnector docker, ReleaseTrees trees, Re
         var live = await LiveAsync(settings);
         previous = await PublishAsConfiguredAsync(settings, previous);
         var before = new List<ReleasePlace> { new(previous.Id, settings.PreviousContainer, previous.Running ? null : OutOfServicePolicy, previous.Running ? null : false) };
-        var after = new List<ReleasePlace> { new(previous.Id, settings.Container, settings.Restart, Running: true) };
         if (live is not null)
         {
             before.Add(new ReleasePlace(live.Id, settings.Container, settings.Restart, live.Running ? true : null));
-            after.Add(new ReleasePlace(live.Id, settings.PreviousContainer, OutOfServicePolicy, Running: false));
         }
 
         // Until HealthCheck passes, the run that asked for the swap may still fail: a kill on the way puts the releases back,
         // so that the next Rollback (or Deploy) starts from the names the user knows.
-        await journal.ChangeAsync(settings, "rollback swap", revert: true, before, after);
+        await journal.HandOverAsync(settings, "rollback swap", revert: true, before, previous, live, standbyCpuShares: null);
         log.Information("{0} now runs {1}{2}.", settings.Container, VersionOf(previous),
             live is null ? "" : $"; {VersionOf(live)} is kept as {settings.PreviousContainer}");
         return (previous, live);
@@ -271,9 +255,9 @@ public sealed class AppContainers(DockerConnector docker, ReleaseTrees trees, Re
     }
 
     public static string VersionOf(ContainerInfo container) =>
-        container.Labels.TryGetValue(VersionLabel, out var version) ? version : container.ImageReference;
+        container.Labels.TryGetValue(ReleaseNames.VersionLabel, out var version) ? version : container.ImageReference;
 
-    public static string? CommitOf(ContainerInfo? container) => container?.Labels.GetValueOrDefault(CommitLabel);
+    public static string? CommitOf(ContainerInfo? container) => container?.Labels.GetValueOrDefault(ReleaseNames.CommitLabel);
 
     /// <summary>The release a container of this tool runs, from its labels.</summary>
     public static ReleaseVersion? ReleaseOf(ContainerInfo container) =>

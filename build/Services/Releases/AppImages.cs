@@ -5,9 +5,6 @@ namespace KahaDeploy.Services.Releases;
 /// <summary>The app's images: built through the engine from the checkout, or pulled when the environment names a registry image.</summary>
 public sealed class AppImages(DockerConnector docker, LocalBaseImages baseImages, GitRepository git, ICakeLog log)
 {
-    /// <summary>The commit's subject, so Releases can show it where the checkout does not have the commit.</summary>
-    public const string MessageLabel = "org.kaha.commit-message";
-
     /// <summary>Builds IMAGE:VERSION and IMAGE:ENV with OCI labels.</summary>
     public async Task<AppImage> BuildAsync(DeploySettings settings, ReleaseVersion version)
     {
@@ -23,11 +20,11 @@ public sealed class AppImages(DockerConnector docker, LocalBaseImages baseImages
             ["org.opencontainers.image.created"] = DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ"),
             ["org.opencontainers.image.version"] = version.Tag,
             ["org.opencontainers.image.title"] = settings.AppName,
-            [AppContainers.AppLabel] = settings.AppName,
+            [ReleaseNames.AppLabel] = settings.AppName,
         };
         if (git.Subject(settings.AppFolder, version.Commit) is { Length: > 0 } subject)
         {
-            labels[MessageLabel] = subject;
+            labels[ReleaseNames.MessageLabel] = subject;
         }
 
         if (git.RemoteUrl(settings.AppFolder, settings.Remote) is { } source)
@@ -95,5 +92,5 @@ public sealed class AppImages(DockerConnector docker, LocalBaseImages baseImages
         || line.StartsWith("Successfully tagged ", StringComparison.Ordinal);
 
     public Task<int> RemoveDanglingAsync(DeploySettings settings) =>
-        docker.Engine.RemoveDanglingImagesAsync($"{AppContainers.AppLabel}={settings.AppName}");
+        docker.Engine.RemoveDanglingImagesAsync($"{ReleaseNames.AppLabel}={settings.AppName}");
 }

@@ -2,8 +2,11 @@ using Cake.Core.Diagnostics;
 
 namespace KahaDeploy.Services.Releases;
 
-/// <summary>Asks an app's health URL until it answers 200, or the time is up.</summary>
-public sealed class HealthProbe(ICakeLog log)
+/// <summary>
+/// The one poller every wait for a release goes through: the health check of a release in place, the gate of a
+/// candidate behind the proxy, the confirmation of a switch. Each says what one question is and when it is enough.
+/// </summary>
+public sealed class HealthProbe(Interruption interruption, ICakeLog log)
 {
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(2);
@@ -13,40 +16,78 @@ public sealed class HealthProbe(ICakeLog log)
 
     public sealed record Result(bool Healthy, string LastAnswer, TimeSpan Elapsed);
 
-    public async Task<Result> WaitForHealthyAsync(Uri url, TimeSpan timeout, Func<Task<bool>>? stillRunning = null)
+    /// <summary>One question's outcome: whether that is enough, and the answer to show when the wait ends without it.</summary>
+    public readonly record struct Answer(bool Enough, string Shown);
+
+    /// <summary>How a wait asks.</summary>
+    /// <param name="Interval">the pause between two questions.</param>
+    /// <param name="Deadline">how long to keep asking.</param>
+    /// <param name="Attempts">at most this many questions, whatever the deadline; null for no limit.</param>
+    /// <param name="Progress">the line said every 5 s while it goes on, from the seconds waited and the last answer; null for none.</param>
+    /// <param name="StillRunning">asked after each answer that was not enough: false ends the wait, as nothing will answer any more.</param>
+    /// <param name="StoppableBefore">what a signal stops the wait before (nothing has moved yet); null when the wait runs to its end.</param>
+    public sealed record Plan(
+        TimeSpan Interval, TimeSpan Deadline, int? Attempts = null, Func<TimeSpan, string, string>? Progress = null,
+        Func<Task<bool>>? StillRunning = null, string? StoppableBefore = null);
+
+    /// <summary>Asks until an answer is enough, the container stops, a signal stops the run, or the deadline or the attempts are used up.</summary>
+    public async Task<Result> PollAsync(Plan plan, Func<Task<Answer>> ask)
     {
-        using var client = new HttpClient { Timeout = RequestTimeout };
         var started = DateTimeOffset.UtcNow;
-        var lastAnswer = "no answer yet";
+        var last = "no answer yet";
         var nextProgress = started + ProgressEvery;
-        while (DateTimeOffset.UtcNow - started < timeout)
+        for (var attempt = 0; DateTimeOffset.UtcNow - started < plan.Deadline && attempt < (plan.Attempts ?? int.MaxValue); attempt++)
         {
-            lastAnswer = await AskAsync(client, url);
-            if (lastAnswer == "200")
+            if (plan.StoppableBefore is { } where)
             {
-                var elapsed = DateTimeOffset.UtcNow - started;
-                log.Information("{0} answered 200 after {1:N1} s.", url, elapsed.TotalSeconds);
-                return new Result(true, lastAnswer, elapsed);
+                interruption.StopIfRequested(where);
             }
 
-            log.Verbose("{0}: {1}", url, lastAnswer);
-            if (DateTimeOffset.UtcNow >= nextProgress)
+            var answer = await ask();
+            last = answer.Shown;
+            if (answer.Enough)
             {
-                log.Information("Still waiting for {0} to answer 200 ({1:N0} s of {2:N0}; last answer: {3}).",
-                    url, (DateTimeOffset.UtcNow - started).TotalSeconds, timeout.TotalSeconds, lastAnswer);
+                return new Result(true, last, DateTimeOffset.UtcNow - started);
+            }
+
+            if (plan.Progress is { } progress && DateTimeOffset.UtcNow >= nextProgress)
+            {
+                log.Information("{0}", progress(DateTimeOffset.UtcNow - started, last));
                 nextProgress += ProgressEvery;
             }
 
-            if (stillRunning is not null && !await stillRunning())
+            if (plan.StillRunning is { } stillRunning && !await stillRunning())
             {
-                lastAnswer = $"the container stopped (last answer: {lastAnswer})";
-                break;
+                return new Result(false, $"the container stopped (last answer: {last})", DateTimeOffset.UtcNow - started);
             }
 
-            await Task.Delay(Interval);
+            await Task.Delay(plan.Interval);
         }
 
-        return new Result(false, lastAnswer, DateTimeOffset.UtcNow - started);
+        return new Result(false, last, DateTimeOffset.UtcNow - started);
+    }
+
+    public async Task<Result> WaitForHealthyAsync(Uri url, TimeSpan timeout, Func<Task<bool>>? stillRunning = null)
+    {
+        using var client = new HttpClient { Timeout = RequestTimeout };
+        var plan = new Plan(Interval, timeout, StillRunning: stillRunning,
+            Progress: (waited, last) => $"Still waiting for {url} to answer 200 ({waited.TotalSeconds:N0} s of {timeout.TotalSeconds:N0}; last answer: {last}).");
+        var result = await PollAsync(plan, async () =>
+        {
+            var answer = await AskAsync(client, url);
+            if (answer != "200")
+            {
+                log.Verbose("{0}: {1}", url, answer);
+            }
+
+            return new Answer(answer == "200", answer);
+        });
+        if (result.Healthy)
+        {
+            log.Information("{0} answered 200 after {1:N1} s.", url, result.Elapsed.TotalSeconds);
+        }
+
+        return result;
     }
 
     /// <summary>One question: "200", another status code, or why nothing answered.</summary>

@@ -19,16 +19,17 @@ public sealed record Candidate(string Container, string Slot, bool WasRunning)
 /// start-up or idle work waits for the release that serves the traffic, never the other way round.
 /// </summary>
 public sealed class ReleaseSwitch(
-    DockerConnector docker, AppContainers containers, RetainedReleases retained, ProxyAdmin admin, RenameJournal journal, Interruption interruption, ICakeLog log)
+    DockerConnector docker, AppContainers containers, RetainedReleases retained, ProxyAdmin admin, RenameJournal journal, HealthProbe probe, ICakeLog log)
 {
-    public const string SlotLabel = "org.kaha.slot";
-
     private const int ServingCpuShares = 1024;
     private const int OutOfRotationCpuShares = 256;
     private const int WarmupConcurrency = 16;
 
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan ProbeInterval = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>How often the public port is asked whether the new release answers, after the switch.</summary>
+    private const int ConfirmAttempts = 25;
 
     private DockerEngine Engine => docker.Engine;
 
@@ -38,7 +39,7 @@ public sealed class ReleaseSwitch(
         var slot = Convert.ToHexString(RandomNumberGenerator.GetBytes(4)).ToLowerInvariant();
         var candidate = new Candidate(settings.CandidateContainer, slot, WasRunning: false);
         await containers.CreateReleaseAsync(settings, candidate.Container, version, image, performer,
-            published: false, aliases: [candidate.Alias(settings)], extraLabels: new Dictionary<string, string> { [SlotLabel] = slot },
+            published: false, aliases: [candidate.Alias(settings)], extraLabels: new Dictionary<string, string> { [ReleaseNames.SlotLabel] = slot },
             cpuShares: OutOfRotationCpuShares);
         log.Information("Started {0} ({1}) beside the live release.", candidate.Container, version.Tag);
         return candidate;
@@ -92,44 +93,35 @@ public sealed class ReleaseSwitch(
             log.Information("{0} ({1}) is running as a warm standby.", target.Name, AppContainers.VersionOf(target));
         }
 
-        return new Candidate(target.Name, target.Labels[SlotLabel], wasRunning);
+        return new Candidate(target.Name, target.Labels[ReleaseNames.SlotLabel], wasRunning);
     }
 
     /// <summary>Asks the candidate's health path from inside the network until it answers 200 enough times in a row.</summary>
     public async Task<HealthProbe.Result> GateAsync(DeploySettings settings, Candidate candidate, int inARow)
     {
         var url = candidate.Destination(settings) + settings.HealthPath;
-        var started = DateTimeOffset.UtcNow;
         var streak = 0;
-        var last = "no answer yet";
-        while (DateTimeOffset.UtcNow - started < settings.HealthTimeout)
+        // Nothing has moved yet, so a signal may stop the wait; the candidate is undone by the run's teardown.
+        var plan = new HealthProbe.Plan(ProbeInterval, settings.HealthTimeout, StoppableBefore: $"{candidate.Container} passed its health check",
+            StillRunning: async () => await Engine.InspectContainerAsync(candidate.Container) is { Running: true, State: "running" });
+        var result = await probe.PollAsync(plan, async () =>
         {
-            // Nothing has moved yet, so a signal may stop the wait here; the candidate is undone by the run's teardown.
-            interruption.StopIfRequested($"{candidate.Container} passed its health check");
             var answer = await admin.ProbeAsync(settings, url);
-            last = answer.Status == 0 ? answer.Body : answer.Status.ToString(System.Globalization.CultureInfo.InvariantCulture);
             streak = answer.Status == 200 ? streak + 1 : 0;
-            if (streak >= inARow)
-            {
-                log.Information("{0} answered {1} with 200 {2} time(s) in a row.", candidate.Container, settings.HealthPath, inARow);
-                return new HealthProbe.Result(true, last, DateTimeOffset.UtcNow - started);
-            }
-
-            if ((await Engine.InspectContainerAsync(candidate.Container)) is not { Running: true, State: "running" })
-            {
-                return new HealthProbe.Result(false, $"the container stopped (last answer: {last})", DateTimeOffset.UtcNow - started);
-            }
-
-            await Task.Delay(ProbeInterval);
+            return new HealthProbe.Answer(streak >= inARow, answer.Status == 0 ? answer.Body : answer.Status.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        });
+        if (result.Healthy)
+        {
+            log.Information("{0} answered {1} with 200 {2} time(s) in a row.", candidate.Container, settings.HealthPath, inARow);
         }
 
-        return new HealthProbe.Result(false, last, DateTimeOffset.UtcNow - started);
+        return result;
     }
 
     /// <summary>A candidate that failed its gate leaves as it came: a new one is removed, a standby is left as it was.</summary>
     public async Task AbandonAsync(Candidate candidate)
     {
-        if (candidate.Container.EndsWith("_next", StringComparison.Ordinal))
+        if (ReleaseNames.IsCandidate(candidate.Container))
         {
             await Engine.RemoveContainerAsync(candidate.Container);
         }
@@ -155,22 +147,23 @@ public sealed class ReleaseSwitch(
         await admin.SwitchAsync(settings, new UpstreamRoute(candidate.Destination(settings), candidate.Slot, settings.HealthPath, fallbacks));
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         var url = new Uri(settings.AppUrl, settings.HealthPath);
-        for (var attempt = 0; attempt < 25; attempt++)
+        var confirmed = await probe.PollAsync(new HealthProbe.Plan(ProbeInterval, TimeSpan.MaxValue, Attempts: ConfirmAttempts), async () =>
         {
             try
             {
                 using var response = await client.GetAsync(url);
-                if (response.Headers.TryGetValues("X-Kaha-Slot", out var slots) && slots.Contains(candidate.Slot) && response.IsSuccessStatusCode)
-                {
-                    log.Information("Traffic on {0} now goes to {1}.", settings.AppUrl, candidate.Container);
-                    return;
-                }
+                var fromCandidate = response.Headers.TryGetValues("X-Kaha-Slot", out var slots) && slots.Contains(candidate.Slot);
+                return new HealthProbe.Answer(fromCandidate && response.IsSuccessStatusCode, "");
             }
             catch (HttpRequestException)
             {
+                return new HealthProbe.Answer(false, "");
             }
-
-            await Task.Delay(ProbeInterval);
+        });
+        if (confirmed.Healthy)
+        {
+            log.Information("Traffic on {0} now goes to {1}.", settings.AppUrl, candidate.Container);
+            return;
         }
 
         throw new ProxyException($"The proxy took the new route but {url} does not answer from {candidate.Container}; check 'docker logs {settings.Proxy!.Container}'.");
@@ -224,7 +217,7 @@ public sealed class ReleaseSwitch(
     {
         var route = await admin.CurrentRouteAsync(settings);
         var releases = await retained.ContainersAsync(settings);
-        var routed = route is null ? null : releases.FirstOrDefault(r => r.Labels.GetValueOrDefault(SlotLabel) == route.Slot);
+        var routed = route is null ? null : releases.FirstOrDefault(r => r.Labels.GetValueOrDefault(ReleaseNames.SlotLabel) == route.Slot);
         if (routed is null)
         {
             return; // Nothing takes traffic through the proxy yet: the first release will.
@@ -246,20 +239,10 @@ public sealed class ReleaseSwitch(
         // (stopped, kept for --to until pruned). The route has moved already, so a kill on the way is finished, never undone.
         var previous = releases.FirstOrDefault(r => r.Name == settings.PreviousContainer);
         var retired = previous is not null && previous.Id != routed.Id && live is not null ? previous : null;
-        var retiredName = retired is null ? null : $"{settings.Container}_{retired.Labels.GetValueOrDefault(SlotLabel, retired.Id[..8])}";
-        var places = new List<ReleasePlace> { new(routed.Id, settings.Container, settings.Restart) }; // brought back into service, it had policy "no"
-        if (live is not null)
-        {
-            // The standby keeps its restart policy until StopStandbyAsync ends its window: it is meant to run.
-            places.Add(new ReleasePlace(live.Id, settings.PreviousContainer, live.Running ? null : AppContainers.OutOfServicePolicy, CpuShares: OutOfRotationCpuShares));
-        }
-
-        if (retired is not null)
-        {
-            places.Add(new ReleasePlace(retired.Id, retiredName!, AppContainers.OutOfServicePolicy, Running: false));
-        }
-
-        await journal.ChangeAsync(settings, "renaming after the switch", revert: false, before: [], places);
+        var retiredName = retired is null ? null : ReleaseNames.Retired(settings.Container, retired);
+        // Brought back into service, the routed release had policy "no"; the one it replaced stays the warm standby.
+        ReleasePlace[] retiring = retired is null ? [] : [new ReleasePlace(retired.Id, retiredName!, AppContainers.OutOfServicePolicy, Running: false)];
+        await journal.HandOverAsync(settings, "renaming after the switch", revert: false, before: [], routed, live, OutOfRotationCpuShares, retiring);
         if (retired is not null)
         {
             log.Information("Retired {0} ({1}) as {2}.", retired.Name, AppContainers.VersionOf(retired), retiredName!);
@@ -283,14 +266,14 @@ public sealed class ReleaseSwitch(
 
     /// <summary>The slot of NAME_previous when it runs as a standby.</summary>
     public async Task<string?> StandbySlotAsync(DeploySettings settings) =>
-        await containers.PreviousAsync(settings) is { Running: true } previous ? previous.Labels.GetValueOrDefault(SlotLabel) : null;
+        await containers.PreviousAsync(settings) is { Running: true } previous ? previous.Labels.GetValueOrDefault(ReleaseNames.SlotLabel) : null;
 
     /// <summary>Stops NAME_previous when it is still the standby named by <paramref name="slot"/> and takes no traffic.</summary>
     public async Task StopStandbyAsync(DeploySettings settings, string slot)
     {
         var previous = await containers.PreviousAsync(settings);
         var route = await admin.CurrentRouteAsync(settings);
-        if (previous is { Running: true } && previous.Labels.GetValueOrDefault(SlotLabel) == slot && route?.Slot != slot)
+        if (previous is { Running: true } && previous.Labels.GetValueOrDefault(ReleaseNames.SlotLabel) == slot && route?.Slot != slot)
         {
             await Engine.SetRestartPolicyAsync(previous.Name, AppContainers.OutOfServicePolicy);
             await Engine.StopContainerAsync(previous.Name, StopGrace);
@@ -326,5 +309,5 @@ public sealed class ReleaseSwitch(
     }
 
     private static DateTimeOffset DeployedAt(ContainerInfo release) =>
-        DateTimeOffset.TryParse(release.Labels.GetValueOrDefault(AppContainers.DeployedAtLabel), out var at) ? at : DateTimeOffset.MinValue;
+        DateTimeOffset.TryParse(release.Labels.GetValueOrDefault(ReleaseNames.DeployedAtLabel), out var at) ? at : DateTimeOffset.MinValue;
 }

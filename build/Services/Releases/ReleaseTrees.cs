@@ -13,9 +13,6 @@ namespace KahaDeploy.Services.Releases;
 /// </summary>
 public sealed class ReleaseTrees(DockerConnector docker, GitRepository git, ICakeLog log)
 {
-    /// <summary>The name of the tree under DATA_HOME/APP/ENV/releases a container mounts, so the sweep knows which trees are still in use.</summary>
-    public const string SourceTreeLabel = "org.kaha.source-tree";
-
     private const string Packages = "node_modules";
 
     public static string Folder(DeploySettings settings) => Path.Combine(DataHome.For(settings.AppName, settings.Environment), "releases");
@@ -76,8 +73,8 @@ public sealed class ReleaseTrees(DockerConnector docker, GitRepository git, ICak
             return;
         }
 
-        var used = (await docker.Engine.ListContainersAsync($"{AppContainers.ServiceLabel}={settings.Container}"))
-            .Select(c => c.Labels.GetValueOrDefault(SourceTreeLabel))
+        var used = (await docker.Engine.ListContainersAsync($"{ReleaseNames.ServiceLabel}={settings.Container}"))
+            .Select(c => c.Labels.GetValueOrDefault(ReleaseNames.SourceTreeLabel))
             .OfType<string>()
             .ToHashSet(StringComparer.Ordinal);
         foreach (var tree in Directory.EnumerateDirectories(folder).Where(t => !used.Contains(Path.GetFileName(t))))

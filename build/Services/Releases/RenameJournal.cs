@@ -80,6 +80,31 @@ public sealed class RenameJournal(DockerConnector docker, ICakeLog log)
     }
 
     /// <summary>
+    /// The hand-over of the live name, which both release modes make: <paramref name="incoming"/> becomes NAME, serving
+    /// under the environment's restart policy, and <paramref name="outgoing"/>, the release that was NAME, becomes
+    /// NAME_previous; <paramref name="alongside"/> moves in the same change. The two trade names, so the plan parks one
+    /// as NAME_swapping on the way.
+    /// </summary>
+    /// <param name="standbyCpuShares">null: the replaced release stops, out of service, and the incoming one is started (in place);
+    /// a CPU weight: the replaced release keeps running at it as the warm standby, and both are left running or not as they are (behind a proxy).</param>
+    public Task HandOverAsync(
+        DeploySettings settings, string operation, bool revert, IReadOnlyList<ReleasePlace> before,
+        ContainerInfo incoming, ContainerInfo? outgoing, int? standbyCpuShares, params ReleasePlace[] alongside)
+    {
+        var inPlace = standbyCpuShares is null;
+        var after = new List<ReleasePlace> { new(incoming.Id, settings.Container, settings.Restart, inPlace ? true : null) };
+        if (outgoing is not null)
+        {
+            // A standby keeps its restart policy until its window ends: it is meant to run.
+            after.Add(inPlace
+                ? new ReleasePlace(outgoing.Id, settings.PreviousContainer, AppContainers.OutOfServicePolicy, Running: false)
+                : new ReleasePlace(outgoing.Id, settings.PreviousContainer, outgoing.Running ? null : AppContainers.OutOfServicePolicy, CpuShares: standbyCpuShares));
+        }
+
+        return ChangeAsync(settings, operation, revert, before, [.. after, .. alongside]);
+    }
+
+    /// <summary>
     /// Run by every Deploy and Rollback once the lock is held: finishes (or reverts) the sequence a killed run left, from its
     /// journal or, when the journal is gone, from the names the engine shows. Says in one line what it did.
     /// </summary>
@@ -117,8 +142,8 @@ public sealed class RenameJournal(DockerConnector docker, ICakeLog log)
     /// </summary>
     private async Task HealFromLabelsAsync(DeploySettings settings)
     {
-        var releases = (await Engine.ListContainersAsync($"{AppContainers.ServiceLabel}={settings.Container}"))
-            .Where(c => c.Labels.GetValueOrDefault(AppContainers.RoleLabel) == "app").ToList();
+        var releases = (await Engine.ListContainersAsync($"{ReleaseNames.ServiceLabel}={settings.Container}"))
+            .Where(c => c.Labels.GetValueOrDefault(ReleaseNames.RoleLabel) == "app").ToList();
         var named = releases.ToDictionary(r => r.Name, StringComparer.Ordinal);
         var places = new List<ReleasePlace>();
         string? what = null;
@@ -131,7 +156,7 @@ public sealed class RenameJournal(DockerConnector docker, ICakeLog log)
             if (named.GetValueOrDefault(settings.Container) is { } moved)
             {
                 var to = !named.ContainsKey(settings.PreviousContainer) ? settings.PreviousContainer
-                    : $"{settings.Container}_{moved.Labels.GetValueOrDefault(ReleaseSwitch.SlotLabel, moved.Id[..8])}";
+                    : ReleaseNames.Retired(settings.Container, moved);
                 places.Add(new ReleasePlace(moved.Id, to, dev ? AppContainers.OutOfServicePolicy : null, dev ? false : null));
             }
 

@@ -64,8 +64,8 @@ public sealed class RetainedReleases(DockerConnector docker, ProxyAdmin admin, G
 
     /// <summary>This environment's app containers that were started behind the proxy.</summary>
     public async Task<IReadOnlyList<ContainerInfo>> ContainersAsync(DeploySettings settings) =>
-        (await Engine.ListContainersAsync($"{AppContainers.ServiceLabel}={settings.Container}"))
-        .Where(c => c.Labels.GetValueOrDefault(AppContainers.RoleLabel) == "app" && c.Labels.ContainsKey(ReleaseSwitch.SlotLabel))
+        (await Engine.ListContainersAsync($"{ReleaseNames.ServiceLabel}={settings.Container}"))
+        .Where(c => c.Labels.GetValueOrDefault(ReleaseNames.RoleLabel) == "app" && c.Labels.ContainsKey(ReleaseNames.SlotLabel))
         .ToList();
 
     /// <summary>Asks the proxy which release it routes to; the release is null when no container of this environment has that slot.</summary>
@@ -89,7 +89,7 @@ public sealed class RetainedReleases(DockerConnector docker, ProxyAdmin admin, G
         }
 
         releases ??= await ContainersAsync(settings);
-        return new Routing(true, route, releases.FirstOrDefault(r => r.Labels.GetValueOrDefault(ReleaseSwitch.SlotLabel) == route.Slot));
+        return new Routing(true, route, releases.FirstOrDefault(r => r.Labels.GetValueOrDefault(ReleaseNames.SlotLabel) == route.Slot));
     }
 
     /// <summary>Behind a proxy the live release is the one it routes to (none when it does not answer); without one, a running NAME.</summary>
@@ -101,7 +101,7 @@ public sealed class RetainedReleases(DockerConnector docker, ProxyAdmin admin, G
         }
 
         var route = (await RoutingAsync(settings, containers)).Route;
-        return containers.FirstOrDefault(c => route is not null && c.Running && c.Labels.GetValueOrDefault(ReleaseSwitch.SlotLabel) == route.Slot)?.Id;
+        return containers.FirstOrDefault(c => route is not null && c.Running && c.Labels.GetValueOrDefault(ReleaseNames.SlotLabel) == route.Slot)?.Id;
     }
 
     private RetainedRelease FromContainer(DeploySettings settings, ContainerInfo container, string? liveId) =>
@@ -109,8 +109,8 @@ public sealed class RetainedReleases(DockerConnector docker, ProxyAdmin admin, G
             AppContainers.VersionOf(container),
             MessageOf(settings, container.Labels, AppContainers.CommitOf(container)!),
             Time(container.Labels.GetValueOrDefault(CreatedLabel)),
-            Time(container.Labels.GetValueOrDefault(AppContainers.DeployedAtLabel)),
-            container.Labels.GetValueOrDefault(AppContainers.DeployedByLabel),
+            Time(container.Labels.GetValueOrDefault(ReleaseNames.DeployedAtLabel)),
+            container.Labels.GetValueOrDefault(ReleaseNames.DeployedByLabel),
             container.Id == liveId ? Live : container.Running ? Standby : Stopped,
             container.Name,
             container.ImageReference);
@@ -122,7 +122,7 @@ public sealed class RetainedReleases(DockerConnector docker, ProxyAdmin admin, G
             .Where(r => r.Result == RunRecord.Succeeded && r.Commit is not null).Select(r => r.Commit!).ToHashSet(StringComparer.Ordinal);
         var used = containers.Select(c => c.ImageId).ToHashSet(StringComparer.Ordinal);
         var commits = containers.Select(AppContainers.CommitOf).ToHashSet(StringComparer.Ordinal);
-        var images = await Engine.ListImagesAsync($"{AppContainers.AppLabel}={settings.AppName}");
+        var images = await Engine.ListImagesAsync($"{ReleaseNames.AppLabel}={settings.AppName}");
         return images
             .Where(i => !used.Contains(i.Id) && i.Labels.GetValueOrDefault(RevisionLabel) is { } commit && deployedHere.Contains(commit) && !commits.Contains(commit))
             .Select(i => (Image: i, Tag: i.RepoTags.FirstOrDefault(t => t.StartsWith(settings.Image + ":", StringComparison.Ordinal) && !t.EndsWith(":" + settings.Environment, StringComparison.Ordinal))))
@@ -139,7 +139,7 @@ public sealed class RetainedReleases(DockerConnector docker, ProxyAdmin admin, G
 
     /// <summary>The commit's subject from the image's label (set by BuildImage), else from the checkout's history, else empty.</summary>
     private string MessageOf(DeploySettings settings, IReadOnlyDictionary<string, string> labels, string commit) =>
-        labels.GetValueOrDefault(AppImages.MessageLabel) is { Length: > 0 } message
+        labels.GetValueOrDefault(ReleaseNames.MessageLabel) is { Length: > 0 } message
             ? message
             : git.IsRepository(settings.AppFolder) ? git.Subject(settings.AppFolder, commit) ?? "" : "";
 

@@ -49,7 +49,7 @@ public sealed class StatusReader(AppContainers containers, RetainedReleases rele
             Describe(live),
             Describe(previous),
             madeLive?.Finished ?? DeployedAt(live),
-            madeLive is null ? live?.Labels.GetValueOrDefault(AppContainers.DeployedByLabel) : $"{madeLive.Performer} ({madeLive.Trigger})",
+            madeLive is null ? live?.Labels.GetValueOrDefault(ReleaseNames.DeployedByLabel) : $"{madeLive.Performer} ({madeLive.Trigger})",
             lastFailed is not null && lastFailed.Started > (madeLive?.Started ?? DateTimeOffset.MinValue) ? lastFailed : null,
             settings.LocalRedis?.DataFolder,
             settings.Proxy is null ? null : await failovers.CurrentAsync(settings),
@@ -111,7 +111,7 @@ public sealed class StatusReader(AppContainers containers, RetainedReleases rele
     }
 
     private static DateTimeOffset? DeployedAt(ContainerInfo? container) =>
-        container?.Labels.GetValueOrDefault(AppContainers.DeployedAtLabel) is { } text && DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var time) ? time : null;
+        container?.Labels.GetValueOrDefault(ReleaseNames.DeployedAtLabel) is { } text && DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var time) ? time : null;
 
     public static ContainerStatus? Describe(ContainerInfo? container) =>
         container is null
@@ -120,8 +120,8 @@ public sealed class StatusReader(AppContainers containers, RetainedReleases rele
                 container.Name,
                 container.State,
                 container.ImageReference,
-                container.Labels.GetValueOrDefault(AppContainers.VersionLabel),
+                container.Labels.GetValueOrDefault(ReleaseNames.VersionLabel),
                 AppContainers.CommitOf(container),
                 container.StartedAt,
-                container.Labels.GetValueOrDefault(AppContainers.DeployedByLabel));
+                container.Labels.GetValueOrDefault(ReleaseNames.DeployedByLabel));
 }
