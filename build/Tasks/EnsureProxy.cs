@@ -5,10 +5,9 @@ namespace KahaDeploy.Tasks;
 [TaskName(nameof(EnsureProxy))]
 [TaskDescription("Creates the environment's proxy container (NAME_proxy, on the public ports) when missing; leaves a running one alone")]
 [IsDependentOn(typeof(DockerPreflight))]
-public sealed class EnsureProxy(ProxyContainer proxy) : AsyncFrostingTask<DeployContext>
+public sealed class EnsureProxy(ProxyContainer proxy, ReleaseStrategies strategies) : AsyncFrostingTask<DeployContext>
 {
-    public override bool ShouldRun(DeployContext context) =>
-        context.RunsWhen(nameof(EnsureProxy), context.Settings.Proxy is not null, $"{context.Settings.Environment} has no proxy: releases replace each other in place.");
+    public override bool ShouldRun(DeployContext context) => strategies.Runs(context, nameof(EnsureProxy), ReleaseStep.Proxy);
 
     public override Task RunAsync(DeployContext context) => proxy.EnsureRunningAsync(context.Settings, context.Settings.Proxy!);
 }

@@ -20,6 +20,9 @@ public enum ReleaseStep
 
     /// <summary>Keeping the last releases for Rollback --to and removing older ones (Prune).</summary>
     Prune,
+
+    /// <summary>The environment's own proxy container in front of its releases (EnsureProxy).</summary>
+    Proxy,
 }
 
 /// <summary>

@@ -17,6 +17,7 @@ public sealed class InPlaceStrategy(AppContainers containers, RetainedReleases r
     {
         ReleaseStep.Backup or ReleaseStep.RemoveOlderBackup => null,
         ReleaseStep.Prune => $"{settings.Environment} keeps only NAME and NAME_previous.",
+        ReleaseStep.Proxy => $"{settings.Environment} has no proxy: releases replace each other in place.",
         _ => $"{settings.Environment} has no proxy.",
     };
 
