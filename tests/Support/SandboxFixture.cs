@@ -32,51 +32,37 @@ public abstract class SandboxFixture(SandboxPer per = SandboxPer.Test, bool with
     }
 
     [OneTimeSetUp]
-    public void CreateSandboxForTheClass()
-    {
-        if (per == SandboxPer.Class)
-        {
-            Create();
-        }
-    }
+    public void CreateSandboxForTheClass() => CreateFor(SandboxPer.Class);
 
     [SetUp]
-    public void CreateSandboxForTheTest()
-    {
-        if (per == SandboxPer.Test)
-        {
-            Create();
-        }
-    }
+    public void CreateSandboxForTheTest() => CreateFor(SandboxPer.Test);
 
     [TearDown]
-    public void RemoveSandboxOfTheTest()
-    {
-        if (per == SandboxPer.Test)
-        {
-            Remove();
-        }
-    }
+    public void RemoveSandboxOfTheTest() => RemoveFor(SandboxPer.Test);
 
     [OneTimeTearDown]
-    public void RemoveSandboxOfTheClass()
-    {
-        if (per == SandboxPer.Class)
-        {
-            Remove();
-        }
-    }
+    public void RemoveSandboxOfTheClass() => RemoveFor(SandboxPer.Class);
 
-    private void Create()
+    private void CreateFor(SandboxPer level)
     {
+        if (level != per)
+        {
+            return;
+        }
+
         Slack = withSlack ? new FakeSlack() : null!;
         Sandbox = new Sandbox();
         Prepare();
     }
 
     // NUnit runs a tear-down whenever the set-up of its level ran, also when it threw: whatever exists is stopped.
-    private void Remove()
+    private void RemoveFor(SandboxPer level)
     {
+        if (level != per)
+        {
+            return;
+        }
+
         try
         {
             Stop();
