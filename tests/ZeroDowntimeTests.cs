@@ -77,7 +77,9 @@ public sealed class ZeroDowntimeTests : SandboxFixture
 
         Assert.That(deploy.ExitCode, Is.EqualTo(0), deploy.ToString());
         Assert.That(deploy.All, Does.Contain("stays running as a warm standby for 4 s"));
-        WaitUntil(() => DockerCli.State($"{Sandbox.ProdContainer}_previous") == "exited", TimeSpan.FromSeconds(30));
+
+        // The timer starts at the lowest CPU priority: on a busy machine its start alone can take longer than the window.
+        WaitUntil(() => DockerCli.State($"{Sandbox.ProdContainer}_previous") == "exited", TimeSpan.FromMinutes(2));
     }
 
     [Test]
