@@ -10,43 +10,37 @@ namespace KahaDeploy.Tests;
 /// a non-zero exit, and leaves the running containers exactly as they were.
 /// </summary>
 [NonParallelizable]
-public sealed class BadInputTests
+public sealed class BadInputTests() : SandboxFixture(SandboxPer.Class)
 {
-    private Sandbox _sandbox = null!;
     private string _goodConfig = null!;
     private string _before = null!;
 
-    [OneTimeSetUp]
-    public void DeployOnce()
+    protected override void Prepare()
     {
-        _sandbox = new Sandbox();
-        _sandbox.WriteConfig();
-        _goodConfig = File.ReadAllText(_sandbox.ConfigFile);
-        var deploy = _sandbox.Tool("--target=Deploy", "--env=dev");
+        Sandbox.WriteConfig();
+        _goodConfig = File.ReadAllText(Sandbox.ConfigFile);
+        var deploy = Sandbox.Tool("--target=Deploy", "--env=dev");
         Assert.That(deploy.ExitCode, Is.EqualTo(0), deploy.ToString());
     }
-
-    [OneTimeTearDown]
-    public void RemoveSandbox() => _sandbox.Dispose();
 
     [SetUp]
     public void RememberContainers()
     {
-        File.WriteAllText(_sandbox.ConfigFile, _goodConfig);
-        _before = DockerCli.Snapshot(_sandbox.Prefix);
+        File.WriteAllText(Sandbox.ConfigFile, _goodConfig);
+        _before = DockerCli.Snapshot(Sandbox.Prefix);
     }
 
     [TearDown]
     public void NothingChanged() =>
-        Assert.That(DockerCli.Snapshot(_sandbox.Prefix), Is.EqualTo(_before), "a refused command must leave the containers untouched");
+        Assert.That(DockerCli.Snapshot(Sandbox.Prefix), Is.EqualTo(_before), "a refused command must leave the containers untouched");
 
     [Test]
     public void Unknown_environment() =>
-        Expect.OneErrorLine(_sandbox.Tool("--target=Deploy", "--env=qa"), "Unknown environment 'qa'", "dev, backing, prod");
+        Expect.OneErrorLine(Sandbox.Tool("--target=Deploy", "--env=qa"), "Unknown environment 'qa'", "dev, backing, prod");
 
     [Test]
     public void Missing_environment() =>
-        Expect.OneErrorLine(_sandbox.Tool("--target=Deploy"), "--env is required", "--env=dev");
+        Expect.OneErrorLine(Sandbox.Tool("--target=Deploy"), "--env is required", "--env=dev");
 
     [Test]
     public void Malformed_json_names_line_and_column()
@@ -54,9 +48,9 @@ public sealed class BadInputTests
         var lines = _goodConfig.Split('\n').ToList();
         var line = lines.FindIndex(l => l.Contains("\"port\": 3000", StringComparison.Ordinal));
         lines[line] = lines[line].Replace("3000,", "3000,,");
-        File.WriteAllText(_sandbox.ConfigFile, string.Join('\n', lines));
+        File.WriteAllText(Sandbox.ConfigFile, string.Join('\n', lines));
 
-        Expect.OneErrorLine(_sandbox.Tool("--target=Deploy", "--env=dev"), $"cake-config.json:{line + 1}:", "invalid JSON", "fix the syntax");
+        Expect.OneErrorLine(Sandbox.Tool("--target=Deploy", "--env=dev"), $"cake-config.json:{line + 1}:", "invalid JSON", "fix the syntax");
     }
 
     [Test]
@@ -88,18 +82,18 @@ public sealed class BadInputTests
     [Test]
     public void Unresolved_secret_names_the_variable_and_the_secrets_file()
     {
-        var environment = new Dictionary<string, string?>(_sandbox.Secrets) { ["PROD_DB_PASSWORD"] = null };
+        var environment = new Dictionary<string, string?>(Sandbox.Secrets) { ["PROD_DB_PASSWORD"] = null };
 
-        Expect.OneErrorLine(_sandbox.ToolWith(environment, "--target=Deploy", "--env=prod"),
+        Expect.OneErrorLine(Sandbox.ToolWith(environment, "--target=Deploy", "--env=prod"),
             "environments.prod.env.DB_PASSWORD", "${PROD_DB_PASSWORD} is not set", "secrets.prod");
     }
 
     [Test]
     public void Every_missing_secret_is_named_in_one_line()
     {
-        var environment = new Dictionary<string, string?>(_sandbox.Secrets) { ["PROD_DB_PASSWORD"] = null, ["PROD_REDIS_PASSWORD"] = null };
+        var environment = new Dictionary<string, string?>(Sandbox.Secrets) { ["PROD_DB_PASSWORD"] = null, ["PROD_REDIS_PASSWORD"] = null };
 
-        Expect.OneErrorLine(_sandbox.ToolWith(environment, "--target=Deploy", "--env=prod"),
+        Expect.OneErrorLine(Sandbox.ToolWith(environment, "--target=Deploy", "--env=prod"),
             "${PROD_DB_PASSWORD} (cake-config.json: environments.prod.env.DB_PASSWORD)",
             "${PROD_REDIS_PASSWORD} (cake-config.json: environments.prod.redis.url) are not set",
             "PROD_DB_PASSWORD=..., PROD_REDIS_PASSWORD=...", "secrets.prod");
@@ -108,9 +102,9 @@ public sealed class BadInputTests
     [Test]
     public void A_dry_run_names_the_missing_secrets_a_real_run_would_fail_on()
     {
-        var environment = new Dictionary<string, string?>(_sandbox.Secrets) { ["PROD_DB_PASSWORD"] = null, ["PROD_REDIS_PASSWORD"] = null };
+        var environment = new Dictionary<string, string?>(Sandbox.Secrets) { ["PROD_DB_PASSWORD"] = null, ["PROD_REDIS_PASSWORD"] = null };
 
-        var dryRun = _sandbox.ToolWith(environment, "--target=Deploy", "--env=prod", "--dryrun");
+        var dryRun = Sandbox.ToolWith(environment, "--target=Deploy", "--env=prod", "--dryrun");
 
         Assert.That(dryRun.ExitCode, Is.EqualTo(0), dryRun.ToString());
         var warning = ProcessResult.Lines(dryRun.All).Where(l => l.Contains("would fail", StringComparison.Ordinal)).ToList();
@@ -118,7 +112,7 @@ public sealed class BadInputTests
         Assert.That(warning[0], Does.Contain("A real run of Deploy would fail").And.Contain("${PROD_DB_PASSWORD}").And.Contain("${PROD_REDIS_PASSWORD}"));
         Assert.That(warning[0], Does.Not.Contain("PROD_DB_PASSWORD=prod").And.Not.Contain("***"), "names only, never a value");
 
-        var complete = _sandbox.Tool("--target=Deploy", "--env=prod", "--dryrun");
+        var complete = Sandbox.Tool("--target=Deploy", "--env=prod", "--dryrun");
         Assert.That(complete.ExitCode, Is.EqualTo(0), complete.ToString());
         Assert.That(complete.All, Does.Not.Contain("would fail"), "with every secret set a dry run predicts success");
     }
@@ -129,28 +123,28 @@ public sealed class BadInputTests
         // As on a fresh second checkout: dev may generate its Redis password, the one the running Redis was started with is gone.
         var config = JsonNode.Parse(_goodConfig)!.AsObject();
         config["environments"]!["dev"]!["generatedSecrets"] = new JsonArray("DEV_REDIS_PASSWORD");
-        File.WriteAllText(_sandbox.ConfigFile, config.ToJsonString());
-        var secretsFile = Path.Combine(_sandbox.Folder, ".deploy", "secrets.dev");
-        var live = Http.VersionAt(_sandbox.DevUrl);
+        File.WriteAllText(Sandbox.ConfigFile, config.ToJsonString());
+        var secretsFile = Path.Combine(Sandbox.Folder, ".deploy", "secrets.dev");
+        var live = Http.VersionAt(Sandbox.DevUrl);
 
         var started = DateTimeOffset.UtcNow;
-        var result = _sandbox.ToolWith(new Dictionary<string, string?>(_sandbox.Secrets) { ["DEV_REDIS_PASSWORD"] = null }, "--target=Deploy", "--env=dev");
+        var result = Sandbox.ToolWith(new Dictionary<string, string?>(Sandbox.Secrets) { ["DEV_REDIS_PASSWORD"] = null }, "--target=Deploy", "--env=dev");
         var generated = File.ReadAllText(secretsFile).Trim().Split('=', 2)[1];
         Tool.KnownSecrets.TryAdd(generated, 0);
         File.Delete(secretsFile);
 
-        Expect.OneErrorLine(result, $"Redis {_sandbox.Prefix}_dev_redis does not accept the configured password", "secrets.dev",
-            $"docker rm -f {_sandbox.Prefix}_dev_redis", "redis-data/dev is kept");
+        Expect.OneErrorLine(result, $"Redis {Sandbox.Prefix}_dev_redis does not accept the configured password", "secrets.dev",
+            $"docker rm -f {Sandbox.Prefix}_dev_redis", "redis-data/dev is kept");
         Assert.That(DateTimeOffset.UtcNow - started, Is.LessThan(TimeSpan.FromSeconds(20)), "it stops at once, not after the health check's timeout");
         Assert.That(result.All, Does.Not.Contain("healthz").And.Not.Contain(generated));
-        Assert.That(Http.VersionAt(_sandbox.DevUrl), Is.EqualTo(live), "the live app keeps serving");
+        Assert.That(Http.VersionAt(Sandbox.DevUrl), Is.EqualTo(live), "the live app keeps serving");
     }
 
     [Test]
     public void A_user_outside_the_docker_group_is_told_so_while_the_engine_runs()
     {
         // Status is read-only: it needs no secrets, so none are given, and the only thing this user lacks is the socket.
-        string[] arguments = ["--target=Status", "--env=dev", $"--config={_sandbox.ConfigFile}"];
+        string[] arguments = ["--target=Status", "--env=dev", $"--config={Sandbox.ConfigFile}"];
         var environment = new Dictionary<string, string?> { ["DOCKER_HOST"] = null, ["HOME"] = Path.GetTempPath() };
         Assert.That(Tool.Run(arguments, environment).ExitCode, Is.EqualTo(0), "as root the engine answers");
 
@@ -164,7 +158,7 @@ public sealed class BadInputTests
 
     [Test]
     public void Bad_sha_argument() =>
-        Expect.OneErrorLine(_sandbox.Tool("--target=Deploy", "--env=prod", "--sha=not-a-commit"), "--sha=not-a-commit is not a commit id");
+        Expect.OneErrorLine(Sandbox.Tool("--target=Deploy", "--env=prod", "--sha=not-a-commit"), "--sha=not-a-commit is not a commit id");
 
     // Issue 12 §1: .NET's "$" also matches before a final newline; a value must be refused whole, whatever trails it.
     [Test]
@@ -174,14 +168,14 @@ public sealed class BadInputTests
     {
         var (value, refusal) = option switch
         {
-            "sha" => (Sandbox.Git(_sandbox.Checkout, "rev-parse", "HEAD"), "is not a commit id"),
+            "sha" => (Sandbox.Git(Sandbox.Checkout, "rev-parse", "HEAD"), "is not a commit id"),
             "image" => ("kaha/app:v2", "is not an image reference with a tag"),
             _ => ("alice", "is not a name"),
         };
-        var history = Path.Combine(_sandbox.StateFolder("dev"), "history.jsonl");
+        var history = Path.Combine(Sandbox.StateFolder("dev"), "history.jsonl");
         var historyBefore = File.ReadAllText(history);
 
-        var result = _sandbox.Tool("--target=Deploy", "--env=dev", $"--{option}={value}{trailing}");
+        var result = Sandbox.Tool("--target=Deploy", "--env=dev", $"--{option}={value}{trailing}");
 
         Expect.OneErrorLine(result, $"--{option}={value}", refusal);
         Assert.That(result.ExitCode, Is.EqualTo(2), "a command-line mistake exits 2");
@@ -190,36 +184,36 @@ public sealed class BadInputTests
 
     [Test]
     public void Bad_lock_wait_argument() =>
-        Expect.OneErrorLine(_sandbox.Tool("--target=Deploy", "--env=dev", "--lock-wait=soon"), "--lock-wait=soon is not a number of seconds");
+        Expect.OneErrorLine(Sandbox.Tool("--target=Deploy", "--env=dev", "--lock-wait=soon"), "--lock-wait=soon is not a number of seconds");
 
     [Test]
     public void Bad_image_argument() =>
-        Expect.OneErrorLine(_sandbox.Tool("--target=Deploy", "--env=dev", "--image=kaha app"), "--image=kaha app is not an image reference with a tag");
+        Expect.OneErrorLine(Sandbox.Tool("--target=Deploy", "--env=dev", "--image=kaha app"), "--image=kaha app is not an image reference with a tag");
 
     [Test]
     public void Image_argument_for_an_environment_that_builds() =>
-        Expect.OneErrorLine(_sandbox.Tool("--target=Deploy", "--env=dev", "--image=kaha/app:v2"),
+        Expect.OneErrorLine(Sandbox.Tool("--target=Deploy", "--env=dev", "--image=kaha/app:v2"),
             "--image=kaha/app:v2 needs an environment that pulls its image", "environments.dev.pullImage");
 
     [Test]
     public void Bad_log_format() =>
-        Expect.OneErrorLine(_sandbox.Tool("--target=Deploy", "--env=dev", "--log-format=xml"), "--log-format=xml is not a log format", "--log-format=json");
+        Expect.OneErrorLine(Sandbox.Tool("--target=Deploy", "--env=dev", "--log-format=xml"), "--log-format=xml is not a log format", "--log-format=json");
 
     [Test]
     public void Bad_trigger() =>
-        Expect.OneErrorLine(_sandbox.Tool("--target=Deploy", "--env=dev", "--trigger=push"), "--trigger=push is not a trigger", "cli, ci, github, dockerhub");
+        Expect.OneErrorLine(Sandbox.Tool("--target=Deploy", "--env=dev", "--trigger=push"), "--trigger=push is not a trigger", "cli, ci, github, dockerhub");
 
     [Test]
     public void Bad_history_and_logs_arguments()
     {
-        Expect.OneErrorLine(_sandbox.Tool("--target=History", "--env=dev", "--last=0"), "--last=0 is not a number of runs", "--last=20");
-        Expect.OneErrorLine(_sandbox.Tool("--target=Logs", "--env=dev", "--tail=-3"), "--tail=-3 is not a number of lines");
-        Expect.OneErrorLine(_sandbox.Tool("--target=Logs", "--env=dev", "--since=yesterday"), "--since=yesterday is neither a duration nor a time", "--since=10m");
+        Expect.OneErrorLine(Sandbox.Tool("--target=History", "--env=dev", "--last=0"), "--last=0 is not a number of runs", "--last=20");
+        Expect.OneErrorLine(Sandbox.Tool("--target=Logs", "--env=dev", "--tail=-3"), "--tail=-3 is not a number of lines");
+        Expect.OneErrorLine(Sandbox.Tool("--target=Logs", "--env=dev", "--since=yesterday"), "--since=yesterday is neither a duration nor a time", "--since=10m");
     }
 
     [Test]
     public void Logs_of_an_environment_never_deployed() =>
-        Expect.OneErrorLine(_sandbox.Tool("--target=Logs", "--env=prod"), $"There is no {_sandbox.ProdContainer} in prod", "--target=Deploy --env=prod");
+        Expect.OneErrorLine(Sandbox.Tool("--target=Logs", "--env=prod"), $"There is no {Sandbox.ProdContainer} in prod", "--target=Deploy --env=prod");
 
     [Test]
     public void Bad_keep_logs() =>
@@ -246,12 +240,12 @@ public sealed class BadInputTests
     [Test]
     public void Dirty_checkout_is_refused_before_anything_is_built()
     {
-        var readme = Path.Combine(_sandbox.Checkout, "README.md");
+        var readme = Path.Combine(Sandbox.Checkout, "README.md");
         var original = File.ReadAllText(readme);
         File.AppendAllText(readme, "\nhot fix on the server\n");
         try
         {
-            var result = _sandbox.Tool("--target=Deploy", "--env=prod");
+            var result = Sandbox.Tool("--target=Deploy", "--env=prod");
 
             Expect.OneErrorLine(result, "has uncommitted changes (README.md)", "git stash");
             Assert.That(result.All, Does.Not.Contain("Building"));
@@ -265,30 +259,30 @@ public sealed class BadInputTests
     [Test]
     public void Held_lock_names_its_holder_and_the_way_out()
     {
-        DeployLocks.HoldByThisProcess(_sandbox.DevContainer, "alice");
+        DeployLocks.HoldByThisProcess(Sandbox.DevContainer, "alice");
         try
         {
-            Expect.OneErrorLine(_sandbox.Tool("--target=Deploy", "--env=dev"),
+            Expect.OneErrorLine(Sandbox.Tool("--target=Deploy", "--env=dev"),
                 "Environment 'dev' is locked by alice@", "Deploy since", "--lock-wait=SECONDS");
-            Assert.That(DeployLocks.Exists(_sandbox.DevContainer), Is.True, "someone else's lock is never removed");
+            Assert.That(DeployLocks.Exists(Sandbox.DevContainer), Is.True, "someone else's lock is never removed");
         }
         finally
         {
-            DeployLocks.Release(_sandbox.DevContainer);
+            DeployLocks.Release(Sandbox.DevContainer);
         }
     }
 
     [Test]
     public void Rollback_is_locked_too()
     {
-        DeployLocks.HoldByThisProcess(_sandbox.DevContainer, "bob");
+        DeployLocks.HoldByThisProcess(Sandbox.DevContainer, "bob");
         try
         {
-            Expect.OneErrorLine(_sandbox.Tool("--target=Rollback", "--env=dev"), "is locked by bob@");
+            Expect.OneErrorLine(Sandbox.Tool("--target=Rollback", "--env=dev"), "is locked by bob@");
         }
         finally
         {
-            DeployLocks.Release(_sandbox.DevContainer);
+            DeployLocks.Release(Sandbox.DevContainer);
         }
     }
 
@@ -307,10 +301,10 @@ public sealed class BadInputTests
     [TestCase("--target=Deploy|--env=dev|--xyzzy", "unknown option --xyzzy; ./build.sh --help lists the options")]
     public void A_misspelt_option_or_target_is_refused_before_anything_runs(string arguments, string expected)
     {
-        var history = Path.Combine(_sandbox.StateFolder("dev"), "history.jsonl");
+        var history = Path.Combine(Sandbox.StateFolder("dev"), "history.jsonl");
         var historyBefore = File.ReadAllText(history);
 
-        var result = _sandbox.Tool(arguments.Split('|'));
+        var result = Sandbox.Tool(arguments.Split('|'));
 
         Expect.OneErrorLine(result, expected);
         Assert.That(result.ExitCode, Is.EqualTo(2), "a command-line mistake exits 2");
@@ -320,10 +314,10 @@ public sealed class BadInputTests
     [Test]
     public void Dry_run_spelt_with_a_hyphen_is_a_dry_run()
     {
-        var history = Path.Combine(_sandbox.StateFolder("dev"), "history.jsonl");
+        var history = Path.Combine(Sandbox.StateFolder("dev"), "history.jsonl");
         var historyBefore = File.ReadAllText(history);
 
-        var result = _sandbox.Tool("--target=deploy", "--env=dev", "--dry-run");
+        var result = Sandbox.Tool("--target=deploy", "--env=dev", "--dry-run");
 
         Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
         Assert.That(result.StdOut, Does.Contain("Performing dry run"));
@@ -335,7 +329,7 @@ public sealed class BadInputTests
     {
         var config = JsonNode.Parse(_goodConfig)!.AsObject();
         change(config);
-        File.WriteAllText(_sandbox.ConfigFile, config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-        return _sandbox.Tool("--target=Deploy", "--env=dev");
+        File.WriteAllText(Sandbox.ConfigFile, config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        return Sandbox.Tool("--target=Deploy", "--env=dev");
     }
 }

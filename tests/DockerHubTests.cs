@@ -10,11 +10,10 @@ namespace KahaDeploy.Tests;
 /// 127.0.0.1, and calls back; a wrong token is a 404 like any unknown path; a callback host off the list is not called.
 /// </summary>
 [NonParallelizable]
-public sealed class DockerHubTests
+public sealed class DockerHubTests() : SandboxFixture(SandboxPer.Class)
 {
     private static readonly TimeSpan DeployTime = TimeSpan.FromMinutes(3);
 
-    private Sandbox _sandbox = null!;
     private LocalRegistry _registry = null!;
     private FakeDockerHub _hub = null!;
     private ListenerProcess _listener = null!;
@@ -22,24 +21,22 @@ public sealed class DockerHubTests
     private string _commit = null!;
     private int _hubPort;
 
-    private string Repository => $"{_sandbox.Prefix}/app";
+    private string Repository => $"{Sandbox.Prefix}/app";
 
     private Uri HubUrl => new($"http://127.0.0.1:{_hubPort}/");
 
-    [OneTimeSetUp]
-    public void PushAnImageAndStartTheListener()
+    protected override void Prepare()
     {
-        _sandbox = new Sandbox();
         _registry = new LocalRegistry();
         _hub = new FakeDockerHub();
         _hubPort = FreePort.OnLoopback();
         _token = ListenerConfig.NewSecret("hub");
-        _sandbox.Secrets["DOCKERHUB_WEBHOOK_TOKEN"] = _token;
-        _sandbox.WriteConfig(adjust: config =>
+        Sandbox.Secrets["DOCKERHUB_WEBHOOK_TOKEN"] = _token;
+        Sandbox.WriteConfig(adjust: config =>
         {
             config["environments"]!["hub"] = new JsonObject
             {
-                ["container"] = $"{_sandbox.Prefix}_hub",
+                ["container"] = $"{Sandbox.Prefix}_hub",
                 ["pullImage"] = $"{_registry.Host}/{Repository}:latest",
                 ["ports"] = new JsonArray($"127.0.0.1:{_hubPort}:3000"),
                 ["gitPull"] = false,
@@ -48,7 +45,7 @@ public sealed class DockerHubTests
                 {
                     ["local"] = new JsonObject
                     {
-                        ["container"] = $"{_sandbox.Prefix}_hub_redis",
+                        ["container"] = $"{Sandbox.Prefix}_hub_redis",
                         ["dataFolder"] = "redis-data/hub",
                         ["password"] = "${DEV_REDIS_PASSWORD}",
                     },
@@ -73,32 +70,29 @@ public sealed class DockerHubTests
         // The app image, built by the tool itself, then "pushed" to the local registry as v2 and v3.
         foreach (var step in new[] { "NpmInstall", "BuildImage" })
         {
-            var result = _sandbox.Tool($"--target={step}", "--env=dev");
+            var result = Sandbox.Tool($"--target={step}", "--env=dev");
             Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
         }
 
-        _commit = Sandbox.Git(_sandbox.Checkout, "rev-parse", "HEAD");
-        _registry.Add($"{_sandbox.Image}:{_commit[..12]}", Repository, "v1");
-        _registry.Add($"{_sandbox.Image}:{_commit[..12]}", Repository, "v2");
-        _registry.Add($"{_sandbox.Image}:{_commit[..12]}", Repository, "v3");
+        _commit = Sandbox.Git(Sandbox.Checkout, "rev-parse", "HEAD");
+        _registry.Add($"{Sandbox.Image}:{_commit[..12]}", Repository, "v1");
+        _registry.Add($"{Sandbox.Image}:{_commit[..12]}", Repository, "v2");
+        _registry.Add($"{Sandbox.Image}:{_commit[..12]}", Repository, "v3");
 
         // v5: the same app in an image built later, as a newer release would be.
-        var newer = Path.Combine(_sandbox.Folder, "newer-image");
+        var newer = Path.Combine(Sandbox.Folder, "newer-image");
         Directory.CreateDirectory(newer);
-        File.WriteAllText(Path.Combine(newer, "Dockerfile"), $"FROM {_sandbox.Image}:{_commit[..12]}\nLABEL org.kaha.test=newer\n");
-        Shell.MustIn(newer, "docker", ["build", "-q", "-t", $"{_sandbox.Image}:newer", "."]);
-        _registry.Add($"{_sandbox.Image}:newer", Repository, "v5");
-        _listener = ListenerProcess.Start(_sandbox, FreePort.OnLoopback());
+        File.WriteAllText(Path.Combine(newer, "Dockerfile"), $"FROM {Sandbox.Image}:{_commit[..12]}\nLABEL org.kaha.test=newer\n");
+        Shell.MustIn(newer, "docker", ["build", "-q", "-t", $"{Sandbox.Image}:newer", "."]);
+        _registry.Add($"{Sandbox.Image}:newer", Repository, "v5");
+        _listener = ListenerProcess.Start(Sandbox, FreePort.OnLoopback());
     }
 
-    [OneTimeTearDown]
-    public void StopEverything()
+    protected override void Stop()
     {
-        // Set up may have failed half-way: whatever exists is stopped, then the sandbox's containers and images go.
         _listener?.Dispose();
         _hub?.Dispose();
         _registry?.Dispose();
-        _sandbox?.Dispose();
     }
 
     [Test, Order(1)]
@@ -112,7 +106,7 @@ public sealed class DockerHubTests
         Assert.That(deploy["state"]!.GetValue<string>(), Is.EqualTo("succeeded"), deploy.ToJsonString());
         Assert.That(Http.VersionAt(HubUrl), Is.EqualTo("v2"), "the tag names the release");
         Assert.That(Http.CommitAt(HubUrl), Is.EqualTo(_commit), "the image's revision label is the commit");
-        Assert.That(DockerCli.Inspect($"{_sandbox.Prefix}_hub", "{{.Config.Image}}"), Is.EqualTo($"{_registry.Host}/{Repository}:v2"));
+        Assert.That(DockerCli.Inspect($"{Sandbox.Prefix}_hub", "{{.Config.Image}}"), Is.EqualTo($"{_registry.Host}/{Repository}:v2"));
         Assert.That(_registry.Requests, Has.Some.Matches<string>(r => r.EndsWith($"/v2/{Repository}/manifests/v2", StringComparison.Ordinal)),
             "the engine pulled it from the registry");
         _listener.WaitUntil(() => !_hub.Callbacks.IsEmpty, TimeSpan.FromSeconds(10), "the callback");

@@ -7,33 +7,26 @@ namespace KahaDeploy.Tests;
 
 /// <summary>Issue 5, acceptances 1 and 2: every run that changes an environment leaves a history line and a log file.</summary>
 [NonParallelizable]
-public sealed partial class HistoryTests
+public sealed partial class HistoryTests : SandboxFixture
 {
-    private Sandbox _sandbox = null!;
-
-    [SetUp]
-    public void CreateSandbox()
+    protected override void Prepare()
     {
-        _sandbox = new Sandbox();
         Configure(healthTimeoutSeconds: 5);
 
         // Who deployed is the person: the git user of the server's checkout, not the account the tool runs under.
-        Sandbox.Git(_sandbox.Checkout, "config", "user.name", "Dana Dev");
+        Sandbox.Git(Sandbox.Checkout, "config", "user.name", "Dana Dev");
     }
-
-    [TearDown]
-    public void RemoveSandbox() => _sandbox.Dispose();
 
     [Test]
     public void A_deploy_a_failed_deploy_and_a_rollback_are_listed_with_their_logs()
     {
-        var v1 = Sandbox.Git(_sandbox.Checkout, "rev-parse", "HEAD");
+        var v1 = Sandbox.Git(Sandbox.Checkout, "rev-parse", "HEAD");
         var first = Run(ci: false, "--target=Deploy", "--env=dev");
         Assert.That(first.ExitCode, Is.EqualTo(0), first.ToString());
-        var v2 = _sandbox.CommitInCheckout("second", dir => File.AppendAllText(Path.Combine(dir, "README.md"), "\nsecond\n"));
+        var v2 = Sandbox.CommitInCheckout("second", dir => File.AppendAllText(Path.Combine(dir, "README.md"), "\nsecond\n"));
         var pushed = Run(ci: false, "--target=Deploy", "--env=dev", "--trigger=github", "--performer=octocat");
         Assert.That(pushed.ExitCode, Is.EqualTo(0), pushed.ToString());
-        var v3 = _sandbox.CommitInCheckout("third", dir => File.AppendAllText(Path.Combine(dir, "README.md"), "\nthird\n"));
+        var v3 = Sandbox.CommitInCheckout("third", dir => File.AppendAllText(Path.Combine(dir, "README.md"), "\nthird\n"));
         Configure(healthTimeoutSeconds: 5, unhealthy: true);
         var failed = Run(ci: false, "--target=Deploy", "--env=dev");
         Assert.That(failed.ExitCode, Is.Not.EqualTo(0), failed.ToString());
@@ -68,7 +61,7 @@ public sealed partial class HistoryTests
 
         Assert.That(runs[2]["durationSeconds"]!.GetValue<double>(), Is.GreaterThan(5), "the failed deploy waited out its 5 s health timeout");
 
-        var logs = runs.Select(r => Path.Combine(_sandbox.StateFolder("dev"), r["log"]!.GetValue<string>())).ToList();
+        var logs = runs.Select(r => Path.Combine(Sandbox.StateFolder("dev"), r["log"]!.GetValue<string>())).ToList();
         Assert.That(logs.Select(Path.GetFileName), Has.All.Match(@"^\d{8}T\d{6}\.\d{3}Z-(Deploy|Rollback)-[0-9a-f]{8}\.log$"));
         foreach (var log in logs)
         {
@@ -81,7 +74,7 @@ public sealed partial class HistoryTests
         Assert.That(File.ReadAllText(logs[2]), Does.Contain("An error occurred when executing task 'HealthCheck'").And.Contain("did not answer"));
         Assert.That(File.ReadAllText(logs[3]), Does.Contain("Executing task: RestorePrevious").And.Contain($"now runs {v1[..12]}"));
 
-        var table = _sandbox.Tool("--target=History", "--env=dev", "--last=2");
+        var table = Sandbox.Tool("--target=History", "--env=dev", "--last=2");
         Assert.That(table.ExitCode, Is.EqualTo(0), table.ToString());
         var text = Regex.Replace(table.StdOut, @"[\s│]+", " ");
         Assert.That(text, Does.Contain("Rollback").And.Contain("failed in").And.Contain("HealthCheck").And.Contain("(ci)").And.Not.Contain("octocat"),
@@ -98,25 +91,25 @@ public sealed partial class HistoryTests
     [Test]
     public void A_deploy_killed_midway_is_recorded_as_interrupted_by_the_next_run()
     {
-        Assert.That(_sandbox.Tool("--target=Deploy", "--env=dev").ExitCode, Is.EqualTo(0));
+        Assert.That(Sandbox.Tool("--target=Deploy", "--env=dev").ExitCode, Is.EqualTo(0));
         Configure(healthTimeoutSeconds: 120, unhealthy: true);
-        var logs = Path.Combine(_sandbox.StateFolder("dev"), "logs");
+        var logs = Path.Combine(Sandbox.StateFolder("dev"), "logs");
         var before = Directory.GetFiles(logs);
 
         string killedLog;
-        using (var deploy = _sandbox.StartTool("--target=Deploy", "--env=dev"))
+        using (var deploy = Sandbox.StartTool("--target=Deploy", "--env=dev"))
         {
             killedLog = WaitForLogLine(logs, before, "/healthz: ", deploy);
             deploy.Kill();
         }
 
-        var history = Path.Combine(_sandbox.StateFolder("dev"), "history.jsonl");
+        var history = Path.Combine(Sandbox.StateFolder("dev"), "history.jsonl");
         Assert.That(History().Select(r => r["result"]!.GetValue<string>()), Is.EqualTo(new[] { "succeeded", "interrupted" }),
             "History already shows the killed run for what it is");
         Assert.That(StatusText(), Does.Contain("the last Deploy").And.Contain("interrupted"));
 
         Configure(healthTimeoutSeconds: 5);
-        var next = _sandbox.Tool("--target=Deploy", "--env=dev");
+        var next = Sandbox.Tool("--target=Deploy", "--env=dev");
 
         Assert.That(next.ExitCode, Is.EqualTo(0), next.ToString());
         Assert.That(next.All, Does.Contain("ended without finishing; it is recorded as interrupted"));
@@ -126,19 +119,19 @@ public sealed partial class HistoryTests
             "every line is a whole JSON object");
         var interrupted = JsonNode.Parse(lines[1])!;
         Assert.That(interrupted["target"]!.GetValue<string>(), Is.EqualTo("Deploy"));
-        Assert.That(Path.Combine(_sandbox.StateFolder("dev"), interrupted["log"]!.GetValue<string>()), Is.EqualTo(killedLog));
+        Assert.That(Path.Combine(Sandbox.StateFolder("dev"), interrupted["log"]!.GetValue<string>()), Is.EqualTo(killedLog));
         Assert.That(File.ReadAllLines(killedLog).Last(), Does.Contain("healthz"), "the killed run's log ends where it was killed: in the health check");
-        Assert.That(Directory.GetFiles(Path.Combine(_sandbox.StateFolder("dev"), "runs")), Is.Empty, "no run is left marked as in progress");
+        Assert.That(Directory.GetFiles(Path.Combine(Sandbox.StateFolder("dev"), "runs")), Is.Empty, "no run is left marked as in progress");
     }
 
     [Test]
     public void A_deploy_killed_in_its_teardown_after_its_work_is_recorded_as_succeeded()
     {
-        Assert.That(_sandbox.Tool("--target=Deploy", "--env=dev").ExitCode, Is.EqualTo(0));
-        var v2 = _sandbox.CommitInCheckout("second", dir => File.AppendAllText(Path.Combine(dir, "README.md"), "\nsecond\n"));
-        var history = Path.Combine(_sandbox.StateFolder("dev"), "history.jsonl");
+        Assert.That(Sandbox.Tool("--target=Deploy", "--env=dev").ExitCode, Is.EqualTo(0));
+        var v2 = Sandbox.CommitInCheckout("second", dir => File.AppendAllText(Path.Combine(dir, "README.md"), "\nsecond\n"));
+        var history = Path.Combine(Sandbox.StateFolder("dev"), "history.jsonl");
         var kept = history + ".kept";
-        using (var deploy = _sandbox.StartTool("--target=Deploy", "--env=dev", "--verbosity=verbose"))
+        using (var deploy = Sandbox.StartTool("--target=Deploy", "--env=dev", "--verbosity=verbose"))
         {
             // Once the run has read its history, the file becomes a FIFO: writing the run's line in the teardown then
             // waits for a reader, which holds the run exactly there, after its last task, for the kill.
@@ -153,10 +146,10 @@ public sealed partial class HistoryTests
 
         File.Delete(history);
         File.Move(kept, history);
-        Assert.That(Http.CommitAt(_sandbox.DevUrl), Is.EqualTo(v2), "the killed run's release serves");
+        Assert.That(Http.CommitAt(Sandbox.DevUrl), Is.EqualTo(v2), "the killed run's release serves");
         Assert.That(History().Select(r => r["result"]!.GetValue<string>()), Is.EqualTo(new[] { "succeeded", "succeeded" }),
             "the run killed after its work is recorded as succeeded");
-        var next = _sandbox.Tool("--target=Deploy", "--env=dev");
+        var next = Sandbox.Tool("--target=Deploy", "--env=dev");
         Assert.That(next.ExitCode, Is.EqualTo(0), next.ToString());
         Assert.That(next.All, Does.Not.Contain("recorded as interrupted"));
         Assert.That(File.ReadAllLines(history).Select(line => JsonNode.Parse(line)!["result"]!.GetValue<string>()),
@@ -166,17 +159,17 @@ public sealed partial class HistoryTests
     [Test]
     public void Only_the_newest_logs_are_kept()
     {
-        _sandbox.WriteConfig(adjust: config => config["environments"]!["dev"]!["keepLogs"] = 2);
+        Sandbox.WriteConfig(adjust: config => config["environments"]!["dev"]!["keepLogs"] = 2);
 
         // A rollback with nothing to roll back to fails at once, but is a run all the same.
         for (var i = 0; i < 3; i++)
         {
-            Assert.That(_sandbox.Tool("--target=Rollback", "--env=dev").ExitCode, Is.Not.EqualTo(0));
+            Assert.That(Sandbox.Tool("--target=Rollback", "--env=dev").ExitCode, Is.Not.EqualTo(0));
         }
 
         var runs = History();
         Assert.That(runs, Has.Count.EqualTo(3), "the history keeps every run");
-        var kept = Directory.GetFiles(Path.Combine(_sandbox.StateFolder("dev"), "logs")).Select(Path.GetFileName).Order().ToList();
+        var kept = Directory.GetFiles(Path.Combine(Sandbox.StateFolder("dev"), "logs")).Select(Path.GetFileName).Order().ToList();
         Assert.That(kept, Is.EqualTo(runs.Skip(1).Select(r => Path.GetFileName(r["log"]!.GetValue<string>())).Order()));
     }
 
@@ -188,7 +181,7 @@ public sealed partial class HistoryTests
     /// previous version down with it; the sample app's FAIL_HEALTH makes only the new container unhealthy.
     /// </summary>
     private void Configure(int healthTimeoutSeconds, bool unhealthy = false) =>
-        _sandbox.WriteConfig(adjust: config =>
+        Sandbox.WriteConfig(adjust: config =>
         {
             config["environments"]!["dev"]!["healthTimeoutSeconds"] = healthTimeoutSeconds;
             config["environments"]!["dev"]!["env"] = unhealthy ? new JsonObject { ["FAIL_HEALTH"] = "1" } : new JsonObject();
@@ -196,18 +189,18 @@ public sealed partial class HistoryTests
 
     /// <summary>Runs the tool as from a terminal (<paramref name="ci"/> false) or from a CI job.</summary>
     private ProcessResult Run(bool ci, params string[] arguments) =>
-        _sandbox.ToolWith(new Dictionary<string, string?>(_sandbox.Secrets) { ["CI"] = ci ? "true" : null }, arguments);
+        Sandbox.ToolWith(new Dictionary<string, string?>(Sandbox.Secrets) { ["CI"] = ci ? "true" : null }, arguments);
 
     private List<JsonNode> History()
     {
-        var result = _sandbox.Tool("--target=History", "--env=dev", "--json");
+        var result = Sandbox.Tool("--target=History", "--env=dev", "--json");
         Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
         return JsonNode.Parse(result.StdOut)!["runs"]!.AsArray().Select(r => r!).ToList();
     }
 
     private JsonNode Status()
     {
-        var result = _sandbox.Tool("--target=Status", "--env=dev", "--json");
+        var result = Sandbox.Tool("--target=Status", "--env=dev", "--json");
         Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
         return JsonNode.Parse(result.StdOut)!["environments"]![0]!;
     }
@@ -215,7 +208,7 @@ public sealed partial class HistoryTests
     /// <summary>What Status prints, as one line: the table wraps long text at the terminal's width.</summary>
     private string StatusText()
     {
-        var result = _sandbox.Tool("--target=Status", "--env=dev");
+        var result = Sandbox.Tool("--target=Status", "--env=dev");
         Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
         return Regex.Replace(result.StdOut, @"\s+", " ");
     }

@@ -5,21 +5,13 @@ using NUnit.Framework;
 namespace KahaDeploy.Tests;
 
 /// <summary>Build labels reach the image exactly, in one build step, and leave the build context as the app has it.</summary>
-public sealed class ImageLabelTests
+public sealed class ImageLabelTests : SandboxFixture
 {
-    private Sandbox _sandbox = null!;
-
-    [SetUp]
-    public void CreateSandbox() => _sandbox = new Sandbox();
-
-    [TearDown]
-    public void RemoveSandbox() => _sandbox.Dispose();
-
     [TestCase("FROM scratch\nCOPY . /ctx/\n", TestName = "Labels_with_quotes_dollars_and_backslashes_reach_the_image_in_one_step")]
     [TestCase("# escape=`\nFROM scratch\nCOPY . /ctx/\n", TestName = "Labels_reach_the_image_in_one_step_under_an_escape_directive")]
     public async Task Labels_reach_the_image(string dockerfile)
     {
-        var context = Path.Combine(_sandbox.Folder, "context");
+        var context = Path.Combine(Sandbox.Folder, "context");
         Directory.CreateDirectory(context);
         File.WriteAllText(Path.Combine(context, "Dockerfile"), dockerfile);
         File.WriteAllText(Path.Combine(context, ".dockerignore"), "ignored.txt\n");
@@ -27,12 +19,12 @@ public sealed class ImageLabelTests
         File.WriteAllText(Path.Combine(context, "ignored.txt"), "ignored");
         var labels = new Dictionary<string, string>
         {
-            ["org.kaha.test"] = _sandbox.Prefix,
+            ["org.kaha.test"] = Sandbox.Prefix,
             ["org.opencontainers.image.source"] = "/srv/it's \"quoted\"/$HOME/${APP}/back\\slash/`tick`",
             ["org.opencontainers.image.title"] = "two  spaces = and an equals",
             ["org.opencontainers.image.version"] = "",
         };
-        var tag = $"{_sandbox.Prefix}-labels:test";
+        var tag = $"{Sandbox.Prefix}-labels:test";
 
         using var engine = new DockerEngine(new Uri(DockerEngine.DefaultEndpoint));
         var output = new List<string>();
@@ -47,9 +39,9 @@ public sealed class ImageLabelTests
         Assert.That(steps.Count(s => s.Contains("LABEL", StringComparison.Ordinal)), Is.EqualTo(1), string.Join('\n', steps));
         Assert.That(output.Count(line => line.Contains("Running in", StringComparison.Ordinal)), Is.EqualTo(1), "one intermediate container for all labels, not one per label");
 
-        var container = $"{_sandbox.Prefix}_labels";
+        var container = $"{Sandbox.Prefix}_labels";
         Shell.Must("docker", "create", "--name", container, tag, "none");
-        var exported = Path.Combine(_sandbox.Folder, "exported.tar");
+        var exported = Path.Combine(Sandbox.Folder, "exported.tar");
         Shell.Must("docker", "export", "--output", exported, container);
         var files = Shell.Must("tar", "-tf", exported).Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(f => f.StartsWith("ctx/", StringComparison.Ordinal) && !f.EndsWith('/'));
         Assert.That(files, Is.EquivalentTo(new[] { "ctx/Dockerfile", "ctx/kept.txt" }), "COPY . sees the app's context: nothing the tool sent beside it");

@@ -12,22 +12,14 @@ namespace KahaDeploy.Tests;
 /// the key and the fix. Without a real secret it does not start at all.
 /// </summary>
 [NonParallelizable]
-public sealed class ListenerConfigTests
+public sealed class ListenerConfigTests() : SandboxFixture(SandboxPer.Class)
 {
-    private Sandbox _sandbox = null!;
-
-    [OneTimeSetUp]
-    public void CreateSandbox() => _sandbox = new Sandbox();
-
-    [OneTimeTearDown]
-    public void RemoveSandbox() => _sandbox.Dispose();
-
     [Test]
     public void Without_the_secret_the_listener_does_not_start()
     {
         var environment = new Dictionary<string, string?>(Write()) { ["GITHUB_WEBHOOK_SECRET"] = null };
 
-        Expect.OneErrorLine(_sandbox.ToolWith(environment, "--target=Listen"),
+        Expect.OneErrorLine(Sandbox.ToolWith(environment, "--target=Listen"),
             "listener.github.secret: secret ${GITHUB_WEBHOOK_SECRET} is not set", ".deploy/secrets.listener");
     }
 
@@ -92,7 +84,7 @@ public sealed class ListenerConfigTests
     [Test]
     public void Docker_Hub_images_must_map_to_an_environment_that_pulls()
     {
-        _sandbox.Secrets["DOCKERHUB_WEBHOOK_TOKEN"] = ListenerConfig.NewSecret("hub");
+        Sandbox.Secrets["DOCKERHUB_WEBHOOK_TOKEN"] = ListenerConfig.NewSecret("hub");
         var dockerHub = new JsonObject { ["token"] = "${DOCKERHUB_WEBHOOK_TOKEN}", ["images"] = new JsonObject { ["kaha/app:*"] = "prod" } };
 
         Expect.OneErrorLine(Listen(listener: listener => listener["dockerHub"] = dockerHub.DeepClone()),
@@ -109,7 +101,7 @@ public sealed class ListenerConfigTests
     {
         var secret = ListenerConfig.NewSecret("gh");
         Write(listener => ((JsonObject)listener["github"]!).Remove("allowedNetworks"), secret: secret);
-        using var listener = ListenerProcess.Start(_sandbox, FreePort.OnLoopback());
+        using var listener = ListenerProcess.Start(Sandbox, FreePort.OnLoopback());
         using var github = new FakeGitHub(listener.Url, secret);
 
         var answer = github.Send("ping", Encoding.UTF8.GetBytes("{}"));
@@ -129,19 +121,19 @@ public sealed class ListenerConfigTests
             github?.Invoke((JsonObject)section["github"]!);
             listener?.Invoke(section);
         }, config);
-        return _sandbox.ToolWith(environment, ["--target=Listen", .. arguments]);
+        return Sandbox.ToolWith(environment, ["--target=Listen", .. arguments]);
     }
 
     /// <summary>Writes the config with a listener section; returns the environment to run the tool with.</summary>
     private IReadOnlyDictionary<string, string?> Write(Action<JsonObject>? listener = null, Action<JsonObject>? config = null, string? secret = null)
     {
-        _sandbox.WriteConfig(adjust: root =>
+        Sandbox.WriteConfig(adjust: root =>
         {
-            var section = ListenerConfig.GitHub(_sandbox, secret ?? ListenerConfig.NewSecret("gh"));
+            var section = ListenerConfig.GitHub(Sandbox, secret ?? ListenerConfig.NewSecret("gh"));
             listener?.Invoke(section);
             root["listener"] = section;
             config?.Invoke(root);
         });
-        return _sandbox.Secrets;
+        return Sandbox.Secrets;
     }
 }

@@ -13,7 +13,7 @@ namespace KahaDeploy.Tests;
 /// its status, is logged with its delivery id, and starts no deploy.
 /// </summary>
 [NonParallelizable]
-public sealed class ListenerInputTests
+public sealed class ListenerInputTests() : SandboxFixture(SandboxPer.Class)
 {
     /// <summary>GitHub's documented example (DESIGN.md §5).</summary>
     private const string VectorSecret = "It's a Secret to Everybody";
@@ -24,37 +24,32 @@ public sealed class ListenerInputTests
     private static readonly IPAddress Proxy = IPAddress.Parse("127.0.0.3");
     private static readonly IPAddress OtherStranger = IPAddress.Parse("127.0.0.4");
 
-    private Sandbox _sandbox = null!;
     private ListenerProcess _listener = null!;
     private FakeGitHub _github = null!;
     private string _head = null!;
     private string _statusToken = null!;
 
-    [OneTimeSetUp]
-    public void StartListener()
+    protected override void Prepare()
     {
-        _sandbox = new Sandbox();
         _statusToken = ListenerConfig.NewSecret("status");
-        _sandbox.Secrets["LISTENER_STATUS_TOKEN"] = _statusToken;
-        _sandbox.WriteConfig(adjust: config =>
+        Sandbox.Secrets["LISTENER_STATUS_TOKEN"] = _statusToken;
+        Sandbox.WriteConfig(adjust: config =>
         {
-            var listener = ListenerConfig.GitHub(_sandbox, VectorSecret);
+            var listener = ListenerConfig.GitHub(Sandbox, VectorSecret);
             listener["trustedProxies"] = new JsonArray(Proxy.ToString());
             listener["requestTimeoutSeconds"] = 2;
             listener["statusToken"] = "${LISTENER_STATUS_TOKEN}";
             config["listener"] = listener;
         });
-        _listener = ListenerProcess.Start(_sandbox, FreePort.OnLoopback());
+        _listener = ListenerProcess.Start(Sandbox, FreePort.OnLoopback());
         _github = new FakeGitHub(_listener.Url, VectorSecret);
-        _head = Sandbox.Git(_sandbox.Author, "rev-parse", "HEAD");
+        _head = Sandbox.Git(Sandbox.Author, "rev-parse", "HEAD");
     }
 
-    [OneTimeTearDown]
-    public void StopListener()
+    protected override void Stop()
     {
         _github?.Dispose();
         _listener?.Dispose();
-        _sandbox?.Dispose();
     }
 
     [TearDown]
@@ -63,7 +58,7 @@ public sealed class ListenerInputTests
         var status = _listener.Status();
         Assert.That(status["deploys"]!.AsArray(), Is.Empty, "no deploy ended");
         Assert.That(status["environments"]!.AsArray().Where(e => e!["running"] is not null || e["waiting"] is not null), Is.Empty, "no deploy runs or waits");
-        Assert.That(DockerCli.Containers(_sandbox.Prefix), Is.Empty, "no container was made");
+        Assert.That(DockerCli.Containers(Sandbox.Prefix), Is.Empty, "no container was made");
     }
 
     [Test]
@@ -288,7 +283,7 @@ public sealed class ListenerInputTests
         Assert.That(answer.Status, Is.EqualTo(400), answer.ToString());
         Assert.That(answer.Message, Is.EqualTo($"field {field} is not valid"));
         AssertLogged(answer, $"400 field {field} is not valid");
-        Assert.That(File.Exists(Path.Combine(_sandbox.StateFolder("prod"), "history.jsonl")), Is.False, "no run was recorded");
+        Assert.That(File.Exists(Path.Combine(Sandbox.StateFolder("prod"), "history.jsonl")), Is.False, "no run was recorded");
     }
 
     private static IEnumerable<TestCaseData> FieldsThatAreNotText() =>
@@ -425,7 +420,7 @@ public sealed class ListenerInputTests
         Assert.That(health, Is.EqualTo("ok"));
         Assert.That(status["environments"]!.AsArray().Select(e => e!["environment"]!.GetValue<string>()), Is.EqualTo(new[] { "dev", "backing", "prod" }));
         Assert.That(status.ToJsonString(), Does.Not.Contain(VectorSecret));
-        foreach (var secret in _sandbox.Secrets.Values)
+        foreach (var secret in Sandbox.Secrets.Values)
         {
             Assert.That(status.ToJsonString(), Does.Not.Contain(secret!));
         }

@@ -6,39 +6,32 @@ namespace KahaDeploy.Tests;
 
 /// <summary>Issue 5, acceptance 5: Logs shows the app's own output from the engine, and --log-format=json prints JSON lines.</summary>
 [NonParallelizable]
-public sealed class LogsTests
+public sealed class LogsTests() : SandboxFixture(SandboxPer.Class)
 {
     private static readonly HttpClient Client = new() { Timeout = TimeSpan.FromSeconds(5) };
 
-    private Sandbox _sandbox = null!;
-
-    [OneTimeSetUp]
-    public void DeployAnAppThatLogsEachRequest()
+    protected override void Prepare()
     {
-        _sandbox = new Sandbox();
-        _sandbox.WriteConfig();
+        Sandbox.WriteConfig();
 
         // Requests whose URL says "stderr" are logged there, so the two streams are both exercised.
-        _sandbox.CommitInCheckout("log each request", dir =>
+        Sandbox.CommitInCheckout("log each request", dir =>
         {
             var server = Path.Combine(dir, "server.js");
             File.WriteAllText(server, File.ReadAllText(server).Replace(
                 "  req.resume(); // no endpoint reads a body",
                 "  (req.url.includes('stderr') ? console.error : console.log)(`request ${req.method} ${req.url}`);\n  req.resume();"));
         });
-        var deploy = _sandbox.Tool("--target=Deploy", "--env=dev");
+        var deploy = Sandbox.Tool("--target=Deploy", "--env=dev");
         Assert.That(deploy.ExitCode, Is.EqualTo(0), deploy.ToString());
     }
-
-    [OneTimeTearDown]
-    public void RemoveSandbox() => _sandbox.Dispose();
 
     [Test]
     public void Tail_shows_the_apps_last_lines_and_nothing_else_on_stdout()
     {
         var expected = Request("tail-1", "tail-2", "tail-3", "tail-4&stderr", "tail-5", "tail-6", "tail-7").Skip(2).ToList();
 
-        var result = _sandbox.Tool("--target=Logs", "--env=dev", "--tail=5");
+        var result = Sandbox.Tool("--target=Logs", "--env=dev", "--tail=5");
 
         Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
         Assert.That(ProcessResult.Lines(result.StdOut).Where(l => l.Length > 0), Is.EqualTo(expected));
@@ -49,13 +42,13 @@ public sealed class LogsTests
     {
         var expected = Request("json-1", "json-2&stderr", "json-3");
 
-        var result = _sandbox.Tool("--target=Logs", "--env=dev", "--tail=3", "--log-format=json");
+        var result = Sandbox.Tool("--target=Logs", "--env=dev", "--tail=3", "--log-format=json");
 
         Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
         var lines = JsonLines(result.StdOut);
         Assert.That(lines.Select(l => l["message"]!.GetValue<string>()), Is.EqualTo(expected));
         Assert.That(lines.Select(l => l["stream"]!.GetValue<string>()), Is.EqualTo(new[] { "stdout", "stderr", "stdout" }));
-        Assert.That(lines.Select(l => l["container"]!.GetValue<string>()), Has.All.EqualTo(_sandbox.DevContainer));
+        Assert.That(lines.Select(l => l["container"]!.GetValue<string>()), Has.All.EqualTo(Sandbox.DevContainer));
         Assert.That(lines.Select(l => DateTimeOffset.Parse(l["time"]!.GetValue<string>())),
             Has.All.InRange(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow), "when the engine received each line");
     }
@@ -69,7 +62,7 @@ public sealed class LogsTests
         Thread.Sleep(500);
         var expected = Request("after-1", "after-2");
 
-        var result = _sandbox.Tool("--target=Logs", "--env=dev", $"--since={since:O}");
+        var result = Sandbox.Tool("--target=Logs", "--env=dev", $"--since={since:O}");
 
         Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
         Assert.That(ProcessResult.Lines(result.StdOut).Where(l => l.Length > 0), Is.EqualTo(expected));
@@ -79,7 +72,7 @@ public sealed class LogsTests
     public void Follow_streams_new_lines_as_the_app_writes_them()
     {
         var earlier = Request("before-follow").Single();
-        using var follow = _sandbox.StartTool("--target=Logs", "--env=dev", "--tail=1", "--follow");
+        using var follow = Sandbox.StartTool("--target=Logs", "--env=dev", "--tail=1", "--follow");
         WaitFor(follow, earlier);
 
         var later = Request("while-following").Single();
@@ -92,8 +85,8 @@ public sealed class LogsTests
     public void Log_format_json_makes_every_line_of_a_deploy_a_json_object()
     {
         // Without node_modules npm ci runs again, so the deploy has a program's output to show as JSON too.
-        Directory.Delete(Path.Combine(_sandbox.Checkout, "node_modules"), recursive: true);
-        var result = _sandbox.Tool("--target=Deploy", "--env=dev", "--log-format=json");
+        Directory.Delete(Path.Combine(Sandbox.Checkout, "node_modules"), recursive: true);
+        var result = Sandbox.Tool("--target=Deploy", "--env=dev", "--log-format=json");
 
         Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
         var lines = JsonLines(result.StdOut);
@@ -103,7 +96,7 @@ public sealed class LogsTests
         Assert.That(messages, Has.Some.StartsWith("Release version "), "the tool's own messages");
         Assert.That(messages, Has.Some.Match(@"^added \d+ packages"), "the output of the programs it runs");
 
-        var history = _sandbox.Tool("--target=History", "--env=dev", "--log-format=json");
+        var history = Sandbox.Tool("--target=History", "--env=dev", "--log-format=json");
         Assert.That(history.ExitCode, Is.EqualTo(0), history.ToString());
         Assert.That(history.StdErr, Does.Contain("succeeded"), "the table goes to stderr");
         Assert.That(JsonLines(history.StdOut), Has.All.ContainKey("message"), "stdout stays JSON lines");
@@ -121,7 +114,7 @@ public sealed class LogsTests
                 Thread.Sleep(200);
             }
 
-            Client.GetStringAsync(new Uri(_sandbox.DevUrl, $"/version?n={ids[i]}")).GetAwaiter().GetResult();
+            Client.GetStringAsync(new Uri(Sandbox.DevUrl, $"/version?n={ids[i]}")).GetAwaiter().GetResult();
         }
 
         return ids.Select(id => $"request GET /version?n={id}").ToList();

@@ -6,44 +6,38 @@ namespace KahaDeploy.Tests;
 
 /// <summary>Issue 10, §5: output a person can read. Tables fit the terminal, a file gets plain rows, a deploy ends with one line.</summary>
 [NonParallelizable]
-public sealed partial class OutputTests
+public sealed partial class OutputTests() : SandboxFixture(SandboxPer.Class)
 {
-    private Sandbox _sandbox = null!;
     private ProcessResult _secondDeploy = null!;
     private string _v1 = null!;
     private string _v2 = null!;
 
-    [OneTimeSetUp]
-    public void DeployTwice()
+    protected override void Prepare()
     {
-        _sandbox = new Sandbox();
-        _sandbox.WriteConfig();
-        var first = _sandbox.Tool("--target=Deploy", "--env=dev");
+        Sandbox.WriteConfig();
+        var first = Sandbox.Tool("--target=Deploy", "--env=dev");
         Assert.That(first.ExitCode, Is.EqualTo(0), first.ToString());
-        _v1 = Sandbox.Git(_sandbox.Checkout, "rev-parse", "HEAD")[..12];
-        _v2 = _sandbox.CommitInCheckout("second release", dir => File.AppendAllText(Path.Combine(dir, "README.md"), "\nsecond\n"))[..12];
-        _secondDeploy = _sandbox.Tool("--target=Deploy", "--env=dev");
+        _v1 = Sandbox.Git(Sandbox.Checkout, "rev-parse", "HEAD")[..12];
+        _v2 = Sandbox.CommitInCheckout("second release", dir => File.AppendAllText(Path.Combine(dir, "README.md"), "\nsecond\n"))[..12];
+        _secondDeploy = Sandbox.Tool("--target=Deploy", "--env=dev");
         Assert.That(_secondDeploy.ExitCode, Is.EqualTo(0), _secondDeploy.ToString());
     }
-
-    [OneTimeTearDown]
-    public void RemoveSandbox() => _sandbox.Dispose();
 
     [TestCase(80)]
     [TestCase(200)]
     public void Status_fits_the_terminal_with_each_row_on_one_line(int columns)
     {
-        var result = Terminal.Run(columns, ["--target=Status", "--env=dev", $"--config={_sandbox.ConfigFile}"], _sandbox.Secrets);
+        var result = Terminal.Run(columns, ["--target=Status", "--env=dev", $"--config={Sandbox.ConfigFile}"], Sandbox.Secrets);
 
         Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
         var lines = Lines(result.StdOut);
         Assert.That(lines.Where(l => l.Length > columns), Is.Empty, $"lines wider than {columns} columns:\n{result.StdOut}");
-        Assert.That(lines.Any(l => IsRow(l, _sandbox.DevContainer, _v2, "running", "healthy")), Is.True, $"the live release on one line:\n{result.StdOut}");
-        Assert.That(lines.Any(l => IsRow(l, _sandbox.DevContainer + "_previous", _v1, "exited")), Is.True, $"the previous one on one line:\n{result.StdOut}");
-        Assert.That(string.Join('\n', lines), Does.Contain(_sandbox.DevUrl.ToString()), "the address is shown, in the table or under it");
+        Assert.That(lines.Any(l => IsRow(l, Sandbox.DevContainer, _v2, "running", "healthy")), Is.True, $"the live release on one line:\n{result.StdOut}");
+        Assert.That(lines.Any(l => IsRow(l, Sandbox.DevContainer + "_previous", _v1, "exited")), Is.True, $"the previous one on one line:\n{result.StdOut}");
+        Assert.That(string.Join('\n', lines), Does.Contain(Sandbox.DevUrl.ToString()), "the address is shown, in the table or under it");
         if (columns >= 200)
         {
-            Assert.That(lines.Any(l => IsRow(l, _sandbox.DevContainer, _v2, "running", "healthy", _sandbox.DevUrl.ToString())), Is.True,
+            Assert.That(lines.Any(l => IsRow(l, Sandbox.DevContainer, _v2, "running", "healthy", Sandbox.DevUrl.ToString())), Is.True,
                 $"a wide terminal has room for the whole row:\n{result.StdOut}");
         }
     }
@@ -52,20 +46,20 @@ public sealed partial class OutputTests
     public void Status_piped_to_a_file_has_no_escape_codes_and_unbroken_rows()
     {
         // Colour allowed by the environment (no NO_COLOR, a colour TERM): only the redirection may turn it off.
-        var result = Tool.Run(["--target=Status", "--env=dev", $"--config={_sandbox.ConfigFile}"],
-            new Dictionary<string, string?>(_sandbox.Secrets) { ["NO_COLOR"] = null, ["TERM"] = "xterm-256color", ["COLUMNS"] = "80" });
+        var result = Tool.Run(["--target=Status", "--env=dev", $"--config={Sandbox.ConfigFile}"],
+            new Dictionary<string, string?>(Sandbox.Secrets) { ["NO_COLOR"] = null, ["TERM"] = "xterm-256color", ["COLUMNS"] = "80" });
 
         Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
         // A char search: a culture-aware substring search ignores control characters and would find ESC everywhere.
         Assert.That(result.All.Contains('\u001b'), Is.False, result.ToString().Replace("\u001b", "<ESC>"));
-        Assert.That(Lines(result.StdOut).Any(l => IsRow(l, _sandbox.DevContainer, _v2, "running", "healthy", _sandbox.DevUrl.ToString())), Is.True,
+        Assert.That(Lines(result.StdOut).Any(l => IsRow(l, Sandbox.DevContainer, _v2, "running", "healthy", Sandbox.DevUrl.ToString())), Is.True,
             $"a file gets every cell of a row on one line:\n{result.StdOut}");
     }
 
     [Test]
     public void History_piped_to_a_file_shows_each_run_on_one_line()
     {
-        var result = _sandbox.Tool("--target=History", "--env=dev");
+        var result = Sandbox.Tool("--target=History", "--env=dev");
 
         Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
         Assert.That(Lines(result.StdOut).Count(l => Regex.IsMatch(l, $@"\d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d\s.*\sDeploy\s.*\s{_v2}\s.*\(cli\).*\ssucceeded\s")),
@@ -79,7 +73,7 @@ public sealed partial class OutputTests
         var last = Lines(output).Last(l => l.Trim().Length > 0);
 
         Assert.That(last, Does.Match(
-            $@"^{Regex.Escape(_sandbox.AppName)} dev: {_v2} is live at {Regex.Escape(_sandbox.DevUrl.ToString())} \(deployed in \d+\.\d s; previous {_v1} is kept stopped as {_sandbox.DevContainer}_previous\)$"),
+            $@"^{Regex.Escape(Sandbox.AppName)} dev: {_v2} is live at {Regex.Escape(Sandbox.DevUrl.ToString())} \(deployed in \d+\.\d s; previous {_v1} is kept stopped as {Sandbox.DevContainer}_previous\)$"),
             _secondDeploy.ToString());
         Assert.That(output, Does.Not.Contain("════").And.Not.Contain("Duration"), "no task banners or report table at normal verbosity");
         Assert.That(output, Does.Contain("Step 1/").And.Not.Contain(" ---> "), "an image build shows a line per step, without the builder's layer ids");
@@ -89,11 +83,11 @@ public sealed partial class OutputTests
     [Test]
     public void The_task_report_is_still_there_at_verbose()
     {
-        var result = _sandbox.Tool("--target=Rollback", "--env=dev", "--verbosity=verbose");
+        var result = Sandbox.Tool("--target=Rollback", "--env=dev", "--verbosity=verbose");
 
         Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
         Assert.That(result.StdOut, Does.Contain("Duration").And.Contain("RestorePrevious").And.Contain("Total:"));
-        Assert.That(result.StdOut, Does.Contain($"{_sandbox.AppName} dev: {_v1} is live at {_sandbox.DevUrl} (rolled back in"));
+        Assert.That(result.StdOut, Does.Contain($"{Sandbox.AppName} dev: {_v1} is live at {Sandbox.DevUrl} (rolled back in"));
     }
 
     [Test]

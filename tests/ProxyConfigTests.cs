@@ -9,68 +9,61 @@ namespace KahaDeploy.Tests;
 /// the proxy is reconciled to the configuration and keeps routing where it did.
 /// </summary>
 [NonParallelizable]
-public sealed class ProxyConfigTests
+public sealed class ProxyConfigTests : SandboxFixture
 {
-    private Sandbox _sandbox = null!;
-
-    [SetUp]
-    public void CreateSandbox()
+    protected override void Prepare()
     {
-        _sandbox = new Sandbox();
-        WriteProxiedConfig(_sandbox.ProdPort);
-        _sandbox.StartBackingRedis();
+        WriteProxiedConfig(Sandbox.ProdPort);
+        Sandbox.StartBackingRedis();
     }
-
-    [TearDown]
-    public void RemoveSandbox() => _sandbox.Dispose();
 
     [Test]
     public void A_changed_published_port_recreates_the_proxy_and_the_next_deploy_serves_there()
     {
-        DeployProxiedProd(_sandbox.ProdPort);
+        DeployProxiedProd(Sandbox.ProdPort);
         var newPort = FreePort.OnLoopback();
         WriteProxiedConfig(newPort);
-        var pushed = _sandbox.PushChange("two");
+        var pushed = Sandbox.PushChange("two");
 
-        var deploy = _sandbox.Tool("--target=Deploy", "--env=prod");
+        var deploy = Sandbox.Tool("--target=Deploy", "--env=prod");
 
         Assert.That(deploy.ExitCode, Is.EqualTo(0), deploy.ToString());
         Assert.That(deploy.StdOut, Does.Contain(
-            $"Recreated the proxy {_sandbox.ProdContainer}_proxy (published ports 127.0.0.1:{_sandbox.ProdPort}->3000/tcp -> 127.0.0.1:{newPort}->3000/tcp), routing to http://{_sandbox.ProdContainer}-")
+            $"Recreated the proxy {Sandbox.ProdContainer}_proxy (published ports 127.0.0.1:{Sandbox.ProdPort}->3000/tcp -> 127.0.0.1:{newPort}->3000/tcp), routing to http://{Sandbox.ProdContainer}-")
             .And.Contain("outage: none, the new ports served before the old ones closed"));
         Assert.That(Http.VersionAt(new Uri($"http://127.0.0.1:{newPort}/")), Is.EqualTo(pushed[..12]));
-        Assert.That(Shell.Run("curl", "-s", "-o", "/dev/null", "--max-time", "2", _sandbox.ProdUrl.ToString()).ExitCode, Is.Not.EqualTo(0), "the old port is closed");
+        Assert.That(Shell.Run("curl", "-s", "-o", "/dev/null", "--max-time", "2", Sandbox.ProdUrl.ToString()).ExitCode, Is.Not.EqualTo(0), "the old port is closed");
     }
 
     [Test]
     public void A_lost_proxy_folder_recreates_the_proxy_on_its_route_and_reports_the_outage()
     {
-        DeployProxiedProd(_sandbox.ProdPort);
-        var old = Http.VersionAt(_sandbox.ProdUrl);
-        Directory.Delete(Path.Combine(_sandbox.DataFolder("prod"), "proxy"), recursive: true);
-        _sandbox.PushBrokenRelease();
+        DeployProxiedProd(Sandbox.ProdPort);
+        var old = Http.VersionAt(Sandbox.ProdUrl);
+        Directory.Delete(Path.Combine(Sandbox.DataFolder("prod"), "proxy"), recursive: true);
+        Sandbox.PushBrokenRelease();
 
-        var deploy = _sandbox.Tool("--target=Deploy", "--env=prod");
+        var deploy = Sandbox.Tool("--target=Deploy", "--env=prod");
 
         // The broken release never takes traffic, so what serves afterwards is what the old proxy routed to.
         Assert.That(deploy.ExitCode, Is.Not.EqualTo(0), deploy.ToString());
-        Assert.That(deploy.StdOut, Does.Contain($"Recreated the proxy {_sandbox.ProdContainer}_proxy (its admin socket is gone), routing to http://{_sandbox.ProdContainer}-")
+        Assert.That(deploy.StdOut, Does.Contain($"Recreated the proxy {Sandbox.ProdContainer}_proxy (its admin socket is gone), routing to http://{Sandbox.ProdContainer}-")
             .And.Match(@"outage: \d+ ms while the port moved"));
-        Assert.That(Http.VersionAt(_sandbox.ProdUrl), Is.EqualTo(old));
+        Assert.That(Http.VersionAt(Sandbox.ProdUrl), Is.EqualTo(old));
     }
 
     [Test]
     public void Without_the_state_folder_Deploy_and_Rollback_succeed_and_the_service_keeps_answering()
     {
-        DeployProxiedProd(_sandbox.ProdPort);
-        var old = Http.VersionAt(_sandbox.ProdUrl);
-        var pushed = _sandbox.PushChange("two");
-        var load = new LoadProbe(_sandbox.ProdUrl);
+        DeployProxiedProd(Sandbox.ProdPort);
+        var old = Http.VersionAt(Sandbox.ProdUrl);
+        var pushed = Sandbox.PushChange("two");
+        var load = new LoadProbe(Sandbox.ProdUrl);
 
-        Directory.Delete(Path.Combine(_sandbox.Folder, ".deploy"), recursive: true);
-        var deploy = _sandbox.Tool("--target=Deploy", "--env=prod");
-        Directory.Delete(Path.Combine(_sandbox.Folder, ".deploy"), recursive: true);
-        var rollback = _sandbox.Tool("--target=Rollback", "--env=prod");
+        Directory.Delete(Path.Combine(Sandbox.Folder, ".deploy"), recursive: true);
+        var deploy = Sandbox.Tool("--target=Deploy", "--env=prod");
+        Directory.Delete(Path.Combine(Sandbox.Folder, ".deploy"), recursive: true);
+        var rollback = Sandbox.Tool("--target=Rollback", "--env=prod");
         load.StopAsync().GetAwaiter().GetResult();
 
         Assert.That(deploy.ExitCode, Is.EqualTo(0), deploy.ToString());
@@ -83,32 +76,32 @@ public sealed class ProxyConfigTests
     [Test]
     public void Without_a_proxy_Rollback_to_a_release_published_on_an_old_port_serves_it_on_the_configured_port()
     {
-        WriteUnproxiedConfig(_sandbox.ProdPort);
-        Assert.That(_sandbox.Tool("--target=Deploy", "--env=prod").ExitCode, Is.EqualTo(0));
-        var v1 = Http.VersionAt(_sandbox.ProdUrl);
+        WriteUnproxiedConfig(Sandbox.ProdPort);
+        Assert.That(Sandbox.Tool("--target=Deploy", "--env=prod").ExitCode, Is.EqualTo(0));
+        var v1 = Http.VersionAt(Sandbox.ProdUrl);
         var newPort = FreePort.OnLoopback();
         WriteUnproxiedConfig(newPort);
-        _sandbox.PushChange("two");
-        var deploy = _sandbox.Tool("--target=Deploy", "--env=prod");
+        Sandbox.PushChange("two");
+        var deploy = Sandbox.Tool("--target=Deploy", "--env=prod");
         Assert.That(deploy.ExitCode, Is.EqualTo(0), deploy.ToString());
 
-        var rollback = _sandbox.Tool("--target=Rollback", "--env=prod");
+        var rollback = Sandbox.Tool("--target=Rollback", "--env=prod");
 
         Assert.That(rollback.ExitCode, Is.EqualTo(0), rollback.ToString());
         Assert.That(rollback.StdOut, Does.Contain(
-            $"Republished {_sandbox.ProdContainer} on 127.0.0.1:{newPort}->3000/tcp, the configured port (it was created with 127.0.0.1:{_sandbox.ProdPort}->3000/tcp)"));
+            $"Republished {Sandbox.ProdContainer} on 127.0.0.1:{newPort}->3000/tcp, the configured port (it was created with 127.0.0.1:{Sandbox.ProdPort}->3000/tcp)"));
         Assert.That(Http.VersionAt(new Uri($"http://127.0.0.1:{newPort}/")), Is.EqualTo(v1));
-        Assert.That(DockerCli.State($"{_sandbox.ProdContainer}_failed"), Is.Null, "no good release was marked failed");
+        Assert.That(DockerCli.State($"{Sandbox.ProdContainer}_failed"), Is.Null, "no good release was marked failed");
     }
 
     private void DeployProxiedProd(int port)
     {
         WriteProxiedConfig(port);
-        var first = _sandbox.Tool("--target=Deploy", "--env=prod");
+        var first = Sandbox.Tool("--target=Deploy", "--env=prod");
         Assert.That(first.ExitCode, Is.EqualTo(0), first.ToString());
     }
 
-    private void WriteProxiedConfig(int port) => _sandbox.WriteConfig(adjust: config =>
+    private void WriteProxiedConfig(int port) => Sandbox.WriteConfig(adjust: config =>
     {
         var prod = config["environments"]!["prod"]!;
         prod["healthTimeoutSeconds"] = 10;
@@ -116,7 +109,7 @@ public sealed class ProxyConfigTests
         prod["ports"] = new JsonArray($"127.0.0.1:{port}:3000");
     });
 
-    private void WriteUnproxiedConfig(int port) => _sandbox.WriteConfig(adjust: config =>
+    private void WriteUnproxiedConfig(int port) => Sandbox.WriteConfig(adjust: config =>
     {
         var prod = config["environments"]!["prod"]!;
         prod["healthTimeoutSeconds"] = 20;

@@ -11,20 +11,12 @@ namespace KahaDeploy.Tests;
 /// <see cref="EngineRelay"/> freezes the tool as the engine answers its k-th rename, before the tool reads the answer.
 /// </summary>
 [NonParallelizable]
-public sealed class RenameJournalTests
+public sealed class RenameJournalTests : SandboxFixture
 {
-    private Sandbox _sandbox = null!;
-
-    [SetUp]
-    public void CreateSandbox() => _sandbox = new Sandbox();
-
-    [TearDown]
-    public void RemoveSandbox() => _sandbox.Dispose();
-
     [Test]
     public void A_kill_at_each_rename_of_a_prod_deploy_or_rollback_loses_no_release_and_the_url_answers_throughout()
     {
-        _sandbox.WriteConfig(adjust: config =>
+        Sandbox.WriteConfig(adjust: config =>
         {
             var prod = config["environments"]!["prod"]!;
             prod["healthTimeoutSeconds"] = 10;
@@ -32,25 +24,25 @@ public sealed class RenameJournalTests
             prod["proxy"] = new JsonObject { ["enabled"] = true, ["healthyInARow"] = 2, ["drainSeconds"] = 0, ["standbySeconds"] = 600, ["warmupRequests"] = 0 };
             prod["retain"] = 10;
         });
-        _sandbox.StartBackingRedis();
+        Sandbox.StartBackingRedis();
         Must("--target=Deploy", "--env=prod");
-        _sandbox.PushChange("second release");
+        Sandbox.PushChange("second release");
         Must("--target=Deploy", "--env=prod");
-        var name = _sandbox.ProdContainer;
-        var load = new LoadProbe(_sandbox.ProdUrl);
+        var name = Sandbox.ProdContainer;
+        var load = new LoadProbe(Sandbox.ProdUrl);
 
         // Deploy: after the switch, the old NAME_previous retires, NAME becomes NAME_previous, NAME_next becomes NAME.
         for (var k = 1; k <= 3; k++)
         {
             var before = Releases(name);
             var was = VersionOf(name);
-            var pushed = _sandbox.PushChange($"deploy killed at rename {k}")[..12];
+            var pushed = Sandbox.PushChange($"deploy killed at rename {k}")[..12];
             var context = KillAtRename(k, "--target=Deploy", "--env=prod");
 
             var after = Releases(name);
             Assert.That(after.Keys, Is.SupersetOf(before.Keys), "no release was removed: " + context);
             Assert.That(after, Has.Count.EqualTo(before.Count + 1), context);
-            Assert.That(Http.VersionAt(_sandbox.ProdUrl), Is.EqualTo(pushed), context);
+            Assert.That(Http.VersionAt(Sandbox.ProdUrl), Is.EqualTo(pushed), context);
             var status = Status("prod");
             Assert.That(status["live"]!["version"]!.GetValue<string>(), Is.EqualTo(pushed), "Status names what serves: " + context);
             Assert.That(status["health"]!.GetValue<string>(), Is.EqualTo("healthy"), context);
@@ -75,18 +67,18 @@ public sealed class RenameJournalTests
             if (k == 2)
             {
                 // The whole state folder lost: the engine's names alone must lead the next run.
-                Directory.Delete(_sandbox.StateFolder("prod"), recursive: true);
+                Directory.Delete(Sandbox.StateFolder("prod"), recursive: true);
             }
 
             Assert.That(Releases(name).Keys, Is.EquivalentTo(before.Keys), "no release was removed: " + context);
-            Assert.That(Http.VersionAt(_sandbox.ProdUrl), Is.EqualTo(previous), context);
+            Assert.That(Http.VersionAt(Sandbox.ProdUrl), Is.EqualTo(previous), context);
             Assert.That(Status("prod")["live"]!["version"]!.GetValue<string>(), Is.EqualTo(previous), "Status names what serves: " + context);
 
             // The next Rollback first finishes the killed one, then rolls back from there: to the release live before it.
             var next = Must("--target=Rollback", "--env=prod");
             Assert.That(next.All, Does.Contain(k == 2 ? "parked by an interrupted swap" : "Finished the renaming after the switch"), next.ToString());
             Assert.That(Releases(name).Keys, Is.EquivalentTo(before.Keys), "the next run removed no release either");
-            Assert.That(Http.VersionAt(_sandbox.ProdUrl), Is.EqualTo(live));
+            Assert.That(Http.VersionAt(Sandbox.ProdUrl), Is.EqualTo(live));
             Assert.That(VersionOf(name), Is.EqualTo(live));
             Assert.That(VersionOf(name + "_previous"), Is.EqualTo(previous));
         }
@@ -99,18 +91,18 @@ public sealed class RenameJournalTests
     [Test]
     public void A_kill_at_each_rename_of_a_dev_backup_or_rollback_swap_loses_no_release_and_the_next_run_reverts_it()
     {
-        _sandbox.WriteConfig();
+        Sandbox.WriteConfig();
         Must("--target=Deploy", "--env=dev");
-        _sandbox.CommitInCheckout("second release", dir => File.AppendAllText(Path.Combine(dir, "README.md"), "\nsecond\n"));
+        Sandbox.CommitInCheckout("second release", dir => File.AppendAllText(Path.Combine(dir, "README.md"), "\nsecond\n"));
         Must("--target=Deploy", "--env=dev");
-        var name = _sandbox.DevContainer;
+        var name = Sandbox.DevContainer;
 
         // Deploy's backup: NAME_previous becomes NAME_older, the stopped NAME becomes NAME_previous.
         for (var k = 1; k <= 2; k++)
         {
             var before = Releases(name);
             var was = VersionOf(name);
-            var committed = _sandbox.CommitInCheckout($"deploy killed at rename {k}", dir => File.AppendAllText(Path.Combine(dir, "README.md"), $"\nkilled {k}\n"))[..12];
+            var committed = Sandbox.CommitInCheckout($"deploy killed at rename {k}", dir => File.AppendAllText(Path.Combine(dir, "README.md"), $"\nkilled {k}\n"))[..12];
             var context = KillAtRename(k, "--target=Deploy", "--env=dev");
 
             Assert.That(Releases(name).Keys, Is.EquivalentTo(before.Keys), "no release was removed: " + context);
@@ -118,7 +110,7 @@ public sealed class RenameJournalTests
 
             var next = Must("--target=Deploy", "--env=dev");
             Assert.That(next.All, Does.Contain("Reverted the backup of the live release interrupted at"), next.ToString());
-            Assert.That(Http.VersionAt(_sandbox.DevUrl), Is.EqualTo(committed));
+            Assert.That(Http.VersionAt(Sandbox.DevUrl), Is.EqualTo(committed));
             Assert.That(VersionOf(name + "_previous"), Is.EqualTo(was), "the release live before the killed deploy is the one to roll back to");
         }
 
@@ -133,7 +125,7 @@ public sealed class RenameJournalTests
             if (k == 2)
             {
                 // The journal lost: NAME_swapping is the release that was live, never a leftover to remove.
-                File.Delete(Path.Combine(_sandbox.StateFolder("dev"), "renames.json"));
+                File.Delete(Path.Combine(Sandbox.StateFolder("dev"), "renames.json"));
             }
             else
             {
@@ -143,11 +135,11 @@ public sealed class RenameJournalTests
             var next = Must("--target=Rollback", "--env=dev");
             Assert.That(next.All, Does.Contain(k == 2 ? "parked by an interrupted swap" : "Reverted the rollback swap interrupted at"), next.ToString());
             Assert.That(Releases(name).Keys, Is.EquivalentTo(before.Keys), "the next run removed no release either");
-            Assert.That(Http.VersionAt(_sandbox.DevUrl), Is.EqualTo(previous), "the next rollback went to the release before the live one");
+            Assert.That(Http.VersionAt(Sandbox.DevUrl), Is.EqualTo(previous), "the next rollback went to the release before the live one");
             Assert.That(VersionOf(name + "_previous"), Is.EqualTo(live));
 
             var back = Must("--target=Rollback", "--env=dev");
-            Assert.That(Http.VersionAt(_sandbox.DevUrl), Is.EqualTo(live), "and the one after rolls forward again: " + back);
+            Assert.That(Http.VersionAt(Sandbox.DevUrl), Is.EqualTo(live), "and the one after rolls forward again: " + back);
         }
     }
 
@@ -156,21 +148,21 @@ public sealed class RenameJournalTests
     {
         Tool.Running? tool = null;
         using var relay = new EngineRelay(k, () => tool?.Id);
-        var environment = new Dictionary<string, string?>(_sandbox.Secrets) { ["KAHA_DEPLOY_DATA_HOME"] = _sandbox.DataHome, ["DOCKER_HOST"] = relay.DockerHost };
-        using (tool = Tool.Start(arguments.Append($"--config={_sandbox.ConfigFile}").Append("--verbosity=verbose"), environment))
+        var environment = new Dictionary<string, string?>(Sandbox.Secrets) { ["KAHA_DEPLOY_DATA_HOME"] = Sandbox.DataHome, ["DOCKER_HOST"] = relay.DockerHost };
+        using (tool = Tool.Start(arguments.Append($"--config={Sandbox.ConfigFile}").Append("--verbosity=verbose"), environment))
         {
             var frozen = relay.WaitForFreeze(TimeSpan.FromMinutes(3), () => tool.WaitForExit(TimeSpan.Zero));
             Assert.That(frozen, Is.True, $"{string.Join(' ', arguments)} reached its rename {k}:\n{tool.Output}");
             tool.Kill();
             var context = $"{string.Join(' ', arguments)} killed at rename {k}:\n{tool.Output}";
-            TestContext.Progress.WriteLine($"killed {string.Join(' ', arguments)} at rename {k}: {string.Join(", ", Releases(arguments.Contains("--env=dev") ? _sandbox.DevContainer : _sandbox.ProdContainer).Values.Order())}");
+            TestContext.Progress.WriteLine($"killed {string.Join(' ', arguments)} at rename {k}: {string.Join(", ", Releases(arguments.Contains("--env=dev") ? Sandbox.DevContainer : Sandbox.ProdContainer).Values.Order())}");
             return context;
         }
     }
 
     private ProcessResult Must(params string[] arguments)
     {
-        var result = _sandbox.Tool(arguments);
+        var result = Sandbox.Tool(arguments);
         Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
         return result;
     }
@@ -184,7 +176,7 @@ public sealed class RenameJournalTests
 
     private JsonNode Status(string environment)
     {
-        var status = _sandbox.Tool("--target=Status", $"--env={environment}", "--json");
+        var status = Sandbox.Tool("--target=Status", $"--env={environment}", "--json");
         Assert.That(status.ExitCode, Is.EqualTo(0), status.ToString());
         return JsonNode.Parse(status.StdOut)!["environments"]![0]!;
     }

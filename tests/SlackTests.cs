@@ -16,66 +16,50 @@ namespace KahaDeploy.Tests;
 /// Slack's three-call file upload when a bot token is configured, else as its last lines.
 /// </summary>
 [NonParallelizable]
-public sealed class SlackTests
+public sealed class SlackTests() : SandboxFixture(withSlack: true)
 {
     private const string UploadUrlMethod = "/api/files.getUploadURLExternal";
     private const string CompleteMethod = "/api/files.completeUploadExternal";
 
-    private Sandbox _sandbox = null!;
-    private FakeSlack _slack = null!;
-
-    [SetUp]
-    public void CreateSandbox()
-    {
-        _slack = new FakeSlack();
-        _sandbox = new Sandbox();
-        _sandbox.WriteConfig(_slack.WebhookUrl);
-    }
-
-    [TearDown]
-    public void RemoveSandbox()
-    {
-        _sandbox.Dispose();
-        _slack.Dispose();
-    }
+    protected override void Prepare() => Sandbox.WriteConfig(Slack.WebhookUrl);
 
     [Test]
     public void Rate_limited_message_is_sent_again_after_retry_after()
     {
-        _slack.AnswerNext(429, "rate_limited", retryAfterSeconds: 1);
+        Slack.AnswerNext(429, "rate_limited", retryAfterSeconds: 1);
 
-        var result = _sandbox.Tool("--target=Deploy", "--env=dev");
+        var result = Sandbox.Tool("--target=Deploy", "--env=dev");
 
         Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
-        Assert.That(_slack.Messages, Has.Count.EqualTo(2), "the 429 is retried once Retry-After has passed");
-        Assert.That(_slack.Messages[1]["text"]!.GetValue<string>(), Does.Contain("deploy to dev succeeded"));
+        Assert.That(Slack.Messages, Has.Count.EqualTo(2), "the 429 is retried once Retry-After has passed");
+        Assert.That(Slack.Messages[1]["text"]!.GetValue<string>(), Does.Contain("deploy to dev succeeded"));
         Assert.That(result.All, Does.Contain("Slack answered 429"));
     }
 
     [Test]
     public void A_revoked_webhook_is_reported_and_the_deploy_still_succeeds()
     {
-        _slack.AnswerNext(404, "no_service");
+        Slack.AnswerNext(404, "no_service");
 
-        var result = _sandbox.Tool("--target=Deploy", "--env=dev");
+        var result = Sandbox.Tool("--target=Deploy", "--env=dev");
 
         Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
-        Assert.That(_slack.Messages, Has.Count.EqualTo(1), "a 404 is not retried");
+        Assert.That(Slack.Messages, Has.Count.EqualTo(1), "a 404 is not retried");
         Assert.That(result.All, Does.Contain("Slack refused the message (404 no_service)"));
-        Assert.That(Http.VersionAt(_sandbox.DevUrl), Is.Not.Empty);
+        Assert.That(Http.VersionAt(Sandbox.DevUrl), Is.Not.Empty);
     }
 
     [Test]
     public void Server_errors_are_retried_within_reason()
     {
-        _slack.AnswerNext(500, "internal_error");
-        _slack.AnswerNext(503, "unavailable");
-        _slack.AnswerNext(503, "unavailable");
+        Slack.AnswerNext(500, "internal_error");
+        Slack.AnswerNext(503, "unavailable");
+        Slack.AnswerNext(503, "unavailable");
 
-        var result = _sandbox.Tool("--target=Deploy", "--env=dev");
+        var result = Sandbox.Tool("--target=Deploy", "--env=dev");
 
         Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
-        Assert.That(_slack.Messages, Has.Count.EqualTo(3));
+        Assert.That(Slack.Messages, Has.Count.EqualTo(3));
         Assert.That(result.All, Does.Contain("Slack did not take the message after 3 attempts"));
     }
 
@@ -123,13 +107,13 @@ public sealed class SlackTests
     [Test]
     public void A_success_is_one_message_with_a_link_to_the_commit_on_GitHub()
     {
-        Sandbox.Git(_sandbox.Checkout, "remote", "set-url", "origin", "git@github.com:kaha-team/kaha.git");
-        var commit = Sandbox.Git(_sandbox.Checkout, "rev-parse", "HEAD");
+        Sandbox.Git(Sandbox.Checkout, "remote", "set-url", "origin", "git@github.com:kaha-team/kaha.git");
+        var commit = Sandbox.Git(Sandbox.Checkout, "rev-parse", "HEAD");
 
-        var result = _sandbox.Tool("--target=Deploy", "--env=dev", "--performer=alice");
+        var result = Sandbox.Tool("--target=Deploy", "--env=dev", "--performer=alice");
 
         Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
-        var message = _slack.Received.Single();
+        var message = Slack.Received.Single();
         var blocks = JsonNode.Parse(message.Body)!["blocks"]!.AsArray();
         Assert.That(blocks, Has.Count.EqualTo(1), "one compact section");
         Assert.That(blocks[0]!["text"]!["text"]!.GetValue<string>(), Does.Match(
@@ -139,18 +123,18 @@ public sealed class SlackTests
     [Test]
     public void A_failed_deploy_uploads_its_log_in_three_calls_and_names_the_channel()
     {
-        _sandbox.WriteConfig(_slack.WebhookUrl, slackBot: _slack);
-        Assert.That(_sandbox.Tool("--target=Deploy", "--env=dev").ExitCode, Is.EqualTo(0));
-        _slack.Received.Clear();
+        Sandbox.WriteConfig(Slack.WebhookUrl, slackBot: Slack);
+        Assert.That(Sandbox.Tool("--target=Deploy", "--env=dev").ExitCode, Is.EqualTo(0));
+        Slack.Received.Clear();
 
         var failed = FailDeploy(withBot: true);
 
-        Assert.That(_slack.Received.Select(r => r.Path.StartsWith("/upload/", StringComparison.Ordinal) ? "/upload/ID" : r.Path),
+        Assert.That(Slack.Received.Select(r => r.Path.StartsWith("/upload/", StringComparison.Ordinal) ? "/upload/ID" : r.Path),
             Is.EqualTo(new[] { UploadUrlMethod, "/upload/ID", CompleteMethod }), "exactly the three calls, in order, and no webhook message besides");
-        var (ask, upload, complete) = (_slack.Received.ElementAt(0), _slack.Received.ElementAt(1), _slack.Received.ElementAt(2));
+        var (ask, upload, complete) = (Slack.Received.ElementAt(0), Slack.Received.ElementAt(1), Slack.Received.ElementAt(2));
         var fileId = upload.Path["/upload/".Length..];
-        Assert.That(ask.Authorization, Is.EqualTo($"Bearer {_slack.BotToken}"));
-        Assert.That(complete.Authorization, Is.EqualTo($"Bearer {_slack.BotToken}"));
+        Assert.That(ask.Authorization, Is.EqualTo($"Bearer {Slack.BotToken}"));
+        Assert.That(complete.Authorization, Is.EqualTo($"Bearer {Slack.BotToken}"));
 
         var log = File.ReadAllBytes(LogOfLastRun());
         Assert.That(ask.Form["filename"], Is.EqualTo(Path.GetFileName(LogOfLastRun())));
@@ -163,7 +147,7 @@ public sealed class SlackTests
         Assert.That(after, Has.All.Contain("Slack: told the channel (failure), with the log attached.").Or.Contain("Error: "),
             "the file only grew by the report's own lines after it was sent");
 
-        Assert.That(complete.Form["channel_id"], Is.EqualTo(_sandbox.SlackChannel));
+        Assert.That(complete.Form["channel_id"], Is.EqualTo(Sandbox.SlackChannel));
         Assert.That(JsonNode.Parse(complete.Form["files"])![0]!["id"]!.GetValue<string>(), Is.EqualTo(fileId));
         Assert.That(complete.Form["initial_comment"], Does.Contain("deploy to dev FAILED").And.Contain("HealthCheck failed").And.Contain("did not answer"));
         Assert.That(failed.All, Does.Contain("Slack: told the channel (failure), with the log attached."));
@@ -174,23 +158,23 @@ public sealed class SlackTests
     {
         FailDeploy(withBot: false);
 
-        var tail = LogTailIn(_slack.Messages.Single());
+        var tail = LogTailIn(Slack.Messages.Single());
         Assert.That(tail.Split('\n'), Has.Length.EqualTo(SlackNotifier.TailLines));
         Assert.That(File.ReadAllText(LogOfLastRun()), Does.Contain(tail), "the lines are the log's, as they are in the file");
         Assert.That(tail, Does.Contain("An error occurred when executing task 'HealthCheck'"));
-        Assert.That(_slack.Received.Select(r => r.Path), Has.None.StartsWith("/api/"));
+        Assert.That(Slack.Received.Select(r => r.Path), Has.None.StartsWith("/api/"));
     }
 
     [Test]
     public void A_failing_upload_never_hides_the_failure()
     {
-        _sandbox.WriteConfig(_slack.WebhookUrl, slackBot: _slack);
-        _slack.AnswerNext(200, """{"ok":false,"error":"not_in_channel"}""", path: UploadUrlMethod);
+        Sandbox.WriteConfig(Slack.WebhookUrl, slackBot: Slack);
+        Slack.AnswerNext(200, """{"ok":false,"error":"not_in_channel"}""", path: UploadUrlMethod);
 
         var failed = FailDeploy(withBot: true);
 
         Assert.That(failed.All, Does.Contain("Slack refused files.getUploadURLExternal (not_in_channel)"));
-        var message = _slack.Messages.Single();
+        var message = Slack.Messages.Single();
         Assert.That(message["text"]!.GetValue<string>(), Does.Contain("deploy to dev FAILED").And.Contain("HealthCheck"));
         Assert.That(LogTailIn(message), Does.Contain("An error occurred when executing task 'HealthCheck'"));
     }
@@ -212,19 +196,19 @@ public sealed class SlackTests
     /// <summary>A deploy to dev whose new container answers its health check with 500 (FAIL_HEALTH), so it fails in HealthCheck.</summary>
     private ProcessResult FailDeploy(bool withBot)
     {
-        _sandbox.WriteConfig(_slack.WebhookUrl, slackBot: withBot ? _slack : null, adjust: config =>
+        Sandbox.WriteConfig(Slack.WebhookUrl, slackBot: withBot ? Slack : null, adjust: config =>
         {
             config["environments"]!["dev"]!["env"] = new JsonObject { ["FAIL_HEALTH"] = "1" };
             config["environments"]!["dev"]!["healthTimeoutSeconds"] = 3;
         });
-        var result = _sandbox.Tool("--target=Deploy", "--env=dev");
+        var result = Sandbox.Tool("--target=Deploy", "--env=dev");
         Assert.That(result.ExitCode, Is.Not.EqualTo(0), result.ToString());
         Assert.That(result.ErrorLines.Last(), Does.Contain("did not answer"));
         return result;
     }
 
     private string LogOfLastRun() =>
-        Directory.GetFiles(Path.Combine(_sandbox.StateFolder("dev"), "logs")).Order(StringComparer.Ordinal).Last();
+        Directory.GetFiles(Path.Combine(Sandbox.StateFolder("dev"), "logs")).Order(StringComparer.Ordinal).Last();
 
     /// <summary>The code block under "Last lines of the log" in a failure message.</summary>
     private static string LogTailIn(JsonObject message)

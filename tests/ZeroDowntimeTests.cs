@@ -7,37 +7,30 @@ namespace KahaDeploy.Tests;
 
 /// <summary>Issue 3, acceptance 1: deploys and rollbacks behind the proxy fail no request, on the real engine.</summary>
 [NonParallelizable]
-public sealed class ZeroDowntimeTests
+public sealed class ZeroDowntimeTests : SandboxFixture
 {
-    private Sandbox _sandbox = null!;
-
-    [SetUp]
-    public void CreateSandbox()
+    protected override void Prepare()
     {
-        _sandbox = new Sandbox();
-        _sandbox.WriteConfig(adjust: config =>
+        Sandbox.WriteConfig(adjust: config =>
         {
             var prod = config["environments"]!["prod"]!;
             prod["healthTimeoutSeconds"] = 10;
             prod["proxy"] = new JsonObject { ["enabled"] = true, ["healthyInARow"] = 3, ["drainSeconds"] = 1, ["standbySeconds"] = 4 };
             prod["retain"] = 3;
         });
-        _sandbox.StartBackingRedis();
-        var first = _sandbox.Tool("--target=Deploy", "--env=prod");
+        Sandbox.StartBackingRedis();
+        var first = Sandbox.Tool("--target=Deploy", "--env=prod");
         Assert.That(first.ExitCode, Is.EqualTo(0), first.ToString());
     }
-
-    [TearDown]
-    public void RemoveSandbox() => _sandbox.Dispose();
 
     [Test]
     public void A_deploy_under_load_fails_no_request_and_ends_on_the_new_version()
     {
-        var old = Http.VersionAt(_sandbox.ProdUrl);
-        var pushed = _sandbox.PushChange("two");
+        var old = Http.VersionAt(Sandbox.ProdUrl);
+        var pushed = Sandbox.PushChange("two");
 
-        var load = new LoadProbe(_sandbox.ProdUrl);
-        var deploy = _sandbox.Tool("--target=Deploy", "--env=prod");
+        var load = new LoadProbe(Sandbox.ProdUrl);
+        var deploy = Sandbox.Tool("--target=Deploy", "--env=prod");
         await_(load.StopAsync());
 
         Assert.That(deploy.ExitCode, Is.EqualTo(0), deploy.ToString());
@@ -45,9 +38,9 @@ public sealed class ZeroDowntimeTests
         Assert.That(load.Failures, Is.Empty);
         Assert.That(load.VersionsSeen, Is.EqualTo(new[] { old, pushed[..12] }));
         Assert.That(load.LastVersion, Is.EqualTo(pushed[..12]));
-        Assert.That(DockerCli.State($"{_sandbox.ProdContainer}_previous"), Is.EqualTo("running"), "the replaced release is a warm standby");
-        Assert.That(DockerCli.Inspect(_sandbox.ProdContainer, "{{json .HostConfig.PortBindings}}"), Is.EqualTo("{}"), "app containers publish nothing: the proxy does");
-        Assert.That(deploy.All, Does.Contain($"Warmed up {_sandbox.ProdContainer}_next with 200 requests to /healthz"));
+        Assert.That(DockerCli.State($"{Sandbox.ProdContainer}_previous"), Is.EqualTo("running"), "the replaced release is a warm standby");
+        Assert.That(DockerCli.Inspect(Sandbox.ProdContainer, "{{json .HostConfig.PortBindings}}"), Is.EqualTo("{}"), "app containers publish nothing: the proxy does");
+        Assert.That(deploy.All, Does.Contain($"Warmed up {Sandbox.ProdContainer}_next with 200 requests to /healthz"));
         AssertServingAndStandbyCpuShares();
         AssertStandbyTimerAtLowestPriority();
     }
@@ -55,11 +48,11 @@ public sealed class ZeroDowntimeTests
     [Test]
     public void A_release_failing_its_health_check_under_load_fails_no_request_and_the_old_one_keeps_serving()
     {
-        var old = Http.VersionAt(_sandbox.ProdUrl);
-        _sandbox.PushBrokenRelease();
+        var old = Http.VersionAt(Sandbox.ProdUrl);
+        Sandbox.PushBrokenRelease();
 
-        var load = new LoadProbe(_sandbox.ProdUrl);
-        var deploy = _sandbox.Tool("--target=Deploy", "--env=prod");
+        var load = new LoadProbe(Sandbox.ProdUrl);
+        var deploy = Sandbox.Tool("--target=Deploy", "--env=prod");
         await_(load.StopAsync());
 
         Assert.That(deploy.ExitCode, Is.Not.EqualTo(0));
@@ -68,32 +61,37 @@ public sealed class ZeroDowntimeTests
     }
 
     /// <summary>
-    /// The timer that ends the standby window is this tool started again: run as the published apphost (not dotnet with the
-    /// dll, as build.sh and the rollback test above run it) it must be started the same way, or the host refuses its
-    /// command line and the standby runs on for good.
+    /// The timer that ends the standby window is this tool started again, the way this run was started: dotnet with the dll
+    /// (as build.sh runs it) or the published apphost alone. Started any other way, the host refuses its command line and
+    /// the standby runs on for good.
     /// </summary>
-    [Test]
-    public void Run_as_the_published_apphost_the_standby_window_still_ends()
+    [TestCase(false, TestName = "Run_as_dotnet_with_the_dll_the_standby_window_ends")]
+    [TestCase(true, TestName = "Run_as_the_published_apphost_the_standby_window_still_ends")]
+    public void The_standby_window_ends_however_the_tool_is_run(bool asApphost)
     {
-        _sandbox.PushChange("two");
+        Sandbox.PushChange("two");
 
-        var deploy = _sandbox.ToolAsApphost("--target=Deploy", "--env=prod");
+        var deploy = asApphost
+            ? Sandbox.ToolAsApphost("--target=Deploy", "--env=prod")
+            : Sandbox.Tool("--target=Deploy", "--env=prod");
 
         Assert.That(deploy.ExitCode, Is.EqualTo(0), deploy.ToString());
         Assert.That(deploy.All, Does.Contain("stays running as a warm standby for 4 s"));
-        WaitUntil(() => DockerCli.State($"{_sandbox.ProdContainer}_previous") == "exited", TimeSpan.FromSeconds(30));
+
+        // The timer starts at the lowest CPU priority: on a busy machine its start alone can take longer than the window.
+        WaitUntil(() => DockerCli.State($"{Sandbox.ProdContainer}_previous") == "exited", TimeSpan.FromMinutes(2));
     }
 
     [Test]
     public void Rollback_under_load_fails_no_request_from_a_warm_standby_and_from_a_stopped_one()
     {
-        var v1 = Http.VersionAt(_sandbox.ProdUrl);
-        var v2 = _sandbox.PushChange("two")[..12];
-        Assert.That(_sandbox.Tool("--target=Deploy", "--env=prod").ExitCode, Is.EqualTo(0));
-        Assert.That(DockerCli.State($"{_sandbox.ProdContainer}_previous"), Is.EqualTo("running"));
+        var v1 = Http.VersionAt(Sandbox.ProdUrl);
+        var v2 = Sandbox.PushChange("two")[..12];
+        Assert.That(Sandbox.Tool("--target=Deploy", "--env=prod").ExitCode, Is.EqualTo(0));
+        Assert.That(DockerCli.State($"{Sandbox.ProdContainer}_previous"), Is.EqualTo("running"));
 
-        var warm = new LoadProbe(_sandbox.ProdUrl);
-        var rollback = _sandbox.Tool("--target=Rollback", "--env=prod");
+        var warm = new LoadProbe(Sandbox.ProdUrl);
+        var rollback = Sandbox.Tool("--target=Rollback", "--env=prod");
         await_(warm.StopAsync());
         Assert.That(rollback.ExitCode, Is.EqualTo(0), rollback.ToString());
         Assert.That(warm.Failures, Is.Empty);
@@ -102,13 +100,13 @@ public sealed class ZeroDowntimeTests
         AssertServingAndStandbyCpuShares();
 
         // After the standby window the replaced release is stopped but kept.
-        WaitUntil(() => DockerCli.State($"{_sandbox.ProdContainer}_previous") == "exited", TimeSpan.FromSeconds(30));
+        WaitUntil(() => DockerCli.State($"{Sandbox.ProdContainer}_previous") == "exited", TimeSpan.FromSeconds(30));
 
-        var cold = new LoadProbe(_sandbox.ProdUrl);
-        var rollForward = _sandbox.Tool("--target=Rollback", "--env=prod");
+        var cold = new LoadProbe(Sandbox.ProdUrl);
+        var rollForward = Sandbox.Tool("--target=Rollback", "--env=prod");
         await_(cold.StopAsync());
         Assert.That(rollForward.ExitCode, Is.EqualTo(0), rollForward.ToString());
-        Assert.That(rollForward.All, Does.Contain("which was stopped").And.Contain($"Warmed up {_sandbox.ProdContainer}_previous with 200 requests"));
+        Assert.That(rollForward.All, Does.Contain("which was stopped").And.Contain($"Warmed up {Sandbox.ProdContainer}_previous with 200 requests"));
         Assert.That(cold.Failures, Is.Empty);
         Assert.That(cold.LastVersion, Is.EqualTo(v2));
     }
@@ -116,16 +114,16 @@ public sealed class ZeroDowntimeTests
     [Test]
     public void Rollback_to_an_older_retained_sha()
     {
-        var v1 = Sandbox.Git(_sandbox.Author, "rev-parse", "HEAD");
-        _sandbox.PushChange("two");
-        Assert.That(_sandbox.Tool("--target=Deploy", "--env=prod").ExitCode, Is.EqualTo(0));
-        _sandbox.PushChange("three");
-        Assert.That(_sandbox.Tool("--target=Deploy", "--env=prod").ExitCode, Is.EqualTo(0));
+        var v1 = Sandbox.Git(Sandbox.Author, "rev-parse", "HEAD");
+        Sandbox.PushChange("two");
+        Assert.That(Sandbox.Tool("--target=Deploy", "--env=prod").ExitCode, Is.EqualTo(0));
+        Sandbox.PushChange("three");
+        Assert.That(Sandbox.Tool("--target=Deploy", "--env=prod").ExitCode, Is.EqualTo(0));
 
-        var result = _sandbox.Tool("--target=Rollback", "--env=prod", $"--to={v1[..8]}");
+        var result = Sandbox.Tool("--target=Rollback", "--env=prod", $"--to={v1[..8]}");
 
         Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
-        Assert.That(Http.CommitAt(_sandbox.ProdUrl), Is.EqualTo(v1));
+        Assert.That(Http.CommitAt(Sandbox.ProdUrl), Is.EqualTo(v1));
     }
 
     [Test]
@@ -133,61 +131,61 @@ public sealed class ZeroDowntimeTests
     {
         for (var i = 2; i <= 5; i++)
         {
-            _sandbox.PushChange("release " + i);
-            Assert.That(_sandbox.Tool("--target=Deploy", "--env=prod").ExitCode, Is.EqualTo(0));
+            Sandbox.PushChange("release " + i);
+            Assert.That(Sandbox.Tool("--target=Deploy", "--env=prod").ExitCode, Is.EqualTo(0));
         }
 
-        var releases = DockerCli.Containers(_sandbox.Prefix).Where(c => c.StartsWith(_sandbox.ProdContainer, StringComparison.Ordinal) && !c.EndsWith("_proxy", StringComparison.Ordinal) && !c.EndsWith("_redis", StringComparison.Ordinal) && !c.EndsWith("_owner", StringComparison.Ordinal)).ToList();
+        var releases = DockerCli.Containers(Sandbox.Prefix).Where(c => c.StartsWith(Sandbox.ProdContainer, StringComparison.Ordinal) && !c.EndsWith("_proxy", StringComparison.Ordinal) && !c.EndsWith("_redis", StringComparison.Ordinal) && !c.EndsWith("_owner", StringComparison.Ordinal)).ToList();
         Assert.That(releases, Has.Count.EqualTo(3), string.Join(", ", releases));
-        Assert.That(releases, Does.Contain(_sandbox.ProdContainer).And.Contain($"{_sandbox.ProdContainer}_previous"));
+        Assert.That(releases, Does.Contain(Sandbox.ProdContainer).And.Contain($"{Sandbox.ProdContainer}_previous"));
     }
 
     [Test]
     public void Killed_between_start_and_switch_the_old_version_keeps_serving_and_the_next_deploy_succeeds()
     {
-        var old = Http.VersionAt(_sandbox.ProdUrl);
-        _sandbox.PushBrokenRelease();
-        var load = new LoadProbe(_sandbox.ProdUrl);
+        var old = Http.VersionAt(Sandbox.ProdUrl);
+        Sandbox.PushBrokenRelease();
+        var load = new LoadProbe(Sandbox.ProdUrl);
 
-        using (var deploy = _sandbox.StartTool("--target=Deploy", "--env=prod"))
+        using (var deploy = Sandbox.StartTool("--target=Deploy", "--env=prod"))
         {
-            WaitUntil(() => DockerCli.State($"{_sandbox.ProdContainer}_next") == "running", TimeSpan.FromSeconds(60));
+            WaitUntil(() => DockerCli.State($"{Sandbox.ProdContainer}_next") == "running", TimeSpan.FromSeconds(60));
             deploy.Kill();
         }
 
-        Assert.That(CpuShares($"{_sandbox.ProdContainer}_next"), Is.EqualTo(256), "a release that takes no traffic yields the CPU to the live one");
+        Assert.That(CpuShares($"{Sandbox.ProdContainer}_next"), Is.EqualTo(256), "a release that takes no traffic yields the CPU to the live one");
 
-        Assert.That(Http.VersionAt(_sandbox.ProdUrl), Is.EqualTo(old));
-        var fixedRelease = _sandbox.PushFixedRelease();
-        var next = _sandbox.Tool("--target=Deploy", "--env=prod");
+        Assert.That(Http.VersionAt(Sandbox.ProdUrl), Is.EqualTo(old));
+        var fixedRelease = Sandbox.PushFixedRelease();
+        var next = Sandbox.Tool("--target=Deploy", "--env=prod");
         await_(load.StopAsync());
 
         Assert.That(next.ExitCode, Is.EqualTo(0), next.ToString());
         Assert.That(next.All, Does.Contain("Taking over the prod lock"));
-        Assert.That(Http.CommitAt(_sandbox.ProdUrl), Is.EqualTo(fixedRelease));
+        Assert.That(Http.CommitAt(Sandbox.ProdUrl), Is.EqualTo(fixedRelease));
         Assert.That(load.Failures, Is.Empty);
     }
 
     [Test]
     public void A_new_proxy_image_removes_those_of_earlier_tool_versions_that_no_container_uses()
     {
-        var proxy = $"{_sandbox.ProdContainer}_proxy";
+        var proxy = $"{Sandbox.ProdContainer}_proxy";
         var current = DockerCli.Inspect(proxy, "{{.Config.Image}}");
-        var unused = $"kaha-local/proxy:{_sandbox.Prefix}-unused";
-        var inUse = $"kaha-local/proxy:{_sandbox.Prefix}-in-use";
-        var kept = $"{_sandbox.Prefix}_old_proxy";
+        var unused = $"kaha-local/proxy:{Sandbox.Prefix}-unused";
+        var inUse = $"kaha-local/proxy:{Sandbox.Prefix}-in-use";
+        var kept = $"{Sandbox.Prefix}_old_proxy";
         try
         {
             foreach (var earlier in new[] { unused, inUse })
             {
-                DockerCli.BuildLabelledImage(Path.Combine(_sandbox.Folder, earlier.Split(':')[1]), $"org.kaha.proxy=true org.kaha.test={earlier}", earlier);
+                DockerCli.BuildLabelledImage(Path.Combine(Sandbox.Folder, earlier.Split(':')[1]), $"org.kaha.proxy=true org.kaha.test={earlier}", earlier);
             }
 
             Shell.Must("docker", "create", "--name", kept, inUse, "none");
             Shell.Must("docker", "rm", "-f", proxy);
             Shell.Must("docker", "rmi", current);
 
-            var deploy = _sandbox.Tool("--target=Deploy", "--env=prod");
+            var deploy = Sandbox.Tool("--target=Deploy", "--env=prod");
 
             Assert.That(deploy.ExitCode, Is.EqualTo(0), deploy.ToString());
             Assert.That(deploy.StdOut, Does.Contain($"Building the proxy image {current}").And.Match(@"Removed \d+ proxy image\(s\) of earlier versions"));
@@ -205,14 +203,14 @@ public sealed class ZeroDowntimeTests
     /// <summary>The live release has the engine's default CPU weight; the standby, out of rotation, a quarter of it.</summary>
     private void AssertServingAndStandbyCpuShares()
     {
-        Assert.That(CpuShares(_sandbox.ProdContainer), Is.EqualTo(1024), "the live release");
-        Assert.That(CpuShares($"{_sandbox.ProdContainer}_previous"), Is.EqualTo(256), "the warm standby");
+        Assert.That(CpuShares(Sandbox.ProdContainer), Is.EqualTo(1024), "the live release");
+        Assert.That(CpuShares($"{Sandbox.ProdContainer}_previous"), Is.EqualTo(256), "the warm standby");
     }
 
     /// <summary>The timer that ends the standby window waits beside the live release at the lowest CPU priority, its session's group too.</summary>
     private void AssertStandbyTimerAtLowestPriority()
     {
-        var pid = int.Parse(File.ReadAllText(Path.Combine(_sandbox.StateFolder("prod"), "standby.pid")).Trim());
+        var pid = int.Parse(File.ReadAllText(Path.Combine(Sandbox.StateFolder("prod"), "standby.pid")).Trim());
         var priority = ProcessPriority.Of(pid);
         Assert.That(priority.Nice, Is.EqualTo(19), "nice of the standby timer");
         Assert.That(priority.SessionGroupNice ?? 19, Is.EqualTo(19), "nice of its session's scheduling group");

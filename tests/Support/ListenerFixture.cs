@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using NUnit.Framework;
 
 namespace KahaDeploy.Tests.Support;
 
@@ -7,13 +6,9 @@ namespace KahaDeploy.Tests.Support;
 /// A sandbox with prod behind a backing Redis, a Slack stand-in, and the listener running with a GitHub hook, for tests of
 /// push deploys end to end; everything is stopped and removed after each test, also when set up failed half-way.
 /// </summary>
-public abstract class ListenerFixture
+public abstract class ListenerFixture() : SandboxFixture(withSlack: true)
 {
     protected static readonly TimeSpan DeployTime = TimeSpan.FromMinutes(3);
-
-    protected Sandbox Sandbox { get; private set; } = null!;
-
-    protected FakeSlack Slack { get; private set; } = null!;
 
     protected ListenerProcess Listener { get; private set; } = null!;
 
@@ -21,24 +16,17 @@ public abstract class ListenerFixture
 
     protected string Secret { get; private set; } = null!;
 
-    [SetUp]
-    public void StartListener()
+    protected override void Prepare()
     {
-        Slack = new FakeSlack();
-        Sandbox = new Sandbox();
         WriteConfig();
         Sandbox.StartBackingRedis();
         Start();
     }
 
-    [TearDown]
-    public void StopListener()
+    protected override void Stop()
     {
-        // Set up may have failed half-way: whatever exists is stopped, then the sandbox's containers go.
         GitHub?.Dispose();
         Listener?.Dispose();
-        Sandbox?.Dispose();
-        Slack?.Dispose();
     }
 
     /// <summary>The sandbox's configuration with a listener for GitHub pushes under a new secret.</summary>
