@@ -7,49 +7,41 @@ namespace KahaDeploy.Tests;
 
 /// <summary>Issue 17: Redis backups taken, kept, proved by loading them, and put back, on the real engine with the sample app.</summary>
 [NonParallelizable]
-public sealed class BackupTests
+public sealed class BackupTests : SandboxFixture
 {
-    private Sandbox _sandbox = null!;
-
-    [SetUp]
-    public void CreateSandbox() => _sandbox = new Sandbox();
-
-    [TearDown]
-    public void RemoveSandbox() => _sandbox.Dispose();
-
     [Test]
     public void A_restored_backup_brings_back_the_count_Verify_loads_it_and_a_damaged_file_fails_Verify()
     {
-        _sandbox.WriteConfig();
-        var deploy = _sandbox.Tool("--target=Deploy", "--env=dev");
+        Sandbox.WriteConfig();
+        var deploy = Sandbox.Tool("--target=Deploy", "--env=dev");
         Assert.That(deploy.ExitCode, Is.EqualTo(0), deploy.ToString());
         for (var i = 0; i < 3; i++)
         {
-            Http.PostHit(_sandbox.DevUrl);
+            Http.PostHit(Sandbox.DevUrl);
         }
 
-        var backup = _sandbox.Tool("--target=Backup", "--env=dev");
+        var backup = Sandbox.Tool("--target=Backup", "--env=dev");
         Assert.That(backup.ExitCode, Is.EqualTo(0), backup.ToString());
-        var folder = Path.Combine(_sandbox.DataFolder("dev"), "backups");
+        var folder = Path.Combine(Sandbox.DataFolder("dev"), "backups");
         Assert.That(File.GetUnixFileMode(folder), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute));
         var taken = Listed("dev");
         Assert.That(taken, Has.Count.EqualTo(1));
         Assert.That(taken[0]!["sidecar"]!["keys"]!.GetValue<long>(), Is.EqualTo(1), "the counter is the one key");
 
         // The data changes after the backup: the counter moves on, then is deleted.
-        Http.PostHit(_sandbox.DevUrl);
-        Assert.That(Http.PostHit(_sandbox.DevUrl), Is.EqualTo(5));
-        Shell.Must("docker", "exec", "-e", $"REDISCLI_AUTH={_sandbox.Secrets["DEV_REDIS_PASSWORD"]}", $"{_sandbox.Prefix}_dev_redis", "redis-cli", "DEL", "kaha:hits");
-        Assert.That(Http.Hits(_sandbox.DevUrl), Is.EqualTo(0));
+        Http.PostHit(Sandbox.DevUrl);
+        Assert.That(Http.PostHit(Sandbox.DevUrl), Is.EqualTo(5));
+        Shell.Must("docker", "exec", "-e", $"REDISCLI_AUTH={Sandbox.Secrets["DEV_REDIS_PASSWORD"]}", $"{Sandbox.Prefix}_dev_redis", "redis-cli", "DEL", "kaha:hits");
+        Assert.That(Http.Hits(Sandbox.DevUrl), Is.EqualTo(0));
 
-        Expect.OneErrorLine(_sandbox.Tool("--target=Restore", "--env=dev"), "Restore needs --from", "--from=latest");
-        var restore = _sandbox.Tool("--target=Restore", "--env=dev", "--from=latest");
+        Expect.OneErrorLine(Sandbox.Tool("--target=Restore", "--env=dev"), "Restore needs --from", "--from=latest");
+        var restore = Sandbox.Tool("--target=Restore", "--env=dev", "--from=latest");
         Assert.That(restore.ExitCode, Is.EqualTo(0), restore.ToString());
         Assert.That(restore.StdOut, Does.Contain("Restored").And.Contain("1 keys, as the backup holds"));
-        Assert.That(HitsOnceUp(_sandbox.DevUrl), Is.EqualTo(3), "the app shows the count of the backup");
+        Assert.That(HitsOnceUp(Sandbox.DevUrl), Is.EqualTo(3), "the app shows the count of the backup");
         Assert.That(Listed("dev"), Has.Count.EqualTo(2), "the data from before the restore was backed up first");
 
-        var verify = _sandbox.Tool("--target=Verify", "--env=dev");
+        var verify = Sandbox.Tool("--target=Verify", "--env=dev");
         Assert.That(verify.ExitCode, Is.EqualTo(0), verify.ToString());
         Assert.That(verify.StdOut, Does.Contain("Verified"));
 
@@ -60,45 +52,45 @@ public sealed class BackupTests
             file.WriteByte(0x5a);
         }
 
-        Expect.OneErrorLine(_sandbox.Tool("--target=Verify", "--env=dev"), Path.GetFileName(latest), "is damaged");
+        Expect.OneErrorLine(Sandbox.Tool("--target=Verify", "--env=dev"), Path.GetFileName(latest), "is damaged");
     }
 
     [Test]
     public void A_prod_deploy_backs_up_first_and_stops_before_any_change_when_its_Redis_is_unreachable()
     {
         // Prod's default (beforeDeploy on) instead of the suite's.
-        _sandbox.WriteConfig(adjust: config => config["environments"]!["prod"]!.AsObject().Remove("backups"));
-        _sandbox.StartBackingRedis();
-        var deploy = _sandbox.Tool("--target=Deploy", "--env=prod");
+        Sandbox.WriteConfig(adjust: config => config["environments"]!["prod"]!.AsObject().Remove("backups"));
+        Sandbox.StartBackingRedis();
+        var deploy = Sandbox.Tool("--target=Deploy", "--env=prod");
         Assert.That(deploy.ExitCode, Is.EqualTo(0), deploy.ToString());
-        var folder = Path.Combine(_sandbox.DataFolder("prod"), "backups");
+        var folder = Path.Combine(Sandbox.DataFolder("prod"), "backups");
         var rdb = Directory.GetFiles(folder, "*-prod.rdb").Single();
         var sidecar = JsonNode.Parse(File.ReadAllText(Path.ChangeExtension(rdb, ".json")))!;
         Assert.That(sidecar["sizeBytes"]!.GetValue<long>(), Is.EqualTo(new FileInfo(rdb).Length));
         Assert.That(sidecar["sha256"]!.GetValue<string>(), Is.EqualTo(Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(rdb)))));
         Assert.That(sidecar["redisVersion"]!.GetValue<string>(), Does.Match(@"^\d+\.\d+\.\d+$"));
         Assert.That(sidecar["keys"]!.GetValue<long>(), Is.EqualTo(0), "the first deploy backs up an empty Redis");
-        Assert.That(Http.PostHit(_sandbox.ProdUrl), Is.EqualTo(1));
+        Assert.That(Http.PostHit(Sandbox.ProdUrl), Is.EqualTo(1));
 
         // A Redis given by URL is not overwritten: the steps are given instead.
-        Expect.OneErrorLine(_sandbox.Tool("--target=Restore", "--env=prod", "--from=latest"), "redis.url", "to restore it by hand", "CONFIG GET dir", Path.GetFileName(rdb));
+        Expect.OneErrorLine(Sandbox.Tool("--target=Restore", "--env=prod", "--from=latest"), "redis.url", "to restore it by hand", "CONFIG GET dir", Path.GetFileName(rdb));
 
-        Shell.Must("docker", "stop", $"{_sandbox.Prefix}_prod_redis");
-        var before = DockerCli.Snapshot(_sandbox.Prefix);
-        var live = Http.VersionAt(_sandbox.ProdUrl);
-        Expect.OneErrorLine(_sandbox.Tool("--target=Deploy", "--env=prod", "--force"),
-            "Could not back up", $"{_sandbox.Prefix}_prod_redis:6379", "stopped before changing anything", "--skip-backup");
-        Assert.That(DockerCli.Snapshot(_sandbox.Prefix), Is.EqualTo(before), "no container was created, replaced or stopped");
-        Assert.That(Http.VersionAt(_sandbox.ProdUrl), Is.EqualTo(live));
+        Shell.Must("docker", "stop", $"{Sandbox.Prefix}_prod_redis");
+        var before = DockerCli.Snapshot(Sandbox.Prefix);
+        var live = Http.VersionAt(Sandbox.ProdUrl);
+        Expect.OneErrorLine(Sandbox.Tool("--target=Deploy", "--env=prod", "--force"),
+            "Could not back up", $"{Sandbox.Prefix}_prod_redis:6379", "stopped before changing anything", "--skip-backup");
+        Assert.That(DockerCli.Snapshot(Sandbox.Prefix), Is.EqualTo(before), "no container was created, replaced or stopped");
+        Assert.That(Http.VersionAt(Sandbox.ProdUrl), Is.EqualTo(live));
         Assert.That(Directory.GetFiles(folder), Has.Length.EqualTo(2), "a failed backup leaves no file behind");
     }
 
     [Test]
     public void Retention_keeps_the_newest_N_and_the_newest_of_each_day_for_M_days_across_20_backups()
     {
-        _sandbox.WriteConfig(adjust: config => config["environments"]!["backing"]!["backups"] = new JsonObject { ["keep"] = 3, ["dailyDays"] = 5 });
-        _sandbox.StartBackingRedis();
-        var folder = Path.Combine(_sandbox.DataFolder("backing"), "backups");
+        Sandbox.WriteConfig(adjust: config => config["environments"]!["backing"]!["backups"] = new JsonObject { ["keep"] = 3, ["dailyDays"] = 5 });
+        Sandbox.StartBackingRedis();
+        var folder = Path.Combine(Sandbox.DataFolder("backing"), "backups");
         Directory.CreateDirectory(folder);
 
         // 19 earlier backups, named with the times they were taken; the tool takes the 20th now.
@@ -123,7 +115,7 @@ public sealed class BackupTests
         File.WriteAllText(partial, "RED");
         File.SetLastWriteTimeUtc(partial, today.AddDays(-2));
 
-        var backup = _sandbox.Tool("--target=Backup", "--env=backing");
+        var backup = Sandbox.Tool("--target=Backup", "--env=backing");
         Assert.That(backup.ExitCode, Is.EqualTo(0), backup.ToString());
         Assert.That(backup.StdOut, Does.Contain("Removed 14 older backup(s)"));
 
@@ -145,27 +137,27 @@ public sealed class BackupTests
     [TestCase("folder", "\"\"", "environments.dev.backups.folder is empty")]
     public void A_bad_backups_section_is_refused_with_one_line(string key, string json, string error)
     {
-        _sandbox.WriteConfig(adjust: config => config["environments"]!["dev"]!["backups"] = new JsonObject { [key] = JsonNode.Parse(json) });
-        Expect.OneErrorLine(_sandbox.Tool("--target=Backup", "--env=dev"), error);
+        Sandbox.WriteConfig(adjust: config => config["environments"]!["dev"]!["backups"] = new JsonObject { [key] = JsonNode.Parse(json) });
+        Expect.OneErrorLine(Sandbox.Tool("--target=Backup", "--env=dev"), error);
     }
 
     [Test]
     public void Backups_before_a_deploy_of_an_environment_without_Redis_are_refused_with_one_line()
     {
-        _sandbox.WriteConfig(adjust: config =>
+        Sandbox.WriteConfig(adjust: config =>
         {
             var prod = config["environments"]!["prod"]!.AsObject();
             prod.Remove("redis");
             prod["backups"] = new JsonObject { ["beforeDeploy"] = true };
         });
-        Expect.OneErrorLine(_sandbox.Tool("--target=Deploy", "--env=prod"), "environments.prod.backups.beforeDeploy is true but prod has no redis to back up");
+        Expect.OneErrorLine(Sandbox.Tool("--target=Deploy", "--env=prod"), "environments.prod.backups.beforeDeploy is true but prod has no redis to back up");
     }
 
     private static string Name(DateTime time) => $"{time:yyyyMMdd'T'HHmmss.fff'Z'}-backing";
 
     private List<JsonNode?> Listed(string environment)
     {
-        var list = _sandbox.Tool("--target=Backups", $"--env={environment}", "--json");
+        var list = Sandbox.Tool("--target=Backups", $"--env={environment}", "--json");
         Assert.That(list.ExitCode, Is.EqualTo(0), list.ToString());
         return JsonNode.Parse(list.StdOut)!["backups"]!.AsArray().ToList();
     }
