@@ -94,6 +94,9 @@ public sealed class DashboardTests : PlaywrightTest
 
         await Expect(prod.Locator(".live")).ToContainTextAsync(second[..12], new() { Timeout = 30_000 });
         await Expect(prod.Locator(".running")).ToHaveCountAsync(0);
+        // The release it replaced is the warm standby, until its window ends (standbySeconds 600 here).
+        await Expect(prod.Locator(".standby")).ToContainTextAsync(first[..12]);
+        await Expect(prod.Locator(".standby")).ToContainTextAsync(new System.Text.RegularExpressions.Regex(@"warm until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC"));
         await Screenshot("dashboard-overview.png");
 
         // The Rollback button asks first, naming what will change.

@@ -45,7 +45,8 @@ public static class DashboardPages
         body.Append($"<dt>URL</dt><dd><a href=\"{E(status.Url)}\">{E(status.Url)}</a></dd>");
         if (environment.Standby is { } standby)
         {
-            body.Append($"<dt>Standby</dt><dd>{Badge(RetainedReleases.Standby)} <strong>{E(standby.Version)}</strong>{(standby.Commit.StartsWith(standby.Version, StringComparison.Ordinal) ? "" : $" <code>{E(standby.Short)}</code>")} (warm: a Rollback to it is instant)</dd>");
+            var until = StandbyTimer.Until(environment.Settings) is { } at ? $" until {Time(at)}" : "";
+            body.Append($"<dt>Standby</dt><dd class=\"standby\">{Badge(RetainedReleases.Standby)} <strong>{E(standby.Version)}</strong>{(standby.Commit.StartsWith(standby.Version, StringComparison.Ordinal) ? "" : $" <code>{E(standby.Short)}</code>")} (warm{until}: a Rollback to it is instant)</dd>");
         }
 
         body.Append("</dl>");

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Cake.Core.Diagnostics;
 
 namespace KahaDeploy.Services.Releases;
@@ -10,6 +11,17 @@ namespace KahaDeploy.Services.Releases;
 public sealed class StandbyTimer(ICakeLog log)
 {
     public static string PidFile(DeploySettings settings) => Path.Combine(settings.EnvironmentStateFolder, "standby.pid");
+
+    private static string UntilFile(DeploySettings settings) => Path.Combine(settings.EnvironmentStateFolder, "standby.until");
+
+    /// <summary>When the pending timer stops the standby; null when no timer is pending or its time has passed.</summary>
+    public static DateTimeOffset? Until(DeploySettings settings) =>
+        File.Exists(PidFile(settings))
+        && File.Exists(UntilFile(settings))
+        && DateTimeOffset.TryParse(File.ReadAllText(UntilFile(settings)).Trim(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var until)
+        && until > DateTimeOffset.UtcNow
+            ? until
+            : null;
 
     /// <summary>Starts the timer; returns when it will stop the standby.</summary>
     public DateTimeOffset Schedule(DeploySettings settings, string slot, TimeSpan window)
@@ -30,9 +42,11 @@ public sealed class StandbyTimer(ICakeLog log)
         using var shell = Process.Start(start)!;
         var pid = shell.StandardOutput.ReadLine();
         shell.WaitForExit();
+        var until = DateTimeOffset.UtcNow + window;
+        File.WriteAllText(UntilFile(settings), until.ToString("O", CultureInfo.InvariantCulture));
         File.WriteAllText(PidFile(settings), pid);
         log.Information("{0} stays running as a warm standby for {1:N0} s, then it is stopped (kept for Rollback).", settings.PreviousContainer, window.TotalSeconds);
-        return DateTimeOffset.UtcNow + window;
+        return until;
     }
 
     /// <summary>Stops a pending timer this tool started, found by the pid it recorded.</summary>
@@ -60,6 +74,7 @@ public sealed class StandbyTimer(ICakeLog log)
         }
 
         File.Delete(file);
+        File.Delete(UntilFile(settings));
     }
 
     private static string Quote(string value) => "'" + value.Replace("'", "'\\''") + "'";
