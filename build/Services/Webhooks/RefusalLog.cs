@@ -5,8 +5,13 @@ namespace KahaDeploy.Services.Webhooks;
 /// first from an address, then one a minute with the count of those in between. A flood of junk then cannot fill the
 /// disk, nor push the real decisions out of /status.
 /// </summary>
-public sealed class RefusalLog
+public sealed class RefusalLog(TimeProvider time)
 {
+    public RefusalLog()
+        : this(TimeProvider.System)
+    {
+    }
+
     private static readonly TimeSpan Window = TimeSpan.FromMinutes(1);
 
     /// <summary>Beyond this many addresses in one window, the newest share one line: memory stays bounded under a spread flood.</summary>
@@ -23,7 +28,7 @@ public sealed class RefusalLog
     /// </returns>
     public string? Note(string? client)
     {
-        var now = DateTimeOffset.UtcNow;
+        var now = time.GetUtcNow();
         var key = client ?? "?";
         lock (_gate)
         {
