@@ -79,6 +79,16 @@ public sealed class RedisSnapshot(DockerConnector docker, ScratchRedis scratch, 
 
         var auth = new Dictionary<string, string> { ["REDISCLI_AUTH"] = local.Password };
         var before = await engine.ExecAsync(local.Container, ["redis-cli", "LASTSAVE"], auth);
+        // LASTSAVE counts whole seconds: a save that ends in the second of the last one would not move it, and the wait
+        // below would never end. Starting in a later second, ours is sure to move it.
+        if (long.TryParse(before.Trim(), CultureInfo.InvariantCulture, out var lastSecond))
+        {
+            while (DateTimeOffset.UtcNow.ToUnixTimeSeconds() <= lastSecond)
+            {
+                await Task.Delay(50);
+            }
+        }
+
         var deadline = DateTimeOffset.UtcNow + SaveTimeout;
         while (true)
         {
