@@ -27,14 +27,19 @@ public sealed class SwarmHarnessTests
         try
         {
             Assert.That(swarm.ReadyNodes(), Is.EqualTo(2), swarm.Manager.Docker("node", "ls"));
+            using (var anonymous = Client.GetAsync($"http://{swarm.Registry}/v2/_catalog").GetAwaiter().GetResult())
+            {
+                Assert.That((int)anonymous.StatusCode, Is.EqualTo(401), "the registry wants credentials");
+            }
 
             BuildNodeReporter(folder, pushed);
-            Shell.Must("docker", "push", pushed);
+            Shell.Must("docker", "--config", swarm.CliConfig, "push", pushed);
 
+            // The nodes pull with the credentials the manager's CLI sends along (--with-registry-auth).
             // dnsrr and a host-mode port: what works without IPVS (DESIGN.md §8). The hostname is the node's id, which the
             // image's CGI reports, so each address shows which node's task answered.
             clock.Restart();
-            swarm.Manager.Docker("service", "create", "--detach=false", "--quiet", "--name", "smoke", "--mode", "global",
+            swarm.Manager.Docker("--config", swarm.CliConfig, "service", "create", "--with-registry-auth", "--detach=false", "--quiet", "--name", "smoke", "--mode", "global",
                 "--endpoint-mode", "dnsrr", "--publish", "mode=host,target=3000,published=8090",
                 "--hostname", "{{.Node.ID}}", $"{swarm.Registry}/ksw-smoke:1");
             TestContext.Progress.WriteLine($"service converged on both nodes in {clock.Elapsed.TotalSeconds:F1} s");

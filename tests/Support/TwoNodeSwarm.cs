@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
 
 namespace KahaDeploy.Tests.Support;
 
@@ -10,7 +12,8 @@ namespace KahaDeploy.Tests.Support;
 /// (host .1), a network namespace per node with a veth into the bridge (.2 the manager, .3 the worker), a dockerd per
 /// node started inside its namespace with <c>nsenter --net</c> (not <c>ip netns exec</c>, which remounts /sys and hides
 /// the cgroup mounts), one FORWARD rule for the bridge, and Debian's <c>docker-registry</c> serving on the bridge address
-/// (the nodes pull from it as an insecure registry; the host engine pushes to it through a loopback relay).
+/// with htpasswd auth (the nodes pull from it as an insecure registry; the host engine pushes to it through a loopback
+/// relay).
 /// Every address is inside namespaces the harness made, so tests may send traffic to them.
 /// Disposing removes all of it (daemons and registry by their pid, namespaces, bridge, rule, folders), also when set-up
 /// failed half-way.
@@ -33,6 +36,7 @@ public sealed class TwoNodeSwarm : IDisposable
         Bridge = $"ksw{_id}";
         Subnet = FreeSubnet();
         RegistryPort = FreePort.OnLoopback();
+        RegistryPassword = "reg-pw-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(6));
         Manager = new SwarmNode(this, "m", $"{Subnet}.2", 200);
         Worker = new SwarmNode(this, "w", $"{Subnet}.3", 201);
         try
@@ -81,6 +85,16 @@ public sealed class TwoNodeSwarm : IDisposable
     /// <summary>The same registry as the host engine names it (through the relay): 127.0.0.1:PORT.</summary>
     public string RegistryOnLoopback => $"127.0.0.1:{RegistryPort}";
 
+    public string RegistryUser => "kaha";
+
+    public string RegistryPassword { get; }
+
+    /// <summary>
+    /// A docker CLI config folder of the harness's own, logged in to the registry under both its names: pass it as
+    /// <c>docker --config</c>, so no login lands in the machine's own ~/.docker.
+    /// </summary>
+    public string CliConfig => Path.Combine(Root, "cli");
+
     public SwarmNode Manager { get; }
 
     public SwarmNode Worker { get; }
@@ -101,10 +115,28 @@ public sealed class TwoNodeSwarm : IDisposable
                 enabled: true
             http:
               addr: {Registry}
+            auth:
+              htpasswd:
+                realm: kaha-test
+                path: {Path.Combine(Root, "htpasswd")}
             """);
+        // The registry takes bcrypt only.
+        File.WriteAllText(Path.Combine(Root, "htpasswd"), Shell.Must("htpasswd", "-nbB", RegistryUser, RegistryPassword) + "\n");
         var registry = Launch("registry", "docker-registry", "serve", config);
+        // Up when /v2/ answers at all: without credentials that is a 401.
         WaitUntil(() => Answers($"http://{Registry}/v2/"), registry, "registry");
         _relay = new TcpRelay(RegistryPort, new IPEndPoint(IPAddress.Parse(BridgeAddress), RegistryPort));
+        // What docker login writes when no credential helper is set up.
+        var auth = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{RegistryUser}:{RegistryPassword}"));
+        Directory.CreateDirectory(CliConfig);
+        File.WriteAllText(Path.Combine(CliConfig, "config.json"), new JsonObject
+        {
+            ["auths"] = new JsonObject
+            {
+                [Registry] = new JsonObject { ["auth"] = auth },
+                [RegistryOnLoopback] = new JsonObject { ["auth"] = auth },
+            },
+        }.ToJsonString());
     }
 
     private void AddNamespace(SwarmNode node)
@@ -197,7 +229,8 @@ public sealed class TwoNodeSwarm : IDisposable
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         try
         {
-            return http.GetAsync(url).GetAwaiter().GetResult().IsSuccessStatusCode;
+            http.GetAsync(url).GetAwaiter().GetResult().Dispose();
+            return true;
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
         {
