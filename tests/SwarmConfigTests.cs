@@ -35,6 +35,20 @@ public sealed class SwarmConfigTests
     }
 
     [Test]
+    public void A_registry_without_a_login_is_accepted() =>
+        Expect.OneErrorLine(DeployProd(swarm =>
+            {
+                swarm.Remove("registryUser");
+                swarm.Remove("registryPassword");
+            }),
+            "environments.prod.swarm: releasing to a swarm is not built yet");
+
+    [Test]
+    public void The_single_server_proxy_turned_on() =>
+        Expect.OneErrorLine(DeployProd(_ => { }, prod => prod["proxy"] = new JsonObject { ["enabled"] = true }),
+            "environments.prod.proxy.enabled: a swarm environment does not use the single-server proxy container");
+
+    [Test]
     public void A_registry_with_a_scheme() =>
         Expect.OneErrorLine(DeployProd(swarm => swarm["registry"] = "https://registry.internal:5000"),
             "environments.prod.swarm.registry \"https://registry.internal:5000\" has a scheme", "write HOST[:PORT] without it");
