@@ -128,7 +128,9 @@ public sealed partial class ConfigLoader(SecretMasker masker)
 
         ProxySettings? proxy = null;
         var proxyConfig = env.Proxy ?? new ProxyConfig();
-        if (proxyConfig.Enabled ?? environment is "stage" or "prod")
+        var swarm = ParseSwarm(env, ports, secrets, at);
+        // On a swarm the single-server proxy container has no place: the nodes' own proxies will route (issue 15).
+        if (swarm is null && (proxyConfig.Enabled ?? environment is "stage" or "prod"))
         {
             Require(proxyConfig.HealthyInARow is > 0 and <= 100, $"{at}.proxy.healthyInARow {proxyConfig.HealthyInARow} is out of range; use 1 to 100.");
             Require(proxyConfig.DrainSeconds is >= 0 and <= 3600, $"{at}.proxy.drainSeconds {proxyConfig.DrainSeconds} is out of range; use 0 to 3600.");
@@ -144,6 +146,8 @@ public sealed partial class ConfigLoader(SecretMasker masker)
         var backups = ParseBackups(env, environment, dataHome, root, at);
         var pullImage = env.PullImage is null ? null : secrets.Resolve(env.PullImage, $"{at}.pullImage");
         secrets.ThrowIfMissing();
+        // Until the swarm strategy is registered, the in-place one would serve this environment on this server alone.
+        Require(swarm is null, $"{at}.swarm: releasing to a swarm is not built yet (issue 15); remove the swarm section to release to this server.");
 
         return new DeploySettings
         {
@@ -176,6 +180,7 @@ public sealed partial class ConfigLoader(SecretMasker masker)
             HealthTimeout = TimeSpan.FromSeconds(env.HealthTimeoutSeconds),
             Slack = slack,
             Proxy = proxy,
+            Swarm = swarm,
             Retain = env.Retain,
             KeepLogs = env.KeepLogs,
             Backups = backups,

@@ -78,6 +78,9 @@ public sealed record EnvironmentConfig
     /// <summary>A proxy in front of the app for zero-downtime switches; on by default for stage and prod.</summary>
     public ProxyConfig? Proxy { get; init; }
 
+    /// <summary>Release to a Docker Swarm through a registry instead of this server's engine alone (issue 15).</summary>
+    public SwarmConfig? Swarm { get; init; }
+
     /// <summary>How many versions (containers and images) to keep for Rollback --to=SHA.</summary>
     public int Retain { get; init; } = 5;
     /// <summary>How many run logs to keep in .deploy/ENV/logs; older ones are removed when a run starts.</summary>
@@ -143,6 +146,26 @@ public sealed record ProxyConfig
 
     /// <summary>Requests to the health path a release is sent through the proxy just before it takes traffic (0: none).</summary>
     public int WarmupRequests { get; init; } = 200;
+}
+
+public sealed record SwarmConfig
+{
+    /// <summary>How many copies of the app run across the nodes.</summary>
+    public int Replicas { get; init; } = 2;
+
+    /// <summary>HOST[:PORT][/PATH] the images are pushed to and every node pulls from.</summary>
+    public required string Registry { get; init; }
+
+    /// <summary>The registry's login, as secrets (${REGISTRY_USER}, ${REGISTRY_PASSWORD}); neither for a registry without one.</summary>
+    public string? RegistryUser { get; init; }
+
+    public string? RegistryPassword { get; init; }
+
+    /// <summary>How many tasks an update replaces at a time.</summary>
+    public int UpdateParallelism { get; init; } = 1;
+
+    /// <summary>Swarm placement constraints, e.g. "node.labels.app==true".</summary>
+    public List<string> Placement { get; init; } = [];
 }
 
 public sealed record SlackConfig

@@ -34,6 +34,9 @@ public sealed record DeploySettings
     public required TimeSpan HealthTimeout { get; init; }
     public SlackSettings? Slack { get; init; }
     public ProxySettings? Proxy { get; init; }
+
+    /// <summary>Set when the environment runs on a Docker Swarm (issue 15).</summary>
+    public SwarmSettings? Swarm { get; init; }
     public required int Retain { get; init; }
     public required int KeepLogs { get; init; }
     public required BackupSettings Backups { get; init; }

@@ -67,6 +67,9 @@ public sealed partial class SecretStore
     [GeneratedRegex(@"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")]
     private static partial Regex Placeholder();
 
+    /// <summary>Whether <paramref name="text"/> takes its value from a secret (holds a <c>${NAME}</c>) rather than spelling it out.</summary>
+    public static bool NamesSecret(string text) => Placeholder().IsMatch(text);
+
     /// <summary>Replaces every placeholder in <paramref name="text"/>; <paramref name="where"/> names the key for errors.</summary>
     public string Resolve(string text, string where) => Placeholder().Replace(text, match => Lookup(match, where));
 

@@ -38,6 +38,12 @@ public sealed partial record ImageReference(string Repository, string? Tag)
         return reference is not null;
     }
 
+    /// <summary>
+    /// A registry as an image reference starts with it: <c>HOST[:PORT]</c>, optionally followed by a namespace
+    /// (<c>/PATH</c>), without a scheme; what the tool puts before its own repository name to push there.
+    /// </summary>
+    public static bool IsRegistry(string text) => Registry().IsMatch(text);
+
     /// <summary>A repository name the tool tags its own builds with: lower-case components joined by '/', no registry, no tag.</summary>
     public static bool IsLocalRepository(string text) => LocalRepository().IsMatch(text);
 
@@ -53,6 +59,9 @@ public sealed partial record ImageReference(string Repository, string? Tag)
     private const string Component = @"[a-z0-9]+(?:[._-]+[a-z0-9]+)*";
 
     private const string TagRule = @"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}";
+
+    [GeneratedRegex(@"^[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::[0-9]{1,5})?(?:/" + Component + @")*\z")]
+    private static partial Regex Registry();
 
     [GeneratedRegex(@"^(?:[A-Za-z0-9.-]+(?::[0-9]+)?/)?" + Component + @"(?:/" + Component + @")*(?::" + TagRule + @")?\z")]
     private static partial Regex WrittenOut();
