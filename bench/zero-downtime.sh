@@ -352,7 +352,7 @@ push_release() {
 
 add_row() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$round_dir/rows.tsv"; } # key, label, command, note
 
-# --- (b), (c), (d): Deploy, then Rollback to the warm standby, then Rollback to a stopped previous ------------
+# --- (b), (c), (r), (d): Deploy, then Rollback to the warm standby (the tool, then the dashboard), then to a stopped previous ---
 proxy_rows() {
   say "(b) Deploy v2 through the proxy, under load"
   run_tool_row b "$prod_port" "$v2" --target=Deploy --env=prod
@@ -367,6 +367,22 @@ proxy_rows() {
   grep -q "is running as a warm standby" "$round_dir/c.log" || die "(c) did not roll back to a warm standby (see the tool's output)."
   add_row c "(c) Rollback, warm standby" "./build.sh --target=Rollback --env=prod" "${container}_previous was running (standby window ${standby_seconds} s)"
 
+  # (c) left v2 as the warm standby: (r) returns to it at once, inside its window, as (c) did to v1.
+  say "(r) Rollback asked of the running dashboard, to the warm standby $v2"
+  [ "$(state_of "${container}_previous")" = running ] || die "after (c) ${container}_previous is $(state_of "${container}_previous"), not a running warm standby."
+  printf '0 -\n' >"$round_dir/r.quiet"
+  local switched_before
+  switched_before="$(grep -c "switched to the warm standby" "$tmp/dashboard.log" || true)"
+  start_load r "$prod_port"
+  python3 "$bench/zero-downtime/dashboard_rollback.py" "http://127.0.0.1:$dashboard_port/" prod "$(git -C "$sandbox/origin.git" rev-parse "$v2^{commit}")" \
+    "$v2" "$round_dir/r.marks" >"$round_dir/r.log" 2>&1 || die "(r) the dashboard's rollback failed: $(tail -n 3 "$round_dir/r.log")"
+  wait_for_version "$prod_port" "$v2" 30 || true
+  stop_load
+  [ "$(grep -c "switched to the warm standby" "$tmp/dashboard.log" || true)" -gt "$switched_before" ] \
+    || die "(r) the dashboard did not switch in its own process: $(tail -n 5 "$tmp/dashboard.log")"
+  add_row r "(r) Rollback asked of the running dashboard, warm standby" "POST /env/prod/rollback (the dashboard's Rollback button)" \
+    "${container}_previous was running; the dashboard switched in its own process"
+
   say "(d) waiting for the standby window (${standby_seconds} s) to stop ${container}_previous"
   for _ in $(seq 1 $((standby_seconds * 2 + 60))); do
     [ "$(state_of "${container}_previous")" = exited ] && break
@@ -374,25 +390,9 @@ proxy_rows() {
   done
   [ "$(state_of "${container}_previous")" = exited ] || die "${container}_previous was not stopped after the standby window (state: $(state_of "${container}_previous"))."
   say "(d) Rollback to the stopped previous"
-  run_tool_row d "$prod_port" "$v2" --target=Rollback --env=prod
+  run_tool_row d "$prod_port" "$v1" --target=Rollback --env=prod
   grep -q "which was stopped" "$round_dir/d.log" || die "(d) did not start a stopped previous (see the tool's output)."
   add_row d "(d) Rollback, stopped previous" "./build.sh --target=Rollback --env=prod" "${container}_previous had been stopped by the standby timer"
-
-  # (d) left v1 as the warm standby: (r) returns to it at once, inside its window, as (c) does.
-  say "(r) Rollback asked of the running dashboard, to the warm standby $v1"
-  [ "$(state_of "${container}_previous")" = running ] || die "after (d) ${container}_previous is $(state_of "${container}_previous"), not a running warm standby."
-  printf '0 -\n' >"$round_dir/r.quiet"
-  local switched_before
-  switched_before="$(grep -c "switched to the warm standby" "$tmp/dashboard.log" || true)"
-  start_load r "$prod_port"
-  python3 "$bench/zero-downtime/dashboard_rollback.py" "http://127.0.0.1:$dashboard_port/" prod "$(git -C "$sandbox/origin.git" rev-parse "$v1^{commit}")" \
-    "$v1" "$round_dir/r.marks" >"$round_dir/r.log" 2>&1 || die "(r) the dashboard's rollback failed: $(tail -n 3 "$round_dir/r.log")"
-  wait_for_version "$prod_port" "$v1" 30 || true
-  stop_load
-  [ "$(grep -c "switched to the warm standby" "$tmp/dashboard.log" || true)" -gt "$switched_before" ] \
-    || die "(r) the dashboard did not switch in its own process: $(tail -n 5 "$tmp/dashboard.log")"
-  add_row r "(r) Rollback asked of the running dashboard, warm standby" "POST /env/prod/rollback (the dashboard's Rollback button)" \
-    "${container}_previous was running; the dashboard switched in its own process"
 }
 
 # --- (a) the old way -------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ import re
 import statistics
 import sys
 
-ORDER = ["a", "a2", "b", "c", "d", "r", "n", "failover"]
+ORDER = ["a", "a2", "b", "c", "r", "d", "n", "failover"]
 CPU_CLASSES = ["command", "engine", "proxy", "apps", "load", "other"]
 # Issue 18: the warm-standby Rollback brings the old version back within 0.5 s of the command, tool start included.
 WARM_ROLLBACK_LIMIT_MS = 500
@@ -514,7 +514,7 @@ median. Result: **{'all met' if all_met else 'not all met'}**{' — ⚠ but part
 {chr(10).join(table_row(run, k) for k in keys)}
 
 - Rounds: the script runs the whole sequence of rows {rounds} time{'s' if rounds > 1 else ''} (`RUNS`), each round deploying a commit pushed for it:
-  (b), (c) right after it, (d) after the standby window, (r) right after (d), then (a), (a′), (n) and (failover). A round whose command failed stops
+  (b), (c) right after it, (r) right after (c), (d) after the standby window, then (a), (a′), (n) and (failover). A round whose command failed stops
   there and is named above; the rows it completed count. *rounds* says how many rounds each row's figures come from.
 - Load: {e['CONNECTIONS_N']} keep-alive connections to `GET /version` on 127.0.0.1 for the whole of each row, each sending one request at a
   time and a new one every {e['INTERVAL']} ms (≈ {int(e['CONNECTIONS_N']) * 1000 // max(1, int(e['INTERVAL']))} requests/s offered; at once when an answer took longer), timeout {int(e['TIMEOUT']) / 1000:g} s;
@@ -540,10 +540,10 @@ median. Result: **{'all met' if all_met else 'not all met'}**{' — ⚠ but part
   (unique names, app served from a bare git origin, Redis run by `--target=StartRedis --env=backing`): proxy
   `healthyInARow` 3, `drainSeconds` 2, `standbySeconds` {e['STANDBY']} (short, so that (d) finds the previous release stopped).
   (b) deploys v2 (pull, `npm ci` on the host, image build, start beside, gate, switch, drain); (c) returns to v1, the warm standby;
-  (d) waits until the standby timer has stopped v2, then returns to it.
+  (d) waits until the standby timer has stopped the standby (r) left, then returns to it.
 - (r) asks the Rollback of the dashboard that runs all along (`--target=Dashboard`, started once for the run), as its button does:
   `bench/zero-downtime/dashboard_rollback.py` signs in and opens the confirmation page first, then sends the confirmed form; the
-  time counts from that request. (d) left v1 as the warm standby, so the dashboard switches to it in its own process, under the
+  time counts from that request. (c) left v2 as the warm standby, so the dashboard switches to it in its own process, under the
   lock, and lets the names, the standby window, the history and Slack follow, as the Rollback target does.
 - Until the switch, step by step (Cake's own task durations, medians over the rounds): (c) {steps_text(run.completed('c'), 'c')}; (d) {steps_text(run.completed('d'), 'd')}.
 - (n) nginx {e['NGINX']} from Debian's `nginx-light`, in a FROM-scratch image built from the host's binary, the libraries `ldd` lists,

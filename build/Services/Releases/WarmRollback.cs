@@ -55,42 +55,42 @@ public sealed class WarmRollback(
             return NotWarm(environment, "another run holds its lock"); // the Rollback target waits for it
         }
 
-        EnvironmentOwner owner;
-        Candidate candidate;
-        RunRecord run;
+        (Ready? Ready, string? WhyNot) check;
         try
         {
-            (owner, candidate, run, why) = await CheckWarmAsync(settings, commit, performer, trigger, started);
+            check = await CheckWarmAsync(settings, commit, performer, trigger, started);
         }
         catch (Exception ex)
         {
-            why = ex.Message; // an engine or proxy that does not answer: the Rollback target says so, in its log
-            owner = null!;
-            candidate = null!;
-            run = null!;
+            check = (null, ex.Message); // an engine or proxy that does not answer: the Rollback target says so, in its log
         }
 
-        if (why is not null)
+        if (check.Ready is not { } ready)
         {
             await held.ReleaseAsync();
-            return NotWarm(environment, why);
+            return NotWarm(environment, check.WhyNot!);
         }
 
         Exception? failed = null;
         try
         {
-            await releases.SwitchAsync(settings, candidate);
+            await releases.SwitchAsync(settings, ready.Candidate);
         }
         catch (Exception ex)
         {
-            failed = ex;
+            failed = ex; // the route may have moved all the same: recorded and told as the Rollback target's SwitchTraffic would be
         }
 
-        return new Switched(run.Version ?? commit, clock.Elapsed, FollowAsync(settings, run, held, owner, failed));
+        return new Switched(ready.Run.Version ?? commit, clock.Elapsed, FollowAsync(settings, ready.Run, held, ready.Owner, failed));
     }
 
-    /// <summary>The Rollback target's checks, read at once: the environment is this checkout's, the names follow the route, NAME_previous is the commit asked for and answers.</summary>
-    private async Task<(EnvironmentOwner Owner, Candidate Candidate, RunRecord Run, string? WhyNot)> CheckWarmAsync(
+    private sealed record Ready(EnvironmentOwner Owner, Candidate Candidate, RunRecord Run);
+
+    /// <summary>
+    /// The Rollback target's checks, read at once: the environment is this checkout's, the names follow the route (no
+    /// failover to record, no candidate left), NAME_previous runs the commit asked for and answers its health path.
+    /// </summary>
+    private async Task<(Ready? Ready, string? WhyNot)> CheckWarmAsync(
         DeploySettings settings, string commit, string performer, string trigger, DateTimeOffset started)
     {
         var owner = new EnvironmentOwner(records, containers, log);
@@ -108,6 +108,11 @@ public sealed class WarmRollback(
             : next.Result is not null ? $"{settings.CandidateContainer} is left from another run"
             : (await admin.ProbeAsync(settings, candidate.Destination(settings) + settings.HealthPath)).Status != 200 ? $"{settings.PreviousContainer} does not answer {settings.HealthPath} with 200"
             : null;
+        if (why is not null)
+        {
+            return (null, why);
+        }
+
         var run = new RunRecord
         {
             Id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4)),
@@ -118,11 +123,11 @@ public sealed class WarmRollback(
             Started = started,
             Result = RunRecord.Running,
             Commit = commit,
-            Version = previous.Result is null ? null : AppContainers.ReleaseOf(previous.Result)?.Tag,
-            ImageId = previous.Result?.ImageId,
+            Version = AppContainers.ReleaseOf(previous.Result!)?.Tag,
+            ImageId = previous.Result!.ImageId,
             PreviousCommit = AppContainers.CommitOf(live.Result),
         };
-        return (owner, candidate, run, why);
+        return (new Ready(owner, candidate, run), null);
     }
 
     /// <summary>After the switch, as the Rollback target's Drain, NotifySlack and teardown: names, standby window, history line, Slack; then the lock goes.</summary>
