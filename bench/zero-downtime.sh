@@ -303,6 +303,8 @@ redis_container="${prefix}_prod_redis"
 export PROD_REDIS_PASSWORD="bench-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
 export PROD_DB_PASSWORD="bench-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
 export DASHBOARD_PASSWORD="bench-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+# prod takes no Redis backup before a change (backups.beforeDeploy, on for prod by default): the rows measure the switch of
+# releases, not a BGSAVE, which would come first in (b), (c), (d) and (r) alike.
 cat >"$config" <<EOF
 {
   "\$schema": "$root/cake-config.schema.json",
@@ -321,7 +323,7 @@ cat >"$config" <<EOF
       "redis": { "url": "redis://:\${PROD_REDIS_PASSWORD}@$redis_container:6379" },
       "restart": "always", "healthTimeoutSeconds": 60,
       "proxy": { "enabled": true, "healthyInARow": 3, "drainSeconds": 2, "standbySeconds": $standby_seconds },
-      "retain": 5
+      "retain": 5, "backups": { "beforeDeploy": false }
     }
   },
   "dashboard": { "port": $dashboard_port, "password": "\${DASHBOARD_PASSWORD}" }

@@ -21,8 +21,9 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def csrf_of(page):
-    match = re.search(r'name="csrf" value="([^"]+)"', page)
+def csrf_of(page, action):
+    """The token of the form that posts to ACTION (a signed-in page has the sign-out form's too)."""
+    match = re.search(rf'<form [^>]*action="{re.escape(action)}">.*?name="csrf" value="([^"]+)"', page)
     if not match:
         raise SystemExit(f"Error: no CSRF token in the dashboard's page:\n{page[:500]}")
     return match.group(1)
@@ -46,10 +47,10 @@ def main(argv):
         except urllib.error.HTTPError as answer:
             return answer.code, answer.read().decode()
 
-    status, page = post("/signin", {"name": "bench", "password": os.environ["DASHBOARD_PASSWORD"], "csrf": csrf_of(get("/signin"))})
+    status, page = post("/signin", {"name": "bench", "password": os.environ["DASHBOARD_PASSWORD"], "csrf": csrf_of(get("/signin"), "/signin")})
     if status != 303:
         raise SystemExit(f"Error: the dashboard refused the sign-in ({status}): {page[:300]}")
-    token = csrf_of(get(f"/env/{environment}/rollback?to={commit}"))
+    token = csrf_of(get(f"/env/{environment}/rollback?to={commit}"), f"/env/{environment}/rollback")
 
     with open(marks, "a", encoding="utf-8") as out:
         out.write(f"{time.time():.6f} op {version}\n")

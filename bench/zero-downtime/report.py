@@ -538,7 +538,8 @@ median. Result: **{'all met' if all_met else 'not all met'}**{' — ⚠ but part
   `docker stop` waits its full 10 s grace before SIGKILL — row (a′), an app with no handler (`node -e`, `--init=false`): {old_way_steps(run, 'a2')}.
 - (b), (c), (d) run the tool as a user does, from the repository root, with `--config=` pointing at this run's own config
   (unique names, app served from a bare git origin, Redis run by `--target=StartRedis --env=backing`): proxy
-  `healthyInARow` 3, `drainSeconds` 2, `standbySeconds` {e['STANDBY']} (short, so that (d) finds the previous release stopped).
+  `healthyInARow` 3, `drainSeconds` 2, `standbySeconds` {e['STANDBY']} (short, so that (d) finds the previous release stopped), and no
+  Redis backup before a change (`backups.beforeDeploy` false: the rows measure the switch, not a BGSAVE that would come first).
   (b) deploys v2 (pull, `npm ci` on the host, image build, start beside, gate, switch, drain); (c) returns to v1, the warm standby;
   (d) waits until the standby timer has stopped the standby (r) left, then returns to it.
 - (r) asks the Rollback of the dashboard that runs all along (`--target=Dashboard`, started once for the run), as its button does:

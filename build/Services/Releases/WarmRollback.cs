@@ -13,7 +13,7 @@ namespace KahaDeploy.Services.Releases;
 /// </summary>
 public sealed class WarmRollback(
     ConfigLoader loader, EngineRecords records, Interruption interruption, AppContainers containers, ProxyAdmin admin, ReleaseSwitch releases,
-    StandbyTimer standby, RunHistory history, SlackNotifier slack, GitRepository git, SecretMasker masker, ICakeLog log)
+    RedisSnapshot snapshot, StandbyTimer standby, RunHistory history, SlackNotifier slack, GitRepository git, SecretMasker masker, ICakeLog log)
 {
     private const string Target = nameof(Tasks.Rollback);
 
@@ -35,9 +35,8 @@ public sealed class WarmRollback(
             return NotWarm(environment, ex.Message); // the Rollback target stops with the same error, in its log
         }
 
-        // A backup first, a failover to record or renames to finish are the Rollback target's steps.
+        // A failover to record or renames to finish are the Rollback target's steps.
         var why = settings.Proxy is null ? "it has no proxy"
-            : settings.Backups.BeforeDeploy ? "backups.beforeDeploy takes a backup first"
             : RenameJournal.Pending(settings) is not null ? "a killed run left renames to finish"
             : null;
         if (why is not null)
@@ -58,11 +57,18 @@ public sealed class WarmRollback(
         (Ready? Ready, string? WhyNot) check;
         try
         {
+            // As the Rollback target's BackupBeforeChange, under the lock before anything changes; one that fails is left to
+            // the Rollback target too, which tries again and stops with its error, recorded and told.
+            if (settings.Backups.BeforeDeploy && await snapshot.HasRedisAsync(settings))
+            {
+                await snapshot.TakeAsync(settings);
+            }
+
             check = await CheckWarmAsync(settings, commit, performer, trigger, started);
         }
         catch (Exception ex)
         {
-            check = (null, ex.Message); // an engine or proxy that does not answer: the Rollback target says so, in its log
+            check = (null, ex.Message); // a failed backup, an engine or a proxy that does not answer: the Rollback target says so, in its log
         }
 
         if (check.Ready is not { } ready)
