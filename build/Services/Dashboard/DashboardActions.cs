@@ -36,8 +36,8 @@ public sealed class DashboardActions(WarmRollback warm, ICakeLog log)
         }
 
         var action = Remember(new Action(NewId(), environment, what, performer, DateTimeOffset.UtcNow, LogFile: null));
-        log.Information("Dashboard: {0} of {1} for {2}: switched to the warm standby {3} in this process, {4:N0} ms after the request.",
-            what, environment, performer, switched.Version, switched.Took.TotalMilliseconds);
+        log.Information("Dashboard: {0} of {1} for {2}: switched to the warm standby {3} in this process, {4:N0} ms after the request ({5}).",
+            what, environment, performer, switched.Version, switched.Took.TotalMilliseconds, switched.Steps);
         _ = FollowAsync(switched.Finished, action);
         return action;
     }

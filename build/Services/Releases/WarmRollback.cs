@@ -17,14 +17,25 @@ public sealed class WarmRollback(
 {
     private const string Target = nameof(Tasks.Rollback);
 
-    /// <summary>A rollback whose route has moved; <see cref="Finished"/> ends once the rest followed, with the error if any.</summary>
-    public sealed record Switched(string Version, TimeSpan Took, Task<string?> Finished);
+    /// <summary>
+    /// A rollback whose route has moved: how long until the public port answered from it, where that time went (for the
+    /// bench's report), and <see cref="Finished"/>, which ends once the rest followed, with the error if any.
+    /// </summary>
+    public sealed record Switched(string Version, TimeSpan Took, string Steps, Task<string?> Finished);
 
     /// <summary>Switches <paramref name="environment"/> to its warm NAME_previous of <paramref name="commit"/>; null, with nothing changed, when it is not one.</summary>
     public async Task<Switched?> TrySwitchAsync(string configFile, string environment, string commit, string performer, string trigger)
     {
         var clock = Stopwatch.StartNew();
         var started = DateTimeOffset.UtcNow;
+        var steps = new List<string>();
+        var lap = TimeSpan.Zero;
+        void Step(string name)
+        {
+            steps.Add($"{name} {(clock.Elapsed - lap).TotalMilliseconds:N0} ms");
+            lap = clock.Elapsed;
+        }
+
         DeploySettings settings;
         try
         {
@@ -44,10 +55,12 @@ public sealed class WarmRollback(
             return NotWarm(environment, why);
         }
 
+        Step("configuration");
         var held = new DeployLock(records, interruption, log);
         try
         {
             await held.AcquireAsync(settings, Target, TimeSpan.Zero);
+            Step("lock");
         }
         catch (DeployLockedException)
         {
@@ -62,9 +75,11 @@ public sealed class WarmRollback(
             if (settings.Backups.BeforeDeploy && await snapshot.HasRedisAsync(settings))
             {
                 await snapshot.TakeAsync(settings);
+                Step("backup");
             }
 
             check = await CheckWarmAsync(settings, commit, performer, trigger, started);
+            Step("checks");
         }
         catch (Exception ex)
         {
@@ -81,13 +96,14 @@ public sealed class WarmRollback(
         try
         {
             await releases.SwitchAsync(settings, ready.Candidate);
+            Step("switch and its confirmation through the public port");
         }
         catch (Exception ex)
         {
             failed = ex; // the route may have moved all the same: recorded and told as the Rollback target's SwitchTraffic would be
         }
 
-        return new Switched(ready.Run.Version ?? commit, clock.Elapsed, FollowAsync(settings, ready.Run, held, ready.Owner, failed));
+        return new Switched(ready.Run.Version ?? commit, clock.Elapsed, string.Join(", ", steps), FollowAsync(settings, ready.Run, held, ready.Owner, failed));
     }
 
     private sealed record Ready(EnvironmentOwner Owner, Candidate Candidate, RunRecord Run);
@@ -105,14 +121,15 @@ public sealed class WarmRollback(
         var previous = containers.PreviousAsync(settings);
         var next = containers.InspectAsync(settings.CandidateContainer);
         var route = admin.CurrentRouteAsync(settings);
-        await Task.WhenAll(claim, live, previous, next, route);
+        var health = HealthAsync(settings, previous);
+        await Task.WhenAll(claim, live, previous, next, route, health);
         var slot = previous.Result?.Labels.GetValueOrDefault(ReleaseNames.SlotLabel);
         var candidate = new Candidate(settings.PreviousContainer, slot ?? "", WasRunning: true);
         var why = previous.Result is not { Running: true } || slot is null ? $"{settings.PreviousContainer} is not running behind the proxy"
             : AppContainers.CommitOf(previous.Result) != commit ? $"{settings.PreviousContainer} is not {commit}"
             : route.Result is null || route.Result.Slot != live.Result?.Labels.GetValueOrDefault(ReleaseNames.SlotLabel) ? $"the proxy's route is not on {settings.Container}"
             : next.Result is not null ? $"{settings.CandidateContainer} is left from another run"
-            : (await admin.ProbeAsync(settings, candidate.Destination(settings) + settings.HealthPath)).Status != 200 ? $"{settings.PreviousContainer} does not answer {settings.HealthPath} with 200"
+            : health.Result != 200 ? $"{settings.PreviousContainer} does not answer {settings.HealthPath} with 200"
             : null;
         if (why is not null)
         {
@@ -135,6 +152,12 @@ public sealed class WarmRollback(
         };
         return (new Ready(owner, candidate, run), null);
     }
+
+    /// <summary>One answer of NAME_previous's health path, asked by the proxy as soon as it is known to run (null when it does not).</summary>
+    private async Task<int?> HealthAsync(DeploySettings settings, Task<ContainerInfo?> previous) =>
+        await previous is { Running: true } running && running.Labels.GetValueOrDefault(ReleaseNames.SlotLabel) is { } slot
+            ? (await admin.ProbeAsync(settings, new Candidate(settings.PreviousContainer, slot, WasRunning: true).Destination(settings) + settings.HealthPath)).Status
+            : null;
 
     /// <summary>After the switch, as the Rollback target's Drain, NotifySlack and teardown: names, standby window, history line, Slack; then the lock goes.</summary>
     private async Task<string?> FollowAsync(DeploySettings settings, RunRecord run, DeployLock held, EnvironmentOwner owner, Exception? failed)
