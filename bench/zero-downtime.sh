@@ -8,6 +8,8 @@
 #   (b)  ./build.sh --target=Deploy --env=prod    through the proxy (YARP)
 #   (c)  ./build.sh --target=Rollback --env=prod  to a warm standby
 #   (d)  ./build.sh --target=Rollback --env=prod  to a stopped previous (after the standby window)
+#   (r)  the Rollback button of the running dashboard (--target=Dashboard), to the warm standby: switched in its own
+#        process, no tool started (issue 18)
 #   (n)  the losing option: nginx 1.22 (Debian's nginx-light, in a FROM-scratch image) switched 6 times with nginx -s reload
 #   (failover) docker kill of the live release behind the proxy, a warm standby running: failed requests until the proxy
 #        has failed over by itself (issue 11; before it, 36 s of 502s and timeouts until the tool ran). Written to its own
@@ -76,6 +78,7 @@ sandbox="$tmp/sandbox"
 config="$sandbox/cake-config.json"
 load_pid=""
 sampler_pid=""
+dashboard_pid=""
 round_dir=""
 printf '%s\n' "$quiet_wait" >"$tmp/quiet-budget"
 
@@ -91,6 +94,7 @@ cleanup() {
   set +e
   trap - EXIT INT TERM
   stop_row_processes
+  if [ -n "$dashboard_pid" ]; then kill "$dashboard_pid" 2>/dev/null; wait "$dashboard_pid" 2>/dev/null; fi
   # The tool leaves a timer process per proxy environment (the warm-standby window); end ours, by its recorded pid,
   # and only when that pid still runs the tool on this run's config.
   local pidfile pid
@@ -291,13 +295,16 @@ gitc "$sandbox/author" remote add origin "$sandbox/origin.git"
 gitc "$sandbox/author" push --quiet origin master
 git clone --quiet "$sandbox/origin.git" "$sandbox/app"
 
-prod_port="$(free_port)"; old_port="$(free_port)"; seed_port="$(free_port)"; nginx_port="$(free_port)"
+prod_port="$(free_port)"; old_port="$(free_port)"; seed_port="$(free_port)"; nginx_port="$(free_port)"; dashboard_port="$(free_port)"
 image="${prefix}-kaha"
 container="${prefix}_prod"
 network="${prefix}_prodnet"
 redis_container="${prefix}_prod_redis"
 export PROD_REDIS_PASSWORD="bench-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
 export PROD_DB_PASSWORD="bench-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+export DASHBOARD_PASSWORD="bench-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+# prod takes no Redis backup before a change (backups.beforeDeploy, on for prod by default): the rows measure the switch of
+# releases, not a BGSAVE, which would come first in (b), (c), (d) and (r) alike.
 cat >"$config" <<EOF
 {
   "\$schema": "$root/cake-config.schema.json",
@@ -316,9 +323,10 @@ cat >"$config" <<EOF
       "redis": { "url": "redis://:\${PROD_REDIS_PASSWORD}@$redis_container:6379" },
       "restart": "always", "healthTimeoutSeconds": 60,
       "proxy": { "enabled": true, "healthyInARow": 3, "drainSeconds": 2, "standbySeconds": $standby_seconds },
-      "retain": 5
+      "retain": 5, "backups": { "beforeDeploy": false }
     }
-  }
+  },
+  "dashboard": { "port": $dashboard_port, "password": "\${DASHBOARD_PASSWORD}" }
 }
 EOF
 
@@ -328,6 +336,13 @@ row="setup"
 (cd "$root" && ./build.sh --target=Deploy --env=prod --config="$config") >>"$tmp/setup.log" 2>&1 || { tail -n 30 "$tmp/setup.log" >&2; die "the first Deploy failed."; }
 v1="$(git -C "$sandbox/origin.git" rev-parse HEAD | cut -c1-12)"
 wait_for_version "$prod_port" "$v1" 20 || die "prod does not answer $v1 after the first deploy."
+if [ "$rows_wanted" = all ]; then
+  say "starting the dashboard (--target=Dashboard) for row (r)"
+  (cd "$root" && exec ./build.sh --target=Dashboard --config="$config") >"$tmp/dashboard.log" 2>&1 &
+  dashboard_pid=$!
+  for _ in $(seq 1 300); do curl -sf -o /dev/null "http://127.0.0.1:$dashboard_port/signin" && break; sleep 0.2; done
+  curl -sf -o /dev/null "http://127.0.0.1:$dashboard_port/signin" || { tail -n 30 "$tmp/dashboard.log" >&2; die "the dashboard does not answer."; }
+fi
 
 # push_release MESSAGE: a new commit in the origin; prints its version as the app answers it (12 characters).
 push_release() {
@@ -339,7 +354,7 @@ push_release() {
 
 add_row() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$round_dir/rows.tsv"; } # key, label, command, note
 
-# --- (b), (c), (d): Deploy, then Rollback to the warm standby, then Rollback to a stopped previous ------------
+# --- (b), (c), (r), (d): Deploy, then Rollback to the warm standby (the tool, then the dashboard), then to a stopped previous ---
 proxy_rows() {
   say "(b) Deploy v2 through the proxy, under load"
   run_tool_row b "$prod_port" "$v2" --target=Deploy --env=prod
@@ -354,6 +369,22 @@ proxy_rows() {
   grep -q "is running as a warm standby" "$round_dir/c.log" || die "(c) did not roll back to a warm standby (see the tool's output)."
   add_row c "(c) Rollback, warm standby" "./build.sh --target=Rollback --env=prod" "${container}_previous was running (standby window ${standby_seconds} s)"
 
+  # (c) left v2 as the warm standby: (r) returns to it at once, inside its window, as (c) did to v1.
+  say "(r) Rollback asked of the running dashboard, to the warm standby $v2"
+  [ "$(state_of "${container}_previous")" = running ] || die "after (c) ${container}_previous is $(state_of "${container}_previous"), not a running warm standby."
+  printf '0 -\n' >"$round_dir/r.quiet"
+  local switched_before
+  switched_before="$(grep -c "switched to the warm standby" "$tmp/dashboard.log" || true)"
+  start_load r "$prod_port"
+  python3 "$bench/zero-downtime/dashboard_rollback.py" "http://127.0.0.1:$dashboard_port/" prod "$(git -C "$sandbox/origin.git" rev-parse "$v2^{commit}")" \
+    "$v2" "$round_dir/r.marks" >"$round_dir/r.log" 2>&1 || die "(r) the dashboard's rollback failed: $(tail -n 3 "$round_dir/r.log")"
+  wait_for_version "$prod_port" "$v2" 30 || true
+  stop_load
+  [ "$(grep -c "switched to the warm standby" "$tmp/dashboard.log" || true)" -gt "$switched_before" ] \
+    || die "(r) the dashboard did not switch in its own process: $(tail -n 5 "$tmp/dashboard.log")"
+  add_row r "(r) Rollback asked of the running dashboard, warm standby" "POST /env/prod/rollback (the dashboard's Rollback button)" \
+    "${container}_previous was running; the dashboard switched in its own process"
+
   say "(d) waiting for the standby window (${standby_seconds} s) to stop ${container}_previous"
   for _ in $(seq 1 $((standby_seconds * 2 + 60))); do
     [ "$(state_of "${container}_previous")" = exited ] && break
@@ -361,7 +392,7 @@ proxy_rows() {
   done
   [ "$(state_of "${container}_previous")" = exited ] || die "${container}_previous was not stopped after the standby window (state: $(state_of "${container}_previous"))."
   say "(d) Rollback to the stopped previous"
-  run_tool_row d "$prod_port" "$v2" --target=Rollback --env=prod
+  run_tool_row d "$prod_port" "$v1" --target=Rollback --env=prod
   grep -q "which was stopped" "$round_dir/d.log" || die "(d) did not start a stopped previous (see the tool's output)."
   add_row d "(d) Rollback, stopped previous" "./build.sh --target=Rollback --env=prod" "${container}_previous had been stopped by the standby timer"
 }

@@ -82,6 +82,7 @@ public static class ServiceRegistration
         services.AddSingleton<ListenerStatus>();
         services.AddSingleton<ForwardCheck>();
         services.AddSingleton<WebhookListener>();
+        services.AddSingleton<WarmRollback>();
         services.AddSingleton<DashboardView>();
         services.AddSingleton<DashboardActions>();
         services.AddSingleton<DashboardServer>();

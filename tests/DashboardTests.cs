@@ -111,7 +111,8 @@ public sealed class DashboardTests : PlaywrightTest
         await Expect(_page.Locator(".error")).ToContainTextAsync("Error: the form carried no CSRF token");
         Assert.That(Http.CommitAt(_sandbox.ProdUrl), Is.EqualTo(second));
 
-        // Confirmed: the same Rollback target runs under the lock, recorded with the signed-in name and the dashboard as trigger.
+        // Confirmed, to the warm standby: switched by the dashboard itself, under the lock, with no tool started for it, and
+        // recorded as the Rollback target records it: the signed-in name, the dashboard as trigger, Slack told.
         await _page.GotoAsync("env/prod");
         await ConfirmRollbackToAsync(first, second);
         var to = await _page.Locator("main input[name=to]").InputValueAsync();
@@ -126,6 +127,11 @@ public sealed class DashboardTests : PlaywrightTest
         var run = HistoryJson().Last();
         Assert.That((run["target"]!.GetValue<string>(), run["performer"]!.GetValue<string>(), run["trigger"]!.GetValue<string>()),
             Is.EqualTo(("Rollback", "Dana Ops", "dashboard")));
+        Assert.That(_dashboard!.Output, Does.Contain($"switched to the warm standby {first[..12]} in this process"));
+        Assert.That(ChildLogs(), Is.Empty, "no tool ran for the rollback");
+        Assert.That(_slack.Messages.Last()["text"]!.GetValue<string>(), Does.Contain($"rollback to prod succeeded: version {first[..12]}, by Dana Ops (dashboard)"));
+        Assert.That(StatusJson.Of(_sandbox, "prod"), Is.EqualTo(new StatusJson(first[..12], "running", second[..12], "running", "healthy")),
+            "the names followed the route: the replaced release is the warm standby");
 
         // The same form sent again is refused: no second rollback.
         var form = _context.APIRequest.CreateFormData();
@@ -146,7 +152,24 @@ public sealed class DashboardTests : PlaywrightTest
         await Expect(history).ToContainTextAsync("succeeded", new() { Timeout = 120_000 });
         await Expect(history).ToContainTextAsync("Dana Ops (dashboard)");
         Assert.That(Http.CommitAt(_sandbox.ProdUrl), Is.EqualTo(second));
+
+        // A standby that is not warm (stopped): the Rollback target runs as a child, as before.
+        Shell.Must("docker", "stop", "--time=1", _sandbox.ProdContainer + "_previous");
+        await _page.GotoAsync("env/prod");
+        await ConfirmRollbackToAsync(first, second);
+        Assert.That((await SubmitAsync(_page.GetByRole(AriaRole.Button, new() { Name = $"Roll back prod to {first[..12]}" }))).Status, Is.EqualTo(303));
+        await Expect(history).ToContainTextAsync("Rollback", new() { Timeout = 120_000 });
+        await Expect(history).ToContainTextAsync("succeeded", new() { Timeout = 120_000 });
+        Assert.That(Http.CommitAt(_sandbox.ProdUrl), Is.EqualTo(first));
+        Assert.That(ChildLogs().Count(log => File.ReadAllText(log).Contains("Rollback of prod by Dana Ops (dashboard)")), Is.EqualTo(1), "the Rollback target ran");
         Assert.That(await _page.ContentAsync(), Does.Not.Contain(_sandbox.Secrets["DASHBOARD_PASSWORD"]!));
+    }
+
+    /// <summary>The output files of the tools the dashboard started.</summary>
+    private string[] ChildLogs()
+    {
+        var folder = Path.Combine(_sandbox.Folder, ".deploy", "dashboard");
+        return Directory.Exists(folder) ? Directory.GetFiles(folder, "a-*.log") : [];
     }
 
     [Test]

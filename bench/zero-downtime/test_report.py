@@ -95,7 +95,7 @@ class TheRecordedRound(ReportTest):
 
         self.assertTrue(section.startswith("<!-- zero-downtime:begin -->\n") and section.endswith("<!-- zero-downtime:end -->\n"))
         self.assertTrue(failover.startswith("<!-- zero-downtime-failover:begin -->\n") and failover.endswith("<!-- zero-downtime-failover:end -->\n"))
-        for label in ["(a) old way", "(a′) old way", "(b) Deploy", "(c) Rollback, warm", "(d) Rollback, stopped", "(n) nginx"]:
+        for label in ["(a) old way", "(a′) old way", "(b) Deploy", "(c) Rollback, warm", "(d) Rollback, stopped", "(r) Rollback asked", "(n) nginx"]:
             self.assertIn("| 1 of 1 |", table_row(section, label))
         self.assertIn("| (failover) `docker kill`", failover)
         self.assertIn("Result: **not all met**", section)
@@ -189,6 +189,42 @@ class WarmRollbackTime(ReportTest):
 
         self.assertIn("**met**: 100 % of answers from the old version 0.45 s (0.40–1.60) after the command", verdict(section, "- (c) the old version"))
         self.assertIn("| 0.45 s (0.40–1.60) |", table_row(section, "(c) Rollback"))
+
+
+class InProcessRollback(ReportTest):
+    def test_met_within_a_tenth_of_a_second_of_the_request(self):
+        _, section, _ = self.run_folder().report()
+
+        self.assertEqual(verdict(section, "- (r) the old version serves all answers"),
+                         "- (r) the old version serves all answers within 0.1 s of the request — **met**: 100 % of answers from the old "
+                         "version 38.0 ms after the request to the running dashboard (no tool started); the dashboard answered after 46.0 ms.")
+        self.assertIn("**met**: 0 failed of", verdict(section, "- (r) in-process Rollback: 0 failed"))
+        self.assertIn("| 1 of 1 | 1,650 | **0** |", table_row(section, "(r) Rollback asked of the running dashboard"))
+
+    def test_not_met_over_the_limit_judged_on_the_median(self):
+        run = self.run_folder(rounds=3)
+        for number, ms in [(1, 90.0), (2, 450.0), (3, 130.0)]:
+            run.change_summary(number, "r", lambda s, ms=ms: s["switches"][0].update(allTargetAfterMs=ms))
+
+        printed, section, _ = run.report()
+
+        self.assertIn("— **not met**: 100 % of answers from the old version 130 ms (90.0–450) after the request", verdict(section, "- (r) the old version"))
+        self.assertIn("- (r) the old version serves all answers within 0.1 s of the request — **not met**", printed)
+
+    def test_failed_requests_and_a_missing_row_are_not_met(self):
+        run = self.run_folder()
+        run.change_summary(1, "r", lambda s: s["operation"].update(failed=2, connectErrors=2))
+
+        _, section, _ = run.report()
+
+        self.assertIn("**not met**: 2 failed of", verdict(section, "- (r) in-process Rollback: 0 failed"))
+
+        run.keep_rows(1, ["a", "a2", "b", "c", "d", "n", "failover"])
+        _, section, _ = run.report()
+
+        self.assertEqual(verdict(section, "- (r) the old version serves all answers"),
+                         "- (r) the old version serves all answers within 0.1 s of the request — **not met**: no round completed the row.")
+        self.assertIn("- (r) in-process Rollback: 0 failed requests — **not met**: no round completed the row.", section)
 
 
 class DeployP99(ReportTest):
@@ -297,6 +333,7 @@ class FailedRounds(ReportTest):
         self.assertIn("- (b) Deploy: 0 failed requests — **not met**: no round completed the row.", section)
         self.assertIn("- (c) the old version serves all answers within 0.5 s of the command — **not met**: no round completed the row.", section)
         self.assertIn("- (b) p99 during the deploy at most 2× idle — **not met**: no round completed the row.", section)
+        self.assertIn("- (r) the old version serves all answers within 0.1 s of the request — **not met**: no round completed the row.", section)
         self.assertIn("No round completed (b).", section)
         self.assertIn("No round completed (n).", section)
         self.assertIn("| 0 of 2 |", failover)

@@ -59,14 +59,14 @@ public sealed partial class DashboardEndpoints
     }
 
     private Task<IResult> RollbackAsync(HttpContext http, string environment) =>
-        ActAsync(http, environment, "to", "rollback", "rolled back", (target, commit, name) => actions.StartRollback(settings, target, commit, name));
+        ActAsync(http, environment, "to", "rollback", "rolled back", (target, commit, name) => actions.StartRollbackAsync(settings, target, commit, name));
 
     private Task<IResult> RedeployAsync(HttpContext http, string environment) =>
-        ActAsync(http, environment, "sha", "redeploy", "deployed", (target, commit, name) => actions.StartRedeploy(settings, target, commit, name));
+        ActAsync(http, environment, "sha", "redeploy", "deployed", (target, commit, name) => Task.FromResult(actions.StartRedeploy(settings, target, commit, name)));
 
-    /// <summary>Spends the form's one-time token (issued by the confirmation page for this environment and commit), then starts the run.</summary>
+    /// <summary>Spends the form's one-time token (issued by the confirmation page for this environment and commit), then starts the run (a warm rollback has switched when this answers).</summary>
     private async Task<IResult> ActAsync(
-        HttpContext http, string environment, string field, string kind, string done, Func<string, string, string, DashboardActions.Action> start)
+        HttpContext http, string environment, string field, string kind, string done, Func<string, string, string, Task<DashboardActions.Action>> start)
     {
         if (_sessions.Find(http) is not { } session)
         {
@@ -97,7 +97,7 @@ public sealed partial class DashboardEndpoints
             return Refuse(session, StatusCodes.Status403Forbidden, refusal, again);
         }
 
-        start(environment, commit, session.Name);
+        await start(environment, commit, session.Name);
         return SeeOther(http, again);
     }
 
