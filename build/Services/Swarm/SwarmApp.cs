@@ -10,8 +10,11 @@ namespace KahaDeploy.Services.Swarm;
 /// </summary>
 public sealed class SwarmApp(DockerConnector docker, ICakeLog log)
 {
-    private static readonly TimeSpan HealthInterval = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan HealthRequestTimeout = TimeSpan.FromSeconds(2);
+    // Each check starts a node process in the task: on a busy node that alone took over 2 s, and three checks in a row that
+    // slow made Swarm replace a healthy task. A generous timeout costs nothing while the app answers; a hung app is found
+    // unhealthy after about half a minute.
+    private static readonly TimeSpan HealthInterval = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan HealthRequestTimeout = TimeSpan.FromSeconds(8);
     private const int HealthRetries = 3;
 
     /// <summary>
