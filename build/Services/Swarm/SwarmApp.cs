@@ -10,9 +10,9 @@ namespace KahaDeploy.Services.Swarm;
 /// </summary>
 public sealed class SwarmApp(DockerConnector docker, ICakeLog log)
 {
-    // Each check starts a node process in the task: on a busy node that alone took over 2 s, and three checks in a row that
-    // slow made Swarm replace a healthy task. A generous timeout costs nothing while the app answers; a hung app is found
-    // unhealthy after about half a minute.
+    // Each check starts a node process in the task. With checks every 1 s and 2 s to answer, Swarm replaced a serving task
+    // right after a deploy on a node loaded far beyond its 2 cores (seen once in the tests; slow checks are the likely cause).
+    // A generous timeout costs nothing while the app answers; a hung app is found unhealthy after about half a minute.
     private static readonly TimeSpan HealthInterval = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan HealthRequestTimeout = TimeSpan.FromSeconds(8);
     private const int HealthRetries = 3;
