@@ -330,6 +330,8 @@ cat >"$config" <<EOF
 }
 EOF
 
+# prod's Redis backup before each Deploy and Rollback (issue 17) is off: the rows measure the switch, and the snapshot
+# (redis-cli --rdb in a scratch container, 6.4 s here) would come before it; bench/RESULTS.md gives its cost apart.
 say "setting up: Redis for prod (--target=StartRedis --env=backing), then the first release through the proxy"
 row="setup"
 (cd "$root" && ./build.sh --target=StartRedis --env=backing --config="$config") >"$tmp/setup.log" 2>&1 || { tail -n 30 "$tmp/setup.log" >&2; die "StartRedis failed."; }

@@ -20,4 +20,7 @@ public sealed partial class DockerEngine
             return null;
         }
     }
+
+    /// <summary>Whether a create failed only because its image is not on the engine (404): building it and trying again is the fix.</summary>
+    public static bool IsMissingImage(DockerEngineException e) => e.InnerException is DockerApiException { StatusCode: HttpStatusCode.NotFound };
 }

@@ -17,15 +17,19 @@ public sealed class EngineRecords(DockerConnector docker, ICakeLog log)
     public async Task<string?> TryCreateAsync(string name, IReadOnlyDictionary<string, string> labels)
     {
         var engine = docker.Engine;
-        if (!await engine.ImageExistsAsync(Image))
+        var spec = new ContainerSpec(name, Image, new Dictionary<string, string>(), [], [], null, [], labels, AppContainers.OutOfServicePolicy, ["record"]);
+        try
+        {
+            // The image is made once per engine: asked for first, it cost every lock a round trip to the engine (issue 18).
+            return await engine.TryCreateContainerAsync(spec);
+        }
+        catch (DockerEngineException e) when (DockerEngine.IsMissingImage(e))
         {
             // A LABEL gives the build a step: FROM scratch alone makes no image.
             await engine.BuildImageFromFilesAsync([], "FROM scratch\n", [Image],
                 new Dictionary<string, string> { [ReleaseNames.RoleLabel] = "record" }, line => log.Verbose(line), CancellationToken.None);
+            return await engine.TryCreateContainerAsync(spec);
         }
-
-        return await engine.TryCreateContainerAsync(new ContainerSpec(
-            name, Image, new Dictionary<string, string>(), [], [], null, [], labels, AppContainers.OutOfServicePolicy, ["record"]));
     }
 
     /// <summary>Removes that very record, by its id: one made since under the same name by someone else stays.</summary>

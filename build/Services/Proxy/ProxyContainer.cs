@@ -22,16 +22,19 @@ public sealed class ProxyContainer(DockerConnector docker, LocalBaseImages baseI
     public async Task EnsureRunningAsync(DeploySettings settings, ProxySettings proxy)
     {
         var engine = docker.Engine;
-        await engine.EnsureNetworkAsync(settings.Network, new Dictionary<string, string> { [ReleaseNames.AppLabel] = settings.AppName });
         var existing = await RecoverAsync(proxy.Container);
-        var spec = Spec(settings, proxy, await ProxyImageAsync(settings));
+        var published = PublishedProxy();
+        var spec = Spec(settings, proxy, ProxyTag(published));
         var differences = existing is null ? [] : Differences(existing, spec);
+        // Every rollback finds the proxy running as configured: that needs no network, runtime or image check (issue 18).
         if (existing is { Running: true } && differences.Count == 0 && await admin.AnswersAsync(settings))
         {
             log.Information("Proxy {0} is running; leaving it alone.", proxy.Container);
             return;
         }
 
+        await engine.EnsureNetworkAsync(settings.Network, new Dictionary<string, string> { [ReleaseNames.AppLabel] = settings.AppName });
+        await EnsureProxyImageAsync(settings, spec.Image, published);
         DataHome.CreatePrivate(ProxyAdmin.StateFolder(settings));
         if (existing is { Running: true })
         {
@@ -174,8 +177,10 @@ public sealed class ProxyContainer(DockerConnector docker, LocalBaseImages baseI
     private async Task<ContainerInfo?> RecoverAsync(string name)
     {
         var engine = docker.Engine;
-        var retired = await engine.InspectContainerAsync(ReleaseNames.ReplacedProxy(name));
+        // Asked together: both are needed on every run, and the answers do not depend on each other.
+        var retiredLookup = engine.InspectContainerAsync(ReleaseNames.ReplacedProxy(name));
         var current = await engine.InspectContainerAsync(name);
+        var retired = await retiredLookup;
         if (retired is null)
         {
             return current;
@@ -256,8 +261,17 @@ public sealed class ProxyContainer(DockerConnector docker, LocalBaseImages baseI
         }
     }
 
-    /// <summary>kaha-local/proxy:HASH, built FROM this host's ASP.NET Core runtime with the proxy the tool was built with.</summary>
+    /// <summary>kaha-local/proxy:HASH, built FROM this host's ASP.NET Core runtime with the proxy the tool was built with (the swarm pushes it).</summary>
     public async Task<string> ProxyImageAsync(DeploySettings settings)
+    {
+        var published = PublishedProxy();
+        var tag = ProxyTag(published);
+        await EnsureProxyImageAsync(settings, tag, published);
+        return tag;
+    }
+
+    /// <summary>The proxy's files as published with the tool, in a fixed order.</summary>
+    private static (string Folder, List<string> Files) PublishedProxy()
     {
         var published = Path.Combine(AppContext.BaseDirectory, "proxy");
         var files = Directory.EnumerateFiles(published, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
@@ -266,23 +280,34 @@ public sealed class ProxyContainer(DockerConnector docker, LocalBaseImages baseI
             throw new ProxyException($"The proxy was not built with the tool ({published} has no kaha-proxy.dll); rebuild with ./build.sh.");
         }
 
+        return (published, files);
+    }
+
+    /// <summary>kaha-local/proxy:HASH, named after the proxy the tool was built with.</summary>
+    private static string ProxyTag((string Folder, List<string> Files) published)
+    {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (var file in files)
+        foreach (var file in published.Files)
         {
-            hash.AppendData(System.Text.Encoding.UTF8.GetBytes(Path.GetRelativePath(published, file)));
-            hash.AppendData(await File.ReadAllBytesAsync(file));
+            hash.AppendData(System.Text.Encoding.UTF8.GetBytes(Path.GetRelativePath(published.Folder, file)));
+            hash.AppendData(File.ReadAllBytes(file));
         }
 
+        return $"{LocalBaseImages.LocalRepositoryPrefix}proxy:{Convert.ToHexString(hash.GetHashAndReset())[..12].ToLowerInvariant()}";
+    }
+
+    /// <summary>Builds the proxy image <paramref name="tag"/> FROM this host's ASP.NET Core runtime when the engine does not have it.</summary>
+    private async Task EnsureProxyImageAsync(DeploySettings settings, string tag, (string Folder, List<string> Files) published)
+    {
         var runtime = await baseImages.EnsureAspNetRuntimeAsync(settings.WorkFolder);
-        var tag = $"{LocalBaseImages.LocalRepositoryPrefix}proxy:{Convert.ToHexString(hash.GetHashAndReset())[..12].ToLowerInvariant()}";
         if (await docker.Engine.ImageExistsAsync(tag))
         {
-            return tag;
+            return;
         }
 
         log.Information("Building the proxy image {0}.", tag);
         var built = await docker.Engine.BuildImageFromFilesAsync(
-            files.Select(f => new TarEntrySpec("app/" + Path.GetRelativePath(published, f), f, null, null)).ToList(),
+            published.Files.Select(f => new TarEntrySpec("app/" + Path.GetRelativePath(published.Folder, f), f, null, null)).ToList(),
             $"FROM {runtime}\nCOPY app/ /app/\nWORKDIR /app\nCMD [\"dotnet\", \"/app/kaha-proxy.dll\"]\n",
             [tag],
             new Dictionary<string, string> { [ReleaseNames.ProxyImageLabel] = "true" },
@@ -295,7 +320,5 @@ public sealed class ProxyContainer(DockerConnector docker, LocalBaseImages baseI
         {
             log.Information("Removed {0} proxy image(s) of earlier versions of the tool that no container uses.", removed);
         }
-
-        return tag;
     }
 }

@@ -25,9 +25,11 @@ public sealed class RunHistory(ICakeLog log)
     public IReadOnlyList<RunRecord> Start(string environmentFolder, RunRecord run)
     {
         var interrupted = new List<RunRecord>();
-        var recorded = ReadFile(environmentFolder).Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
+        // Read only when a killed run left a marker: the whole history is no start-up cost of every run (issue 18).
+        HashSet<string>? recorded = null;
         foreach (var (file, marker) in Markers(environmentFolder).Where(m => !m.Marker.Process.IsAlive()))
         {
+            recorded ??= ReadFile(environmentFolder).Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
             // A run killed after its line was written but before its marker was removed is already recorded.
             if (!recorded.Contains(marker.Run.Id))
             {
