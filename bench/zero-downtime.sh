@@ -304,7 +304,8 @@ export PROD_REDIS_PASSWORD="bench-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
 export PROD_DB_PASSWORD="bench-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
 export DASHBOARD_PASSWORD="bench-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
 # prod takes no Redis backup before a change (backups.beforeDeploy, on for prod by default): the rows measure the switch of
-# releases, not a BGSAVE, which would come first in (b), (c), (d) and (r) alike.
+# releases, not the snapshot (redis-cli --rdb in a scratch container, 6.4 s here), which would come first in (b), (c), (d)
+# and (r) alike; bench/RESULTS.md gives its cost apart.
 cat >"$config" <<EOF
 {
   "\$schema": "$root/cake-config.schema.json",
@@ -330,8 +331,6 @@ cat >"$config" <<EOF
 }
 EOF
 
-# prod's Redis backup before each Deploy and Rollback (issue 17) is off: the rows measure the switch, and the snapshot
-# (redis-cli --rdb in a scratch container, 6.4 s here) would come before it; bench/RESULTS.md gives its cost apart.
 say "setting up: Redis for prod (--target=StartRedis --env=backing), then the first release through the proxy"
 row="setup"
 (cd "$root" && ./build.sh --target=StartRedis --env=backing --config="$config") >"$tmp/setup.log" 2>&1 || { tail -n 30 "$tmp/setup.log" >&2; die "StartRedis failed."; }
