@@ -1,0 +1,168 @@
+using System.Globalization;
+using System.Text;
+using ZeroDowntimeLoad;
+
+namespace SwarmBench;
+
+/// <summary>What one row measured: the load's figures in the idle window and during the command, per node too.</summary>
+public sealed record RowResult(
+    string Key,
+    string Title,
+    string Command,
+    string Target,
+    Stats? Idle,
+    Stats? During,
+    Stats? Operation,
+    IReadOnlyDictionary<string, int> FailedByNode,
+    double? CommandSeconds,
+    double? AllTargetAfterMs,
+    double? LongestWithoutGoodAnswerMs,
+    string? Note,
+    string? Error,
+    IReadOnlyList<string> FailureSamples)
+{
+    public static RowResult NotMeasured(string key, string title, string command, string why) =>
+        new(key, title, command, "", null, null, null, new Dictionary<string, int>(), null, null, null, null, why, []);
+}
+
+/// <summary>
+/// One row under load, as bench/zero-downtime.sh measures one: connections warmed up, an idle window (the baseline), the
+/// command, then load until every answer of the last second came from the target version (at most <c>tail</c>).
+/// </summary>
+public sealed class RowRunner(IReadOnlyList<(string Node, Uri Url)> targets, Settings settings)
+{
+    public async Task<RowResult> MeasureAsync(string key, string title, string command, string target,
+        Func<CancellationToken, Task<string?>> action, CancellationToken cancel)
+    {
+        Log.Say($"row {key}: {title}: load on {string.Join(", ", targets.Select(t => t.Url))}");
+        var load = new TwoNodeLoad(targets, settings.ConnectionsEach, settings.Interval, settings.Timeout);
+        double idleAt, opAt, endAt;
+        string? note = null, error = null;
+        try
+        {
+            var readyBy = load.NowMs + 30_000;
+            while (!load.AllAnswered && load.NowMs < readyBy)
+            {
+                await Task.Delay(50, cancel);
+            }
+
+            if (!load.AllAnswered)
+            {
+                throw new InvalidOperationException("not every connection got an answer within 30 s of the load starting");
+            }
+
+            await Task.Delay(settings.Warmup, cancel);
+            idleAt = load.NowMs;
+            await Task.Delay(settings.Idle, cancel);
+            opAt = load.NowMs;
+            Log.Say($"row {key}: {command}");
+            try
+            {
+                note = await action(cancel);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                error = e.Message;
+            }
+
+            endAt = load.NowMs;
+            // The tail: until the last second's answers all came from the target, at least 2 s, at most the setting.
+            var tailUntil = endAt + settings.Tail.TotalMilliseconds;
+            await Task.Delay(2000, cancel);
+            while (load.NowMs < tailUntil && !LastSecondOnTarget(load, target))
+            {
+                await Task.Delay(250, cancel);
+            }
+        }
+        finally
+        {
+            await load.StopAsync();
+        }
+
+        var (records, versions) = load.Merged();
+        var stopped = records.Count == 0 ? endAt : records.Max(r => r.Record.End);
+        List<Record> Started(double from, double to) => records.Where(r => r.Record.Start >= from && r.Record.Start < to).Select(r => r.Record).ToList();
+        var operation = records.Where(r => r.Record.Start >= opAt).ToList();
+        return new RowResult(key, title, command, target,
+            Stats.Of(Started(idleAt, opAt), (opAt - idleAt) / 1000, versions),
+            Stats.Of(Started(opAt, endAt), (endAt - opAt) / 1000, versions),
+            Stats.Of(operation.Select(r => r.Record).ToList(), (stopped - opAt) / 1000, versions),
+            targets.ToDictionary(t => t.Node, t => operation.Count(r => r.Node == t.Node && r.Record.Outcome != Outcome.Ok)),
+            Math.Round((endAt - opAt) / 1000, 2),
+            AllOnTargetAfter(records.Select(r => r.Record).ToList(), versions, target, opAt),
+            LongestSilence(records.Select(r => r.Record).ToList(), opAt, stopped),
+            note, error, load.FailureSamples.Take(20).ToList());
+    }
+
+    private static bool LastSecondOnTarget(TwoNodeLoad load, string target)
+    {
+        // Cheap enough every 250 ms at 1,600 requests a second for a few minutes.
+        var (records, versions) = load.Merged();
+        var from = load.NowMs - 1000;
+        var last = records.Where(r => r.Record.End >= from).ToList();
+        return last.Count > 0 && last.All(r => r.Record.Outcome == Outcome.Ok && versions.Name(r.Record.Version) == target);
+    }
+
+    /// <summary>As the zero-downtime report counts it: from the command to the first target answer after the last other one.</summary>
+    private static double? AllOnTargetAfter(List<Record> records, Versions versions, string target, double at)
+    {
+        var after = records.Where(r => r.End >= at).OrderBy(r => r.End).ToList();
+        bool OnTarget(Record r) => r.Outcome == Outcome.Ok && versions.Name(r.Version) == target;
+        if (after.Count == 0 || !OnTarget(after[^1]))
+        {
+            return null;
+        }
+
+        var lastOther = after.FindLastIndex(r => !OnTarget(r));
+        return Math.Round(after[lastOther + 1].End - at, 1);
+    }
+
+    /// <summary>The longest stretch from the command on in which no connection, on any node, got a good answer.</summary>
+    private static double LongestSilence(List<Record> records, double from, double to)
+    {
+        var ends = records.Where(r => r.Outcome == Outcome.Ok && r.End >= from && r.End < to).Select(r => r.End).Order().Prepend(from).Append(to).ToList();
+        return Math.Round(ends.Zip(ends.Skip(1), (a, b) => b - a).Max(), 1);
+    }
+}
+
+public static class Log
+{
+    public static void Say(string message) => Console.Error.WriteLine($"==> {DateTime.UtcNow:HH:mm:ss} {message}");
+}
+
+/// <summary>Markdown of the rows, for bench/swarm.sh to put into its section of RESULTS.md.</summary>
+public static class Report
+{
+    public static string Table(IReadOnlyList<RowResult> rows)
+    {
+        var text = new StringBuilder();
+        text.AppendLine("| row | command | requests | failed (node m / w) | p50 / p99 idle | p50 / p99 during | command | 100 % target after | longest gap |");
+        text.AppendLine("|---|---|---|---|---|---|---|---|---|");
+        foreach (var row in rows)
+        {
+            if (row.Operation is null)
+            {
+                text.AppendLine($"| {row.Title} | `{row.Command}` | not measured: {Cell(row.Error)} | | | | | | |");
+                continue;
+            }
+
+            var failed = $"{row.Operation.Failed:N0} ({string.Join(" / ", row.FailedByNode.Values.Select(v => v.ToString("N0", CultureInfo.InvariantCulture)))})";
+            text.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {row.Title} | `{row.Command}` | {row.Operation.Requests:N0} | **{failed}** | {Ms(row.Idle?.P50Ms)} / {Ms(row.Idle?.P99Ms)} | {Ms(row.During?.P50Ms)} / {Ms(row.During?.P99Ms)} | {row.CommandSeconds:F1} s | {Seconds(row.AllTargetAfterMs)} | {Seconds(row.LongestWithoutGoodAnswerMs)} |"));
+        }
+
+        text.AppendLine();
+        foreach (var row in rows.Where(r => r.Note is not null || (r.Error is not null && r.Operation is not null)))
+        {
+            text.AppendLine($"- {row.Title}: {Cell(row.Error is null ? row.Note : $"the command failed: {row.Error}" + (row.Note is null ? "" : $"; {row.Note}"))}");
+        }
+
+        return text.ToString();
+    }
+
+    private static string Cell(string? text) => (text ?? "").Replace("|", "\\|", StringComparison.Ordinal).Replace('\n', ' ').Trim();
+
+    private static string Ms(double? ms) => ms is null ? "–" : string.Create(CultureInfo.InvariantCulture, $"{ms:F1} ms");
+
+    private static string Seconds(double? ms) => ms is null ? "never" : string.Create(CultureInfo.InvariantCulture, $"{ms / 1000:F2} s");
+}
