@@ -34,9 +34,15 @@ try
     swarm = new TwoNodeSwarm();
     Log.Say($"two-node swarm up in {clock.Elapsed.TotalSeconds:F1} s (manager {swarm.Manager.Address}, worker {swarm.Worker.Address}, registry {swarm.Registry})");
     var docker = new SwarmDocker(swarm);
+    var images = new Images(swarm, docker);
     if (wanted.Contains("p"))
     {
-        rows.Add(await PlainSwarm.MeasureAsync(swarm, docker, settings, cancel.Token));
+        rows.Add(await PlainSwarm.MeasureAsync(swarm, docker, settings, images, cancel.Token));
+    }
+
+    if (wanted.Contains("b"))
+    {
+        rows.Add(await BlueGreen.MeasureAsync(swarm, docker, settings, images, cancel.Token));
     }
 }
 catch (OperationCanceledException) when (cancel.IsCancellationRequested)
@@ -84,7 +90,7 @@ namespace SwarmBench
                 (int)Number("CONNECTIONS", 32) / 2,
                 TimeSpan.FromMilliseconds(Number("INTERVAL_MS", 20)),
                 TimeSpan.FromMilliseconds(Number("TIMEOUT_MS", 5000)),
-                TimeSpan.FromSeconds(Number("WARMUP_SECONDS", 3)),
+                TimeSpan.FromSeconds(Number("WARMUP_SECONDS", 10)),
                 TimeSpan.FromSeconds(Number("IDLE_SECONDS", 8)),
                 TimeSpan.FromSeconds(Number("TAIL_SECONDS", 30)));
         }
@@ -102,6 +108,9 @@ namespace SwarmBench
         /// <summary>Runs a program to its end (killed with its children on cancel); its output, or an exception quoting its error.</summary>
         public static async Task<string> RunAsync(CancellationToken cancel, string program, params string[] arguments)
         {
+            // A service that never converges keeps `docker service create --detach=false` waiting for ever.
+            using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+            limit.CancelAfter(TimeSpan.FromMinutes(3));
             var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
             foreach (var argument in arguments)
             {
@@ -113,12 +122,17 @@ namespace SwarmBench
             var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
             try
             {
-                await process.WaitForExitAsync(cancel);
+                await process.WaitForExitAsync(limit.Token);
             }
             catch (OperationCanceledException)
             {
                 process.Kill(entireProcessTree: true);
-                throw;
+                if (cancel.IsCancellationRequested)
+                {
+                    throw;
+                }
+
+                throw new TimeoutException($"{program} {string.Join(' ', arguments)} did not end within 3 minutes");
             }
 
             return process.ExitCode == 0
