@@ -25,6 +25,7 @@ using var cancel = new CancellationTokenSource();
 using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
 using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
 
+Directory.CreateDirectory(outDir);
 var rows = new List<RowResult>();
 TwoNodeSwarm? swarm = null;
 var status = 0;
@@ -43,6 +44,13 @@ try
     if (wanted.Contains("b"))
     {
         rows.Add(await BlueGreen.MeasureAsync(swarm, docker, settings, images, cancel.Token));
+    }
+
+    // Last: t3 loses a node for good.
+    if (wanted.Any(row => row.StartsWith('t')))
+    {
+        using var tool = new ToolRows(swarm, docker, settings, outDir);
+        rows.AddRange(await tool.MeasureAsync(wanted, cancel.Token));
     }
 }
 catch (OperationCanceledException) when (cancel.IsCancellationRequested)
@@ -65,7 +73,6 @@ finally
     }
 }
 
-Directory.CreateDirectory(outDir);
 await File.WriteAllTextAsync(Path.Combine(outDir, "rows.md"), Report.Table(rows));
 await File.WriteAllTextAsync(Path.Combine(outDir, "rows.json"),
     JsonSerializer.Serialize(rows, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }));

@@ -31,9 +31,12 @@ public sealed record RowResult(
 /// </summary>
 public sealed class RowRunner(IReadOnlyList<(string Node, Uri Url)> targets, Settings settings)
 {
+    /// <param name="judged">the nodes whose answers count for "100 % target" and the longest gap (all when null): a node
+    /// that is lost on purpose answers nothing, by design.</param>
     public async Task<RowResult> MeasureAsync(string key, string title, string command, string target,
-        Func<CancellationToken, Task<string?>> action, CancellationToken cancel)
+        Func<CancellationToken, Task<string?>> action, CancellationToken cancel, IReadOnlyCollection<string>? judged = null)
     {
+        judged ??= targets.Select(t => t.Node).ToList();
         Log.Say($"row {key}: {title}: load on {string.Join(", ", targets.Select(t => t.Url))}");
         var load = new TwoNodeLoad(targets, settings.ConnectionsEach, settings.Interval, settings.Timeout);
         double idleAt, opAt, endAt;
@@ -69,7 +72,7 @@ public sealed class RowRunner(IReadOnlyList<(string Node, Uri Url)> targets, Set
             // The tail: until the last second's answers all came from the target, at least 2 s, at most the setting.
             var tailUntil = endAt + settings.Tail.TotalMilliseconds;
             await Task.Delay(2000, cancel);
-            while (load.NowMs < tailUntil && !LastSecondOnTarget(load, target))
+            while (load.NowMs < tailUntil && !LastSecondOnTarget(load, target, judged))
             {
                 await Task.Delay(250, cancel);
             }
@@ -83,23 +86,24 @@ public sealed class RowRunner(IReadOnlyList<(string Node, Uri Url)> targets, Set
         var stopped = records.Count == 0 ? endAt : records.Max(r => r.Record.End);
         List<Record> Started(double from, double to) => records.Where(r => r.Record.Start >= from && r.Record.Start < to).Select(r => r.Record).ToList();
         var operation = records.Where(r => r.Record.Start >= opAt).ToList();
+        var judgedRecords = records.Where(r => judged.Contains(r.Node)).Select(r => r.Record).ToList();
         return new RowResult(key, title, command, target,
             Stats.Of(Started(idleAt, opAt), (opAt - idleAt) / 1000, versions),
             Stats.Of(Started(opAt, endAt), (endAt - opAt) / 1000, versions),
             Stats.Of(operation.Select(r => r.Record).ToList(), (stopped - opAt) / 1000, versions),
             targets.ToDictionary(t => t.Node, t => operation.Count(r => r.Node == t.Node && r.Record.Outcome != Outcome.Ok)),
             Math.Round((endAt - opAt) / 1000, 2),
-            AllOnTargetAfter(records.Select(r => r.Record).ToList(), versions, target, opAt),
-            LongestSilence(records.Select(r => r.Record).ToList(), opAt, stopped),
+            AllOnTargetAfter(judgedRecords, versions, target, opAt),
+            LongestSilence(judgedRecords, opAt, stopped),
             note, error, load.FailureSamples.Take(20).ToList());
     }
 
-    private static bool LastSecondOnTarget(TwoNodeLoad load, string target)
+    private static bool LastSecondOnTarget(TwoNodeLoad load, string target, IReadOnlyCollection<string> judged)
     {
         // Cheap enough every 250 ms at 1,600 requests a second for a few minutes.
         var (records, versions) = load.Merged();
         var from = load.NowMs - 1000;
-        var last = records.Where(r => r.Record.End >= from).ToList();
+        var last = records.Where(r => r.Record.End >= from && judged.Contains(r.Node)).ToList();
         return last.Count > 0 && last.All(r => r.Record.Outcome == Outcome.Ok && versions.Name(r.Record.Version) == target);
     }
 
