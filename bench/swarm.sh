@@ -67,8 +67,9 @@ trap 'exit 130' INT TERM
 say "building the driver (bench/swarm: the tests' swarm harness and bench/zero-downtime's load generator)"
 dotnet build "$bench/swarm/SwarmBench.csproj" -c Release -nologo -v quiet -clp:NoSummary >"$tmp/driver-build.log" 2>&1 \
   || { cat "$tmp/driver-build.log" >&2; die "the driver did not build."; }
-if [[ "$rows" == *t* ]]; then
-  say "building the tool (./build.sh publishes it to build/bin/tool when a source changed)"
+if [[ "$rows" == *[bt]* ]]; then
+  # (b) runs the proxy the tool was published with; the t rows run the tool.
+  say "building the tool (./build.sh publishes it and its proxy to build/bin/tool when a source changed)"
   (cd "$root" && ./build.sh --tree) >"$tmp/tool-build.log" 2>&1 || { cat "$tmp/tool-build.log" >&2; die "the tool did not build."; }
 fi
 
@@ -100,7 +101,7 @@ invocation="ROWS=$rows CONNECTIONS=$connections INTERVAL_MS=${INTERVAL_MS:-20} T
   printf 'on every way of replacing the app, on one two-node swarm (the tests'"'"' harness: a dockerd per node in its own network namespace,\n'
   printf 'a registry with htpasswd on the bridge). Failed = connect, read and write errors, timeouts (%s ms) and non-2xx answers, counted from\n' "${TIMEOUT_MS:-5000}"
   printf 'the command until the load stopped; idle = the %s s before the command; "100 %% target after" = from the command until every answer\n' "${IDLE_SECONDS:-8}"
-  printf 'came from the target version; "longest gap" = the longest stretch in which no connection on any node got a good answer.\n\n'
+  printf 'came from the target version; "longest gap" = the longest stretch in which no connection on any node got a good answer (and on each node alone).\n\n'
   cat "$tmp/rows.md"
   printf '\nMachine: %s cores (%s), %s memory, %s; .NET SDK %s, Docker Engine %s (the nodes run the same dockerd);\n' \
     "$(nproc)" "$cpu" "$memory" "$os" "$(dotnet --version)" "$dockerd_version"

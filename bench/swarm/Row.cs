@@ -1,4 +1,7 @@
 using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text;
 using ZeroDowntimeLoad;
 
@@ -17,17 +20,18 @@ public sealed record RowResult(
     double? CommandSeconds,
     double? AllTargetAfterMs,
     double? LongestWithoutGoodAnswerMs,
+    IReadOnlyDictionary<string, double> LongestGapByNode,
     string? Note,
     string? Error,
     IReadOnlyList<string> FailureSamples)
 {
     public static RowResult NotMeasured(string key, string title, string command, string why) =>
-        new(key, title, command, "", null, null, null, new Dictionary<string, int>(), null, null, null, null, why, []);
+        new(key, title, command, "", null, null, null, new Dictionary<string, int>(), null, null, null, new Dictionary<string, double>(), null, why, []);
 }
 
 /// <summary>
 /// One row under load, as bench/zero-downtime.sh measures one: connections warmed up, an idle window (the baseline), the
-/// command, then load until every answer of the last second came from the target version (at most <c>tail</c>).
+/// command, then load until the nodes answer only the target version (at most <c>tail</c>).
 /// </summary>
 public sealed class RowRunner(IReadOnlyList<(string Node, Uri Url)> targets, Settings settings)
 {
@@ -69,10 +73,10 @@ public sealed class RowRunner(IReadOnlyList<(string Node, Uri Url)> targets, Set
             }
 
             endAt = load.NowMs;
-            // The tail: until the last second's answers all came from the target, at least 2 s, at most the setting.
+            // The tail: until the nodes answer only the target, at least 2 s, at most the setting.
             var tailUntil = endAt + settings.Tail.TotalMilliseconds;
             await Task.Delay(2000, cancel);
-            while (load.NowMs < tailUntil && !LastSecondOnTarget(load, target, judged))
+            while (load.NowMs < tailUntil && !await AnswersOnlyTargetAsync(target, judged, cancel))
             {
                 await Task.Delay(250, cancel);
             }
@@ -95,16 +99,43 @@ public sealed class RowRunner(IReadOnlyList<(string Node, Uri Url)> targets, Set
             Math.Round((endAt - opAt) / 1000, 2),
             AllOnTargetAfter(judgedRecords, versions, target, opAt),
             LongestSilence(judgedRecords, opAt, stopped),
+            targets.ToDictionary(t => t.Node, t => LongestSilence(records.Where(r => r.Node == t.Node).Select(r => r.Record).ToList(), opAt, stopped)),
             note, error, load.FailureSamples.Take(20).ToList());
     }
 
-    private static bool LastSecondOnTarget(TwoNodeLoad load, string target, IReadOnlyCollection<string> judged)
+    /// <summary>
+    /// Whether the judged nodes answer only the target now: a few requests of its own on new connections to each (the load's
+    /// records cannot be read while it runs), four checks in a row, 250 ms apart.
+    /// </summary>
+    private async Task<bool> AnswersOnlyTargetAsync(string target, IReadOnlyCollection<string> judged, CancellationToken cancel)
     {
-        // Cheap enough every 250 ms at 1,600 requests a second for a few minutes.
-        var (records, versions) = load.Merged();
-        var from = load.NowMs - 1000;
-        var last = records.Where(r => r.Record.End >= from && judged.Contains(r.Node)).ToList();
-        return last.Count > 0 && last.All(r => r.Record.Outcome == Outcome.Ok && versions.Name(r.Record.Version) == target);
+        using var client = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.Zero }) { Timeout = TimeSpan.FromSeconds(2) };
+        for (var check = 0; check < 4; check++)
+        {
+            foreach (var (_, url) in targets.Where(t => judged.Contains(t.Node)))
+            {
+                for (var i = 0; i < 4; i++)
+                {
+                    try
+                    {
+                        var answer = await client.GetFromJsonAsync<JsonObject>(url, cancel);
+                        if (answer?["version"]?.GetValue<string>() != target)
+                        {
+                            return false;
+                        }
+                    }
+                    catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException)
+                    {
+                        cancel.ThrowIfCancellationRequested();
+                        return false;
+                    }
+                }
+            }
+
+            await Task.Delay(250, cancel);
+        }
+
+        return true;
     }
 
     /// <summary>As the zero-downtime report counts it: from the command to the first target answer after the last other one.</summary>
@@ -140,7 +171,7 @@ public static class Report
     public static string Table(IReadOnlyList<RowResult> rows)
     {
         var text = new StringBuilder();
-        text.AppendLine("| row | command | requests | failed (node m / w) | p50 / p99 idle | p50 / p99 during | command | 100 % target after | longest gap |");
+        text.AppendLine("| row | command | requests | failed (node m / w) | p50 / p99 idle | p50 / p99 during | command | 100 % target after | longest gap, all (m / w) |");
         text.AppendLine("|---|---|---|---|---|---|---|---|---|");
         foreach (var row in rows)
         {
@@ -152,7 +183,7 @@ public static class Report
 
             var failed = $"{row.Operation.Failed:N0} ({string.Join(" / ", row.FailedByNode.Values.Select(v => v.ToString("N0", CultureInfo.InvariantCulture)))})";
             text.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {row.Title} | `{row.Command}` | {row.Operation.Requests:N0} | **{failed}** | {Ms(row.Idle?.P50Ms)} / {Ms(row.Idle?.P99Ms)} | {Ms(row.During?.P50Ms)} / {Ms(row.During?.P99Ms)} | {row.CommandSeconds:F1} s | {Seconds(row.AllTargetAfterMs)} | {Seconds(row.LongestWithoutGoodAnswerMs)} |"));
+                $"| {row.Title} | `{row.Command}` | {row.Operation.Requests:N0} | **{failed}** | {Ms(row.Idle?.P50Ms)} / {Ms(row.Idle?.P99Ms)} | {Ms(row.During?.P50Ms)} / {Ms(row.During?.P99Ms)} | {row.CommandSeconds:F1} s | {Seconds(row.AllTargetAfterMs)} | {Seconds(row.LongestWithoutGoodAnswerMs)} ({string.Join(" / ", row.LongestGapByNode.Values.Select(Seconds))}) |"));
         }
 
         text.AppendLine();
@@ -167,6 +198,8 @@ public static class Report
     private static string Cell(string? text) => (text ?? "").Replace("|", "\\|", StringComparison.Ordinal).Replace('\n', ' ').Trim();
 
     private static string Ms(double? ms) => ms is null ? "–" : string.Create(CultureInfo.InvariantCulture, $"{ms:F1} ms");
+
+    private static string Seconds(double ms) => Seconds((double?)ms);
 
     private static string Seconds(double? ms) => ms is null ? "never" : string.Create(CultureInfo.InvariantCulture, $"{ms / 1000:F2} s");
 }
