@@ -116,6 +116,11 @@ public sealed class ToolRows(TwoNodeSwarm swarm, SwarmDocker docker, Settings se
 
         await ToolAsync("setup", cancel, "--target=Deploy", "--env=prod");
         var first = await VersionAtAsync(swarm.Manager.Address, cancel);
+        if (await VersionAtAsync(swarm.Worker.Address, cancel) != first)
+        {
+            throw new InvalidOperationException($"after the first Deploy the nodes answer different versions");
+        }
+
         Log.Say($"the tool's first release {first} serves on both nodes' port {Port}");
         return first;
     }
@@ -182,11 +187,23 @@ public sealed class ToolRows(TwoNodeSwarm swarm, SwarmDocker docker, Settings se
         static string Seconds(TimeSpan? at) => at is null ? "more than 90 s" : $"{at.Value.TotalSeconds:F1} s";
     }
 
+    /// <summary>The version a node's proxy answers, once it answers one (it finds a new service's tasks within a second).</summary>
     private static async Task<string> VersionAtAsync(string address, CancellationToken cancel)
     {
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        var answer = await client.GetFromJsonAsync<JsonObject>($"http://{address}:{Port}/version", cancel);
-        return answer?["version"]?.GetValue<string>() ?? throw new InvalidOperationException($"{address}:{Port}/version answered no version");
+        var url = $"http://{address}:{Port}/version";
+        for (var clock = Stopwatch.StartNew(); ; await Task.Delay(250, cancel))
+        {
+            try
+            {
+                var answer = await client.GetFromJsonAsync<JsonObject>(url, cancel);
+                return answer?["version"]?.GetValue<string>() ?? throw new InvalidOperationException($"{url} answered no version");
+            }
+            catch (HttpRequestException e) when (clock.Elapsed < TimeSpan.FromSeconds(30))
+            {
+                Log.Say($"{url}: {e.Message}; asking again");
+            }
+        }
     }
 
     public void Dispose() => _sandbox.Dispose();
