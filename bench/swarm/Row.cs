@@ -21,12 +21,13 @@ public sealed record RowResult(
     double? AllTargetAfterMs,
     double? LongestWithoutGoodAnswerMs,
     IReadOnlyDictionary<string, double> LongestGapByNode,
+    bool NewVersion,
     string? Note,
     string? Error,
     IReadOnlyList<string> FailureSamples)
 {
     public static RowResult NotMeasured(string key, string title, string command, string why) =>
-        new(key, title, command, "", null, null, null, new Dictionary<string, int>(), null, null, null, new Dictionary<string, double>(), null, why, []);
+        new(key, title, command, "", null, null, null, new Dictionary<string, int>(), null, null, null, new Dictionary<string, double>(), false, null, why, []);
 }
 
 /// <summary>
@@ -35,10 +36,12 @@ public sealed record RowResult(
 /// </summary>
 public sealed class RowRunner(IReadOnlyList<(string Node, Uri Url)> targets, Settings settings)
 {
+    /// <param name="target">the version the nodes answer once the command has done its work.</param>
     /// <param name="judged">the nodes whose answers count for "100 % target" and the longest gap (all when null): a node
     /// that is lost on purpose answers nothing, by design.</param>
+    /// <param name="newVersion">false when the command keeps the version (a node lost): no time to a new one then.</param>
     public async Task<RowResult> MeasureAsync(string key, string title, string command, string target,
-        Func<CancellationToken, Task<string?>> action, CancellationToken cancel, IReadOnlyCollection<string>? judged = null)
+        Func<CancellationToken, Task<string?>> action, CancellationToken cancel, IReadOnlyCollection<string>? judged = null, bool newVersion = true)
     {
         judged ??= targets.Select(t => t.Node).ToList();
         Log.Say($"row {key}: {title}: load on {string.Join(", ", targets.Select(t => t.Url))}");
@@ -100,6 +103,7 @@ public sealed class RowRunner(IReadOnlyList<(string Node, Uri Url)> targets, Set
             AllOnTargetAfter(judgedRecords, versions, target, opAt),
             LongestSilence(judgedRecords, opAt, stopped),
             targets.ToDictionary(t => t.Node, t => LongestSilence(records.Where(r => r.Node == t.Node).Select(r => r.Record).ToList(), opAt, stopped)),
+            newVersion,
             note, error, load.FailureSamples.Take(20).ToList());
     }
 
@@ -171,6 +175,18 @@ public static class Report
     public static string Table(IReadOnlyList<RowResult> rows)
     {
         var text = new StringBuilder();
+        var measured = rows.Where(r => r.Operation is not null).ToDictionary(r => r.Key);
+        if (measured.TryGetValue("t1", out var a) && measured.TryGetValue("b", out var b))
+        {
+            // The figures that decide between the designs (swarm-design: the numbers decide what the README says).
+            text.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                $"Design (a) (t1, the tool) against design (b) (by hand): **{a.Operation!.Failed:N0} against {b.Operation!.Failed:N0} failed requests**, p99 during {Ms(a.During?.P99Ms)} against {Ms(b.During?.P99Ms)}, 100 % new version after {Seconds(a.AllTargetAfterMs)} against {Seconds(b.AllTargetAfterMs)}"));
+            text.AppendLine(measured.TryGetValue("p", out var p)
+                ? string.Create(CultureInfo.InvariantCulture, $"(plain Swarm's update: {p.Operation!.Failed:N0} failed).")
+                : ".");
+            text.AppendLine();
+        }
+
         text.AppendLine("| row | command | requests | failed (node m / w) | p50 / p99 idle | p50 / p99 during | command | 100 % target after | longest gap, all (m / w) |");
         text.AppendLine("|---|---|---|---|---|---|---|---|---|");
         foreach (var row in rows)
@@ -183,7 +199,7 @@ public static class Report
 
             var failed = $"{row.Operation.Failed:N0} ({string.Join(" / ", row.FailedByNode.Values.Select(v => v.ToString("N0", CultureInfo.InvariantCulture)))})";
             text.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {row.Title} | `{row.Command}` | {row.Operation.Requests:N0} | **{failed}** | {Ms(row.Idle?.P50Ms)} / {Ms(row.Idle?.P99Ms)} | {Ms(row.During?.P50Ms)} / {Ms(row.During?.P99Ms)} | {row.CommandSeconds:F1} s | {Seconds(row.AllTargetAfterMs)} | {Seconds(row.LongestWithoutGoodAnswerMs)} ({string.Join(" / ", row.LongestGapByNode.Values.Select(Seconds))}) |"));
+                $"| {row.Title} | `{row.Command}` | {row.Operation.Requests:N0} | **{failed}** | {Ms(row.Idle?.P50Ms)} / {Ms(row.Idle?.P99Ms)} | {Ms(row.During?.P50Ms)} / {Ms(row.During?.P99Ms)} | {row.CommandSeconds:F1} s | {(row.NewVersion ? Seconds(row.AllTargetAfterMs) : "– (same version)")} | {Seconds(row.LongestWithoutGoodAnswerMs)} ({string.Join(" / ", row.LongestGapByNode.Values.Select(Seconds))}) |"));
         }
 
         text.AppendLine();

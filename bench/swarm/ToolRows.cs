@@ -55,7 +55,7 @@ public sealed class ToolRows(TwoNodeSwarm swarm, SwarmDocker docker, Settings se
         if (wanted.Contains("t3"))
         {
             var serving = await VersionAtAsync(swarm.Manager.Address, cancel);
-            rows.Add(await Runner.MeasureAsync("t3", Title("t3"), CommandOf("t3"), serving, LoseWorkerAsync, cancel, [swarm.Manager.Name]));
+            rows.Add(await Runner.MeasureAsync("t3", Title("t3"), CommandOf("t3"), serving, LoseWorkerAsync, cancel, [swarm.Manager.Name], newVersion: false));
         }
 
         return rows;
@@ -192,16 +192,25 @@ public sealed class ToolRows(TwoNodeSwarm swarm, SwarmDocker docker, Settings se
     {
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         var url = $"http://{address}:{Port}/version";
-        for (var clock = Stopwatch.StartNew(); ; await Task.Delay(250, cancel))
+        var clock = Stopwatch.StartNew();
+        for (var attempt = 0; ; attempt++, await Task.Delay(250, cancel))
         {
             try
             {
                 var answer = await client.GetFromJsonAsync<JsonObject>(url, cancel);
+                if (attempt > 0)
+                {
+                    Log.Say($"{url} answers {clock.Elapsed.TotalSeconds:F1} s after it was first asked");
+                }
+
                 return answer?["version"]?.GetValue<string>() ?? throw new InvalidOperationException($"{url} answered no version");
             }
             catch (HttpRequestException e) when (clock.Elapsed < TimeSpan.FromSeconds(30))
             {
-                Log.Say($"{url}: {e.Message}; asking again");
+                if (attempt == 0)
+                {
+                    Log.Say($"{url}: {e.Message}; asking again every 250 ms");
+                }
             }
         }
     }
