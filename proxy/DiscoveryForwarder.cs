@@ -32,6 +32,7 @@ public sealed class DiscoveryForwarder(DnsDiscovery discovery, IHttpForwarder fo
         if (addresses.Count == 0)
         {
             context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            context.Response.ContentType = "text/plain; charset=utf-8";
             await context.Response.WriteAsync($"No upstream: {discovery.Current.Target} resolves to no address (no task is up).");
             return;
         }
