@@ -76,9 +76,13 @@ fi
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 started="$(date +%s)"
 status=0
-# In the background and waited for, so that the INT/TERM trap runs at once and the cleanup can wait for the driver.
-dotnet "$bench/swarm/bin/Release/net10.0/swarm-bench.dll" --out="$tmp" --rows="$rows" 2> >(tee "$tmp/driver.log" >&2) &
+# In a session of its own: a Ctrl-C at the terminal must not reach the swarm's dockerds and registry (the driver's children)
+# before the driver has taken them down; it reaches this script, whose cleanup sends the driver SIGTERM and waits for its
+# tear-down. In the background and waited for, so that the trap runs at once. (setsid execs the driver in place: this
+# script's children lead no process group.)
+setsid dotnet "$bench/swarm/bin/Release/net10.0/swarm-bench.dll" --out="$tmp" --rows="$rows" 2>"$tmp/driver.log" &
 driver_pid=$!
+tail -n +1 -f --pid="$driver_pid" "$tmp/driver.log" >&2 &
 wait "$driver_pid" || status=$?
 driver_pid=""
 load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
