@@ -8,6 +8,8 @@ using Yarp.ReverseProxy.Forwarder;
 // kaha-proxy: the per-environment front door. Traffic goes to one upstream (a network alias per release slot);
 // the deploy tool changes it through an admin API on a unix socket, never on a public port. YARP's in-memory
 // config applies to new requests and leaves open connections alone, so a switch fails no request.
+// Discovery mode (KAHA_PROXY_DISCOVER=HOST:PORT, a proxy on every node of a swarm): no route; traffic goes to the
+// addresses HOST resolves to (a service's healthy tasks), see DnsDiscovery and DiscoveryForwarder.
 var settings = ProxyStartupSettings.FromEnvironment();
 var builder = WebApplication.CreateSlimBuilder(args);
 builder.Logging.ClearProviders();
@@ -23,6 +25,13 @@ builder.Services.AddSingleton<IForwarderHttpClientFactory, ReleaseHttpClientFact
 builder.Services.AddSingleton<FailoverMonitor>();
 builder.Services.AddHostedService(services => services.GetRequiredService<FailoverMonitor>());
 builder.Services.AddHttpClient("probe", c => c.Timeout = TimeSpan.FromSeconds(2));
+if (settings.Discover is { } discover)
+{
+    builder.Services.AddSingleton(services => new DnsDiscovery(discover, services.GetRequiredService<ILogger<DnsDiscovery>>()));
+    builder.Services.AddHostedService(services => services.GetRequiredService<DnsDiscovery>());
+    builder.Services.AddSingleton<DiscoveryForwarder>();
+}
+
 builder.WebHost.ConfigureKestrel(kestrel =>
 {
     foreach (var port in settings.PublicPorts)
@@ -48,6 +57,11 @@ admin.MapGet(ProxyAdminApi.RoutePath, (RouteStore store) => Results.Json(store.C
 admin.MapGet(ProxyAdminApi.FailoverPath, (RouteStore store) => Results.Json(store.LastFailover));
 admin.MapPut(ProxyAdminApi.RoutePath, (RouteStore store, UpstreamRoute route, ILogger<RouteStore> log) =>
 {
+    if (settings.Discover is not null)
+    {
+        return Results.Conflict(new { error = $"this proxy discovers where traffic goes ({ProxyAdminApi.DiscoverVariable}); change the name with PUT {ProxyAdminApi.DiscoveryPath}" });
+    }
+
     if (!IsHttpUrl(route.Destination, out _))
     {
         return Results.BadRequest(new { error = "destination must be an http:// URL" });
@@ -117,6 +131,13 @@ admin.MapPost(ProxyAdminApi.WarmPath, async (WarmRequest warm, IProxyStateLookup
     });
     return Results.Json(new WarmResult(warm.Requests, ok));
 });
+
+if (settings.Discover is not null)
+{
+    DiscoveryForwarder.Map(app, admin);
+    app.Run();
+    return;
+}
 
 app.MapReverseProxy(pipeline =>
 {

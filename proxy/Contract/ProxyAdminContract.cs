@@ -13,6 +13,12 @@ public static class ProxyAdminApi
     public const string ProbePath = "/admin/probe";
     public const string WarmPath = "/admin/warm";
 
+    /// <summary>
+    /// Discovery mode only (404 otherwise): GET reads the discovered addresses (<see cref="DiscoveredUpstreams"/>), PUT a
+    /// <see cref="DiscoveryTarget"/> changes the name resolved and answers once it was resolved.
+    /// </summary>
+    public const string DiscoveryPath = "/admin/discovery";
+
     /// <summary>The admin API's socket, in the proxy's state folder.</summary>
     public const string SocketName = "admin.sock";
 
@@ -24,6 +30,12 @@ public static class ProxyAdminApi
 
     /// <summary>The proxy's state folder inside its container (default <see cref="StateFolder"/>).</summary>
     public const string StateVariable = "KAHA_PROXY_STATE";
+
+    /// <summary>
+    /// HOST:PORT (e.g. tasks.kaha_prod:3000): discovery mode, in which the proxy sends traffic to the addresses HOST resolves
+    /// to (a swarm service's healthy tasks), not to a route; unset, the proxy routes as the tool switches it.
+    /// </summary>
+    public const string DiscoverVariable = "KAHA_PROXY_DISCOVER";
 
     /// <summary>Where the tool mounts the environment's proxy state folder, inside the proxy's container.</summary>
     public const string StateFolder = "/run/kaha-proxy";
@@ -47,3 +59,12 @@ public sealed record ProbeResult(int Status, string Body);
 public sealed record WarmRequest(string Url, int Requests, int Concurrency);
 
 public sealed record WarmResult(int Requests, int Ok);
+
+/// <summary>The name a proxy in discovery mode resolves, as HOST:PORT.</summary>
+public sealed record DiscoveryTarget(string Target);
+
+/// <summary>
+/// What a proxy in discovery mode sends traffic to: <paramref name="Addresses"/> (IP:PORT) as <paramref name="Target"/>
+/// resolved at <paramref name="ResolvedAt"/>; <paramref name="Error"/> says why the last resolution failed, if it did.
+/// </summary>
+public sealed record DiscoveredUpstreams(string Target, IReadOnlyList<string> Addresses, DateTimeOffset? ResolvedAt, string? Error);

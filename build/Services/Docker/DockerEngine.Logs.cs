@@ -35,33 +35,38 @@ public sealed partial class DockerEngine
                 Since = query.Since is { } since ? (since.ToUnixTimeMilliseconds() / 1000m).ToString("0.000", CultureInfo.InvariantCulture) : null,
                 Tail = query.Tail < 0 ? "all" : query.Tail.ToString(CultureInfo.InvariantCulture),
             }).ConfigureAwait(false);
-
-            // Each stream is cut into lines on its own: a frame may end in the middle of a line, or of a character.
-            var pending = new Dictionary<MultiplexedStream.TargetStream, (System.Text.Decoder Decoder, System.Text.StringBuilder Text)>();
-            var buffer = new byte[16 * 1024];
-            var chars = new char[System.Text.Encoding.UTF8.GetMaxCharCount(buffer.Length)];
-            while (true)
-            {
-                var read = await stream.ReadOutputAsync(buffer, 0, buffer.Length, CancellationToken.None).ConfigureAwait(false);
-                if (read.EOF || read.Count == 0)
-                {
-                    break;
-                }
-
-                if (!pending.TryGetValue(read.Target, out var part))
-                {
-                    pending[read.Target] = part = (System.Text.Encoding.UTF8.GetDecoder(), new System.Text.StringBuilder());
-                }
-
-                part.Text.Append(chars, 0, part.Decoder.GetChars(buffer, 0, read.Count, chars, 0));
-                EmitLines(part.Text, read.Target, output, complete: false);
-            }
-
-            foreach (var (target, part) in pending)
-            {
-                EmitLines(part.Text, target, output, complete: true);
-            }
+            await ReadLinesAsync(stream, output).ConfigureAwait(false);
         });
+    }
+
+    /// <summary>Hands on the lines of a multiplexed log stream as they come, each stream (stdout, stderr) cut into lines on its own.</summary>
+    private static async Task ReadLinesAsync(MultiplexedStream stream, Action<ContainerLogLine> output)
+    {
+        // Each stream is cut into lines on its own: a frame may end in the middle of a line, or of a character.
+        var pending = new Dictionary<MultiplexedStream.TargetStream, (System.Text.Decoder Decoder, System.Text.StringBuilder Text)>();
+        var buffer = new byte[16 * 1024];
+        var chars = new char[System.Text.Encoding.UTF8.GetMaxCharCount(buffer.Length)];
+        while (true)
+        {
+            var read = await stream.ReadOutputAsync(buffer, 0, buffer.Length, CancellationToken.None).ConfigureAwait(false);
+            if (read.EOF || read.Count == 0)
+            {
+                break;
+            }
+
+            if (!pending.TryGetValue(read.Target, out var part))
+            {
+                pending[read.Target] = part = (System.Text.Encoding.UTF8.GetDecoder(), new System.Text.StringBuilder());
+            }
+
+            part.Text.Append(chars, 0, part.Decoder.GetChars(buffer, 0, read.Count, chars, 0));
+            EmitLines(part.Text, read.Target, output, complete: false);
+        }
+
+        foreach (var (target, part) in pending)
+        {
+            EmitLines(part.Text, target, output, complete: true);
+        }
     }
 
     /// <summary>Hands on the whole lines in <paramref name="text"/> (with <paramref name="complete"/>, the rest too) and keeps what is left.</summary>

@@ -11,7 +11,9 @@ public sealed partial class DockerEngine
     /// which this client library cannot send. So after creating, if a concurrent caller created one too,
     /// every caller keeps the oldest and the newer ones are removed again.
     /// </remarks>
-    public Task EnsureNetworkAsync(string name, IReadOnlyDictionary<string, string> labels)
+    public Task EnsureNetworkAsync(string name, IReadOnlyDictionary<string, string> labels) => EnsureNetworkAsync(name, labels, overlay: false);
+
+    private Task EnsureNetworkAsync(string name, IReadOnlyDictionary<string, string> labels, bool overlay)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(labels);
@@ -25,7 +27,9 @@ public sealed partial class DockerEngine
             var created = await _client.Networks.CreateNetworkAsync(new NetworksCreateParameters
             {
                 Name = name,
-                Driver = "bridge",
+                Driver = overlay ? "overlay" : "bridge",
+                // Attachable: a plain container (a bench's client, a one-off command) may join the services' network too.
+                Attachable = overlay,
                 Labels = new Dictionary<string, string>(labels),
             }).ConfigureAwait(false);
 

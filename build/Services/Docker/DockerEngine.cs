@@ -14,7 +14,7 @@ namespace KahaDeploy.Services.Docker;
 /// engine serves at its own newest API version (1.41 for Debian's docker.io 20.10). Pinning <c>1.41</c>
 /// works here as well, but would break against newer engines that raised their minimum (Docker 29 requires 1.44).
 /// One file per resource: this one holds the connection and the error plumbing every request shares, DockerEngine.Images,
-/// .Builds, .Containers, .Logs, .Networks, .Exec and .Records the requests, and <see cref="EngineMapping"/> the translation
+/// .Builds, .Containers, .Logs, .Networks, .Exec, .Records and (Swarm) .Services, .Tasks, .Nodes the requests, and <see cref="EngineMapping"/> the translation
 /// between our records and the engine's types.
 /// </remarks>
 public sealed partial class DockerEngine : IDisposable

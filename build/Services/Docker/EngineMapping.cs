@@ -4,7 +4,7 @@ using Docker.DotNet.Models;
 namespace KahaDeploy.Services.Docker;
 
 /// <summary>Translates between our records (<see cref="ContainerSpec"/>, <see cref="ContainerInfo"/>, ...) and the engine's request and response types.</summary>
-internal static class EngineMapping
+internal static partial class EngineMapping
 {
     internal static CreateContainerParameters ToCreateParameters(ContainerSpec spec)
     {
