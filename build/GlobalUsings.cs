@@ -13,6 +13,7 @@ global using KahaDeploy.Services.Redis;
 global using KahaDeploy.Services.Releases;
 global using KahaDeploy.Services.Runs;
 global using KahaDeploy.Services.Slack;
+global using KahaDeploy.Services.Swarm;
 global using KahaDeploy.Services.Webhooks;
 // The proxy's admin contract, shared with the proxy (proxy/Contract).
 global using KahaProxy.Contract;
