@@ -65,7 +65,7 @@ public static class ServiceRegistration
         services.AddSingleton<DeployLock>();
         services.AddSingleton<EnvironmentOwner>();
         services.AddSingleton<StatusReader>();
-        services.AddSingleton<SwarmNodes>();
+        services.AddSingleton<DownNodes>();
         services.AddSingleton<SwarmRedis>();
         services.AddSingleton<SwarmLogs>();
         services.AddSingleton<SwarmStatus>();

@@ -9,6 +9,9 @@ public sealed record SwarmNodeInfo(string Id, string Hostname, string Address, s
 {
     public string ShortId => Id.Length > 12 ? Id[..12] : Id;
 
+    /// <summary><c>node HOSTNAME (SHORT ID)</c>, as people are told about it: hostnames may repeat (cloned machines).</summary>
+    public string DisplayName => $"node {Hostname} ({ShortId})";
+
     /// <summary>Whether the manager counts the node out (down, disconnected or not heard of): its tasks run elsewhere.</summary>
     public bool Down => State != "ready";
 }

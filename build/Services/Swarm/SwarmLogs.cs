@@ -20,7 +20,7 @@ public sealed class SwarmLogs(DockerConnector docker)
         var slots = (await engine.ListServiceTasksAsync(service)).ToDictionary(t => t.Id, t => t.Slot, StringComparer.Ordinal);
         await engine.StreamServiceLogsAsync(service, query, line =>
         {
-            var node = nodes.TryGetValue(line.NodeId, out var known) ? SwarmNodes.Name(known) : $"node {line.NodeId}";
+            var node = nodes.TryGetValue(line.NodeId, out var known) ? known.DisplayName : $"node {line.NodeId}";
             // A task started after the logs were opened (--follow across a deploy) is named by its id.
             var task = slots.TryGetValue(line.TaskId, out var slot) ? $"task {slot}" : $"task {line.TaskId[..Math.Min(12, line.TaskId.Length)]}";
             output(service, line.Line with { Text = $"{node} {task}: {line.Line.Text}" });

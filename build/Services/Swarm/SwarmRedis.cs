@@ -8,7 +8,7 @@ namespace KahaDeploy.Services.Swarm;
 /// task must never move away from its data). Created when missing, then never updated or restarted by a deploy: the app's
 /// tasks on every node reach it by name over the environment's overlay network.
 /// </summary>
-public sealed class SwarmRedis(DockerConnector docker, LocalBaseImages baseImages, SwarmNodes nodes, ICakeLog log)
+public sealed class SwarmRedis(DockerConnector docker, LocalBaseImages baseImages, ICakeLog log)
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
 
@@ -32,7 +32,7 @@ public sealed class SwarmRedis(DockerConnector docker, LocalBaseImages baseImage
         await engine.TagImageAsync(image, repository, local.TagOrLatest);
         await engine.PushImageAsync(repository, local.TagOrLatest, swarm.Login, line => log.Verbose(line), CancellationToken.None);
 
-        var manager = (await nodes.ReadAsync()).First(n => n.Leader);
+        var manager = (await engine.ListNodesAsync()).First(n => n.Leader);
         await engine.CreateServiceAsync(new SwarmServiceSpec(
             redis.Container,
             $"{repository}:{local.TagOrLatest}",
@@ -54,7 +54,7 @@ public sealed class SwarmRedis(DockerConnector docker, LocalBaseImages baseImage
             Volumes: new Dictionary<string, string> { ["/data"] = DataVolume(redis) },
             Command: ["redis-server", "--requirepass", redis.Password, "--appendonly", "yes", "--dir", "/data"]), swarm.Login);
         await WaitRunningAsync(engine, redis.Container);
-        log.Information("Started the Redis service {0} on {1}, its data on volume {2} there.", redis.Container, SwarmNodes.Name(manager), DataVolume(redis));
+        log.Information("Started the Redis service {0} on {1}, its data on volume {2} there.", redis.Container, manager.DisplayName, DataVolume(redis));
     }
 
     /// <summary>Waits for the first task to run: the app's first release would otherwise start against a Redis not there yet.</summary>

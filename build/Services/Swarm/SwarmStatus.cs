@@ -24,7 +24,7 @@ public sealed class SwarmStatus(DockerConnector docker)
         var perNode = nodes.Select(n =>
         {
             var tasks = running.Where(t => t.NodeId == n.Id).ToList();
-            return new NodeStatus(SwarmNodes.Name(n), n.State, n.Down ? SwarmNodes.Reason(n) : n.Message, tasks.Select(VersionOf).Distinct().Order(StringComparer.Ordinal).ToList(), tasks.Count);
+            return new NodeStatus(n.DisplayName, n.State, n.Down ? DownNodes.Reason(n) : n.Message, tasks.Select(VersionOf).Distinct().Order(StringComparer.Ordinal).ToList(), tasks.Count);
         }).ToList();
         if (service is null)
         {
