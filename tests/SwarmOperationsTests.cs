@@ -1,0 +1,157 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using KahaDeploy.Tests.Support;
+using NUnit.Framework;
+
+namespace KahaDeploy.Tests;
+
+/// <summary>
+/// Issue 15, around the release on a two-node swarm: the environment's Redis is a service of its own that keeps its data
+/// through deploys, rollbacks and the loss of the node it does not run on (acceptance 5); Status and Logs show every node
+/// and task; with one node's engine stopped under load the other node keeps answering, and the next Deploy succeeds on it
+/// and says which node is down (acceptance 4). One swarm for the class; the node is lost last.
+/// </summary>
+[Category("Swarm")]
+[NonParallelizable]
+public sealed class SwarmOperationsTests
+{
+    private TwoNodeSwarm _swarm = null!;
+    private Sandbox _sandbox = null!;
+    private Dictionary<string, string?> _onManager = null!;
+    private int _port;
+    private string _hostname = "";
+    private string _managerId = "";
+    private string _workerId = "";
+    private string _redisTask = "";
+
+    private string Redis => _sandbox.ProdContainer + "_redis";
+
+    private Uri UrlOf(SwarmNode node) => new($"http://{node.Address}:{_port}/");
+
+    [OneTimeSetUp]
+    public void DeployToTheSwarm()
+    {
+        _swarm = new TwoNodeSwarm();
+        _sandbox = new Sandbox();
+        _port = FreePort.OnLoopback();
+        _managerId = _swarm.Manager.Id;
+        _workerId = _swarm.Worker.Id;
+        _hostname = _swarm.Manager.Docker("node", "inspect", "--format", "{{.Description.Hostname}}", _managerId);
+        _sandbox.Secrets["REGISTRY_USER"] = _swarm.RegistryUser;
+        _sandbox.Secrets["REGISTRY_PASSWORD"] = _swarm.RegistryPassword;
+        _sandbox.WriteConfig(adjust: config =>
+        {
+            var prod = config["environments"]!["prod"]!.AsObject();
+            prod["ports"] = new JsonArray($"{_port}:3000");
+            prod["redis"] = new JsonObject { ["local"] = new JsonObject { ["password"] = "${PROD_REDIS_PASSWORD}" } };
+            prod["healthTimeoutSeconds"] = 60;
+            prod["swarm"] = new JsonObject
+            {
+                ["replicas"] = 2,
+                ["registry"] = _swarm.Registry,
+                ["registryUser"] = "${REGISTRY_USER}",
+                ["registryPassword"] = "${REGISTRY_PASSWORD}",
+                ["updateParallelism"] = 1,
+            };
+        });
+        _onManager = new Dictionary<string, string?>(_sandbox.Secrets) { ["DOCKER_HOST"] = _swarm.Manager.DockerHost };
+        Tool("Deploy");
+        _redisTask = RedisTasks();
+    }
+
+    [OneTimeTearDown]
+    public void RemoveTheSwarm()
+    {
+        _sandbox?.Dispose();
+        _swarm?.Dispose();
+    }
+
+    [Test]
+    [Order(1)]
+    public void Redis_data_outlives_deploys_and_rollbacks_and_status_and_logs_show_every_node_and_task()
+    {
+        // One Redis for both nodes: a hit counted through one node's proxy is seen through the other's.
+        var first = Http.PostHit(UrlOf(_swarm.Manager));
+        Assert.That(Http.PostHit(UrlOf(_swarm.Worker)), Is.EqualTo(first + 1));
+
+        var next = _sandbox.PushChange("release 2");
+        Tool("Deploy");
+        Assert.That(Http.CommitAt(UrlOf(_swarm.Worker)), Is.EqualTo(next));
+        Assert.That(Http.Hits(UrlOf(_swarm.Manager)), Is.EqualTo(first + 1), "the deploy kept the data");
+        Tool("Rollback");
+        Assert.That(Http.CommitAt(UrlOf(_swarm.Manager)), Is.Not.EqualTo(next));
+        Assert.That(Http.PostHit(UrlOf(_swarm.Worker)), Is.EqualTo(first + 2), "the rollback kept the data");
+        Assert.That(RedisTasks(), Is.EqualTo(_redisTask), "neither restarted nor moved Redis");
+        Assert.That(_swarm.Manager.Docker("volume", "ls", "--format", "{{.Name}}"), Does.Contain(Redis + "_data"), "its data is on a named volume on the manager");
+
+        var status = Tool("Status");
+        var version = Http.VersionAt(UrlOf(_swarm.Manager));
+        Assert.That(status.StdOut, Does.Contain("healthy (2 of 2 tasks)"), status.ToString());
+        foreach (var id in new[] { _managerId, _workerId })
+        {
+            Assert.That(status.StdOut, Does.Contain($"prod: node {_hostname} ({id[..12]}) ready, 1 task(s) of {version}"), status.ToString());
+        }
+
+        var logs = Tool("Logs", "--tail=20");
+        var lines = ProcessResult.Lines(logs.StdOut).Where(l => l.Length > 0).ToList();
+        Assert.That(lines, Is.Not.Empty, logs.ToString());
+        Assert.That(lines, Has.All.Match(@"^node \S+ \([0-9a-z]{12}\) task \d+: "), logs.ToString());
+        foreach (var id in new[] { _managerId, _workerId })
+        {
+            Assert.That(lines, Has.Some.StartsWith($"node {_hostname} ({id[..12]}) task "), $"the output of the task on {id}");
+        }
+    }
+
+    [Test]
+    [Order(2)]
+    public async Task A_node_lost_under_load_the_other_keeps_answering_and_the_next_deploy_runs_there_and_says_so()
+    {
+        var hits = Http.Hits(UrlOf(_swarm.Manager));
+        await using var survivor = new LoadProbe(UrlOf(_swarm.Manager));
+        await using var lost = new LoadProbe(UrlOf(_swarm.Worker));
+        await Task.Delay(500);
+
+        StopWorkerEngine();
+        var clock = Stopwatch.StartNew();
+        while (!_swarm.Manager.Docker("node", "inspect", "--format", "{{.Status.State}}", _workerId).Contains("down", StringComparison.Ordinal))
+        {
+            Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(60)), "the manager never listed the worker down");
+            await Task.Delay(500);
+        }
+
+        TestContext.Progress.WriteLine($"worker listed down after {clock.Elapsed.TotalSeconds:F1} s");
+        var next = _sandbox.PushChange("release after a node loss");
+        var deploy = Tool("Deploy");
+        await survivor.StopAsync();
+        await lost.StopAsync();
+
+        Assert.That(deploy.All, Does.Contain($"node {_hostname} ({_workerId[..12]}) is down: "), deploy.ToString());
+        Assert.That(survivor.Failures, Is.Empty, "the surviving node's proxy kept answering");
+        Assert.That(survivor.Requests, Is.GreaterThan(50));
+        Assert.That(lost.Failures, Is.Not.Empty, "the lost node's address stopped answering (else the node was not lost)");
+        Assert.That(Http.CommitAt(UrlOf(_swarm.Manager)), Is.EqualTo(next));
+        Assert.That(Http.Hits(UrlOf(_swarm.Manager)), Is.EqualTo(hits), "Redis lives on the manager: losing the worker lost no data");
+
+        var status = Tool("Status");
+        Assert.That(status.StdOut, Does.Contain($"prod: node {_hostname} ({_workerId[..12]}) is down: "), status.ToString());
+        Assert.That(status.StdOut, Does.Contain("healthy (2 of 2 tasks)"), "both tasks run on the manager now");
+    }
+
+    /// <summary>As a crash or a shutdown stops it: SIGTERM to the worker's dockerd, by the pid the harness started.</summary>
+    private void StopWorkerEngine()
+    {
+        using var daemon = Process.GetProcessById(_swarm.Worker.Pid!.Value);
+        Shell.Must("kill", "-TERM", daemon.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.That(daemon.WaitForExit(TimeSpan.FromSeconds(40)), Is.True, "the worker's dockerd stopped");
+    }
+
+    /// <summary>The ids of the Redis service's tasks, all of them (a restart or a move would add one).</summary>
+    private string RedisTasks() => _swarm.Manager.Docker("service", "ps", "--quiet", "--no-trunc", Redis);
+
+    private ProcessResult Tool(string target, params string[] arguments)
+    {
+        var result = _sandbox.ToolWith(_onManager, [$"--target={target}", "--env=prod", .. arguments]);
+        Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
+        return result;
+    }
+}
