@@ -74,7 +74,14 @@ public static class ServiceRegistration
         services.AddSingleton<ProxyContainer>();
         services.AddSingleton<RetainedReleases>();
         services.AddSingleton<ReleaseSwitch>();
+        services.AddSingleton<SwarmNodes>();
+        services.AddSingleton<SwarmApp>();
+        services.AddSingleton<SwarmImages>();
+        services.AddSingleton<SwarmReleases>();
+        services.AddSingleton<SwarmConverge>();
+        services.AddSingleton<SwarmProxy>();
         // In order of preference: the first that serves an environment's settings releases it; in place is the fallback.
+        services.AddSingleton<IReleaseStrategy, SwarmStrategy>();
         services.AddSingleton<IReleaseStrategy, ProxiedStrategy>();
         services.AddSingleton<IReleaseStrategy, InPlaceStrategy>();
         services.AddSingleton<ReleaseStrategies>();

@@ -146,8 +146,6 @@ public sealed partial class ConfigLoader(SecretMasker masker)
         var backups = ParseBackups(env, environment, dataHome, root, at);
         var pullImage = env.PullImage is null ? null : secrets.Resolve(env.PullImage, $"{at}.pullImage");
         secrets.ThrowIfMissing();
-        // Until the swarm strategy is registered, the in-place one would serve this environment on this server alone.
-        Require(swarm is null, $"{at}.swarm: releasing to a swarm is not built yet (issue 15); remove the swarm section to release to this server.");
 
         return new DeploySettings
         {

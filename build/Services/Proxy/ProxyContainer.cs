@@ -257,7 +257,7 @@ public sealed class ProxyContainer(DockerConnector docker, LocalBaseImages baseI
     }
 
     /// <summary>kaha-local/proxy:HASH, built FROM this host's ASP.NET Core runtime with the proxy the tool was built with.</summary>
-    private async Task<string> ProxyImageAsync(DeploySettings settings)
+    public async Task<string> ProxyImageAsync(DeploySettings settings)
     {
         var published = Path.Combine(AppContext.BaseDirectory, "proxy");
         var files = Directory.EnumerateFiles(published, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();

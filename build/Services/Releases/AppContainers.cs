@@ -89,30 +89,13 @@ public sealed class AppContainers(DockerConnector docker, ReleaseTrees trees, Re
         bool published, IReadOnlyList<string> aliases, IReadOnlyDictionary<string, string> extraLabels, int cpuShares = 0)
     {
         await Engine.EnsureNetworkAsync(settings.Network, new Dictionary<string, string> { [ReleaseNames.AppLabel] = settings.AppName });
-        var environment = new Dictionary<string, string>(settings.Env)
+        var environment = ReleaseEnvironment(settings, version);
+        var labels = new Dictionary<string, string>(extraLabels);
+        foreach (var (key, value) in ReleaseLabels(settings, version, performer))
         {
-            ["APP_VERSION"] = version.Tag,
-            ["APP_COMMIT"] = version.Commit,
-            ["PORT"] = settings.AppPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        };
-        if (settings.RedisUrl is not null)
-        {
-            environment[settings.RedisEnvVar] = settings.RedisUrl;
+            labels[key] = value;
         }
 
-        var labels = new Dictionary<string, string>(extraLabels)
-        {
-            [ReleaseNames.AppLabel] = settings.AppName,
-            [ReleaseNames.EnvironmentLabel] = settings.Environment,
-            [ReleaseNames.ServiceLabel] = settings.Container,
-            [ReleaseNames.RoleLabel] = "app",
-            [ReleaseNames.VersionLabel] = version.Tag,
-            [ReleaseNames.CommitLabel] = version.Commit,
-            [ReleaseNames.DeployedByLabel] = performer,
-            [ReleaseNames.DeployedAtLabel] = DateTimeOffset.UtcNow.ToString("O"),
-            [ReleaseNames.SettingsLabel] = SettingsDigest(settings),
-            [ReleaseNames.CheckoutLabel] = EnvironmentOwner.CheckoutOf(settings),
-        };
         var binds = settings.Volumes.ToList();
         var tree = settings.MountSource && !settings.MountCheckout ? trees.Ensure(settings, version) : null;
         if (tree is not null)
@@ -237,6 +220,38 @@ public sealed class AppContainers(DockerConnector docker, ReleaseTrees trees, Re
                        $"There is no {settings.Container} in {settings.Environment}, so it has no output; deploy it first (--target=Deploy --env={settings.Environment}).");
         await Engine.StreamContainerLogsAsync(live.Id, query, output);
     }
+
+    /// <summary>The app's environment variables: the configured ones, the release it is, its port and its Redis.</summary>
+    public static Dictionary<string, string> ReleaseEnvironment(DeploySettings settings, ReleaseVersion version)
+    {
+        var environment = new Dictionary<string, string>(settings.Env)
+        {
+            ["APP_VERSION"] = version.Tag,
+            ["APP_COMMIT"] = version.Commit,
+            ["PORT"] = settings.AppPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        if (settings.RedisUrl is not null)
+        {
+            environment[settings.RedisEnvVar] = settings.RedisUrl;
+        }
+
+        return environment;
+    }
+
+    /// <summary>What says which release a container (or a swarm's service and its tasks) runs, who deployed it, when, from where.</summary>
+    public static Dictionary<string, string> ReleaseLabels(DeploySettings settings, ReleaseVersion version, string performer) => new()
+    {
+        [ReleaseNames.AppLabel] = settings.AppName,
+        [ReleaseNames.EnvironmentLabel] = settings.Environment,
+        [ReleaseNames.ServiceLabel] = settings.Container,
+        [ReleaseNames.RoleLabel] = "app",
+        [ReleaseNames.VersionLabel] = version.Tag,
+        [ReleaseNames.CommitLabel] = version.Commit,
+        [ReleaseNames.DeployedByLabel] = performer,
+        [ReleaseNames.DeployedAtLabel] = DateTimeOffset.UtcNow.ToString("O"),
+        [ReleaseNames.SettingsLabel] = SettingsDigest(settings),
+        [ReleaseNames.CheckoutLabel] = EnvironmentOwner.CheckoutOf(settings),
+    };
 
     /// <summary>
     /// What a release's container is created with besides its image (environment, Redis URL, ports, volumes, network,

@@ -1,0 +1,61 @@
+using System.Text.Json;
+using Cake.Core.Diagnostics;
+
+namespace KahaDeploy.Services.Swarm;
+
+/// <summary>
+/// The app as the Swarm service NAME on the overlay network NAME: <c>swarm.replicas</c> tasks spread over the nodes, no
+/// published port (each node's proxy publishes), a health check Swarm runs in each task, and an update config that
+/// starts each new task before its old one stops and rolls the whole update back when a new task fails.
+/// </summary>
+public sealed class SwarmApp(DockerConnector docker, ICakeLog log)
+{
+    private static readonly TimeSpan HealthInterval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan HealthRequestTimeout = TimeSpan.FromSeconds(2);
+    private const int HealthRetries = 3;
+
+    public Task<SwarmServiceInfo?> InspectAsync(DeploySettings settings) => docker.Engine.InspectServiceAsync(settings.Container);
+
+    /// <summary>
+    /// Makes the service run <paramref name="image"/> as <paramref name="version"/>: creates it, or changes its spec so that
+    /// Swarm rolls its tasks over. Returns the service right after the change.
+    /// </summary>
+    public async Task<SwarmServiceInfo> ReleaseAsync(DeploySettings settings, ReleaseVersion version, string image, string performer)
+    {
+        var engine = docker.Engine;
+        var swarm = settings.Swarm!;
+        await engine.EnsureOverlayNetworkAsync(settings.Container, new Dictionary<string, string> { [ReleaseNames.AppLabel] = settings.AppName });
+        var spec = new SwarmServiceSpec(
+            settings.Container,
+            image,
+            AppContainers.ReleaseEnvironment(settings, version),
+            AppContainers.ReleaseLabels(settings, version, performer),
+            settings.Container,
+            swarm.Replicas,
+            [],
+            HealthCheck(settings),
+            swarm.UpdateParallelism,
+            StartFirst: true,
+            swarm.Placement,
+            new Dictionary<string, string>());
+        if (await engine.InspectServiceAsync(settings.Container) is null)
+        {
+            await engine.CreateServiceAsync(spec, swarm.Login);
+            log.Information("Created the service {0}: {1} task(s) of {2}.", settings.Container, swarm.Replicas, image);
+            return (await engine.InspectServiceAsync(settings.Container))!;
+        }
+
+        var updated = await engine.UpdateServiceAsync(spec, swarm.Login);
+        log.Information("Updated the service {0} to {1}: Swarm replaces {2} task(s) at a time, each new one healthy before its old one stops.",
+            settings.Container, image, swarm.UpdateParallelism);
+        return updated;
+    }
+
+    /// <summary>In exec form: the image needs node (the app's own runtime), not a shell.</summary>
+    private static ServiceHealthCheck HealthCheck(DeploySettings settings)
+    {
+        var url = new Uri(new Uri($"http://127.0.0.1:{settings.AppPort}"), settings.HealthPath).ToString();
+        var script = $"require('http').get({JsonSerializer.Serialize(url)},r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1))";
+        return new ServiceHealthCheck(["node", "-e", script], HealthInterval, HealthRequestTimeout, HealthRetries, settings.HealthTimeout);
+    }
+}

@@ -1,0 +1,114 @@
+using Cake.Core.Diagnostics;
+
+namespace KahaDeploy.Services.Swarm;
+
+/// <summary>
+/// Waits for Swarm to roll the app's service over to a release, printing each task's change of state as it happens. Swarm
+/// does the work (start-first, health-checked, rolled back on failure); this says what it did, and fails the run when the
+/// release did not take, once the previous version serves again.
+/// </summary>
+public sealed class SwarmConverge(DockerConnector docker, SwarmNodes nodes, AppErrorLine errorLine, Interruption interruption, ICakeLog log)
+{
+    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Room for pulling the image on a node, and for Swarm's 5 s watch over each new task.</summary>
+    private static readonly TimeSpan Slack = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Returns once all the service's tasks run <paramref name="image"/> and are healthy (and Swarm completed its update).
+    /// When Swarm rolls the update back, or it does not finish in time (then it is rolled back here), throws
+    /// <see cref="HealthCheckFailedException"/> after the previous version runs on all tasks again.
+    /// </summary>
+    /// <param name="changed">the service right after the change: updates Swarm began before it belong to earlier runs.</param>
+    public async Task WaitAsync(DeploySettings settings, SwarmServiceInfo changed, ReleaseVersion version, string image)
+    {
+        var name = settings.Container;
+        var replicas = settings.Swarm!.Replicas;
+        var batches = (replicas + settings.Swarm.UpdateParallelism - 1) / settings.Swarm.UpdateParallelism;
+        var allowed = (settings.HealthTimeout + Slack) * batches;
+        var deadline = DateTimeOffset.UtcNow + allowed;
+        var states = new Dictionary<string, string>(StringComparer.Ordinal);
+        string? timedOut = null;
+        while (true)
+        {
+            if (interruption.Requested)
+            {
+                throw new RunInterruptedException(
+                    $"Interrupted by {interruption.Signal} while Swarm rolls {name} over to {version.Tag}; Swarm finishes the update (or rolls it back) by itself: 'docker service ps {name}' shows where it is.");
+            }
+
+            var service = await docker.Engine.InspectServiceAsync(name)
+                ?? throw new ContainerMissingException($"The service {name} is gone: it was removed while the deploy waited for it.");
+            var tasks = await docker.Engine.ListServiceTasksAsync(name);
+            await ReportAsync(tasks, states);
+            var update = service.UpdateStartedAt >= changed.UpdatedAt ? service.UpdateState : null;
+            var current = tasks.Where(t => t.DesiredState == "running").ToList();
+            var ready = current.Count(t => t.Running && Runs(t, image));
+            switch (update)
+            {
+                case "rollback_completed":
+                    throw await FailedAsync(settings, tasks, version, image, timedOut ?? "Swarm rolled the update back", service);
+                case "paused" or "rollback_paused":
+                    throw await FailedAsync(settings, tasks, version, image, $"Swarm paused the update ({service.UpdateMessage})", service);
+                case "completed" or null when ready == replicas && current.All(t => Runs(t, image)):
+                    log.Information("{0}: all {1} task(s) run {2} and are healthy.", name, replicas, version.Tag);
+                    return;
+            }
+
+            if (DateTimeOffset.UtcNow > deadline)
+            {
+                var waited = $"{version.Tag} was not healthy on all {replicas} task(s) within {allowed.TotalSeconds:N0} s";
+                if (timedOut is not null || update is "rollback_started" || service.PreviousImage is null)
+                {
+                    throw await FailedAsync(settings, tasks, version, image, timedOut ?? waited, service);
+                }
+
+                log.Warning("{0}; rolling the service back.", waited);
+                await docker.Engine.RollbackServiceAsync(name, settings.Swarm.Login);
+                timedOut = waited;
+                deadline = DateTimeOffset.UtcNow + allowed;
+            }
+
+            await Task.Delay(Poll);
+        }
+    }
+
+    /// <summary>Whether the task runs that image: a service pins its image by digest, REPOSITORY:TAG@sha256:...</summary>
+    private static bool Runs(SwarmTaskInfo task, string image) =>
+        task.Image == image || task.Image.StartsWith(image + "@", StringComparison.Ordinal) || image.StartsWith(task.Image + "@", StringComparison.Ordinal);
+
+    /// <summary>One line per task whose state changed since the last look: node, task slot, state and release.</summary>
+    private async Task ReportAsync(IReadOnlyList<SwarmTaskInfo> tasks, Dictionary<string, string> states)
+    {
+        foreach (var task in tasks.OrderBy(t => t.Timestamp))
+        {
+            var state = task.State + (task.Error.Length > 0 ? $" ({task.Error})" : "");
+            if (states.GetValueOrDefault(task.Id) == state)
+            {
+                continue;
+            }
+
+            states[task.Id] = state;
+            var node = await nodes.NameAsync(task.NodeId);
+            log.Information("{0}: task {1} {2} {3}", node, task.Slot, state, task.Labels.GetValueOrDefault(ReleaseNames.VersionLabel) ?? task.Image);
+        }
+    }
+
+    private async Task<HealthCheckFailedException> FailedAsync(
+        DeploySettings settings, IReadOnlyList<SwarmTaskInfo> tasks, ReleaseVersion version, string image, string why, SwarmServiceInfo service)
+    {
+        var name = settings.Container;
+        var failed = tasks.Where(t => Runs(t, image) && (t.Error.Length > 0 || t.State is "failed" or "rejected")).MaxBy(t => t.Timestamp);
+        var where = failed is null ? "" : $"; on {await nodes.NameAsync(failed.NodeId)} task {failed.Slot}: {(failed.Error.Length > 0 ? failed.Error : failed.State)}";
+        var logs = string.Join('\n', (await docker.Engine.GetServiceLogsAsync(name, 20)).Select(l => l.Text));
+        if (logs.Length > 0)
+        {
+            log.Warning("Last lines of the service {0}:\n{1}", name, logs);
+        }
+
+        var serves = service.Labels.GetValueOrDefault(ReleaseNames.VersionLabel) is { } back && back != version.Tag
+            ? $"Swarm rolled {name} back: {back} serves again"
+            : $"no earlier version of {name} to fall back to";
+        return new HealthCheckFailedException($"{version.Tag} did not take on the swarm ({why}{where}{errorLine.Quote(logs)}); {serves}.");
+    }
+}
