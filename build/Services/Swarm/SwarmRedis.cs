@@ -8,7 +8,7 @@ namespace KahaDeploy.Services.Swarm;
 /// task must never move away from its data). Created when missing, then never updated or restarted by a deploy: the app's
 /// tasks on every node reach it by name over the environment's overlay network.
 /// </summary>
-public sealed class SwarmRedis(DockerConnector docker, LocalBaseImages baseImages, ICakeLog log)
+public sealed class SwarmRedis(DockerConnector docker, LocalBaseImages baseImages, SwarmImages images, ICakeLog log)
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
 
@@ -18,7 +18,8 @@ public sealed class SwarmRedis(DockerConnector docker, LocalBaseImages baseImage
     {
         var engine = docker.Engine;
         var swarm = settings.Swarm!;
-        await engine.EnsureOverlayNetworkAsync(settings.Network, new Dictionary<string, string> { [ReleaseNames.AppLabel] = settings.AppName });
+        // The app's overlay network (SwarmApp), made here first: Redis starts before the app's first release.
+        await engine.EnsureOverlayNetworkAsync(settings.Container, new Dictionary<string, string> { [ReleaseNames.AppLabel] = settings.AppName });
         if (await engine.InspectServiceAsync(redis.Container) is not null)
         {
             log.Information("Redis service {0} exists; leaving it alone (its data is on volume {1}).", redis.Container, DataVolume(redis));
@@ -29,8 +30,7 @@ public sealed class SwarmRedis(DockerConnector docker, LocalBaseImages baseImage
         var image = await baseImages.EnsureAsync(redis.Image, settings.WorkFolder);
         var local = ImageReference.Parse(image);
         var repository = $"{swarm.Registry}/{local.Repository}";
-        await engine.TagImageAsync(image, repository, local.TagOrLatest);
-        await engine.PushImageAsync(repository, local.TagOrLatest, swarm.Login, line => log.Verbose(line), CancellationToken.None);
+        await images.PushAsync(settings, image, repository, local.TagOrLatest);
 
         var manager = (await engine.ListNodesAsync()).First(n => n.Leader);
         await engine.CreateServiceAsync(new SwarmServiceSpec(
@@ -44,7 +44,7 @@ public sealed class SwarmRedis(DockerConnector docker, LocalBaseImages baseImage
                 [ReleaseNames.RoleLabel] = "redis",
                 [ReleaseNames.CheckoutLabel] = EnvironmentOwner.CheckoutOf(settings),
             },
-            settings.Network,
+            settings.Container,
             Replicas: 1,
             Ports: [],
             Health: null,
