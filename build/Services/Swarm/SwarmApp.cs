@@ -14,6 +14,14 @@ public sealed class SwarmApp(DockerConnector docker, ICakeLog log)
     private static readonly TimeSpan HealthRequestTimeout = TimeSpan.FromSeconds(2);
     private const int HealthRetries = 3;
 
+    /// <summary>
+    /// On the service: the release it replaced (commit, version, image). Swarm's own previous spec is lost when it rolls a
+    /// failed update back, so Rollback reads these, and a Rollback sets them to the release it replaced: run again, it rolls forward.
+    /// </summary>
+    public const string PreviousCommitLabel = "org.kaha.previous.commit";
+    public const string PreviousVersionLabel = "org.kaha.previous.version";
+    public const string PreviousImageLabel = "org.kaha.previous.image";
+
     public Task<SwarmServiceInfo?> InspectAsync(DeploySettings settings) => docker.Engine.InspectServiceAsync(settings.Container);
 
     /// <summary>
@@ -25,11 +33,31 @@ public sealed class SwarmApp(DockerConnector docker, ICakeLog log)
         var engine = docker.Engine;
         var swarm = settings.Swarm!;
         await engine.EnsureOverlayNetworkAsync(settings.Container, new Dictionary<string, string> { [ReleaseNames.AppLabel] = settings.AppName });
+        var existing = await engine.InspectServiceAsync(settings.Container);
+        var labels = AppContainers.ReleaseLabels(settings, version, performer);
+        if (existing?.Labels.GetValueOrDefault(ReleaseNames.CommitLabel) is { } replaced && replaced != version.Commit)
+        {
+            labels[PreviousCommitLabel] = replaced;
+            labels[PreviousVersionLabel] = existing.Labels.GetValueOrDefault(ReleaseNames.VersionLabel) ?? replaced;
+            labels[PreviousImageLabel] = existing.Image;
+        }
+        else if (existing is not null)
+        {
+            // The same commit again (--force, or other settings): what it replaced is still the one before.
+            foreach (var key in new[] { PreviousCommitLabel, PreviousVersionLabel, PreviousImageLabel })
+            {
+                if (existing.Labels.GetValueOrDefault(key) is { } value)
+                {
+                    labels[key] = value;
+                }
+            }
+        }
+
         var spec = new SwarmServiceSpec(
             settings.Container,
             image,
             AppContainers.ReleaseEnvironment(settings, version),
-            AppContainers.ReleaseLabels(settings, version, performer),
+            labels,
             settings.Container,
             swarm.Replicas,
             [],
@@ -38,7 +66,7 @@ public sealed class SwarmApp(DockerConnector docker, ICakeLog log)
             StartFirst: true,
             swarm.Placement,
             new Dictionary<string, string>());
-        if (await engine.InspectServiceAsync(settings.Container) is null)
+        if (existing is null)
         {
             await engine.CreateServiceAsync(spec, swarm.Login);
             log.Information("Created the service {0}: {1} task(s) of {2}.", settings.Container, swarm.Replicas, image);

@@ -40,6 +40,15 @@ public sealed class SwarmConverge(DockerConnector docker, SwarmNodes nodes, AppE
             var service = await docker.Engine.InspectServiceAsync(name)
                 ?? throw new ContainerMissingException($"The service {name} is gone: it was removed while the deploy waited for it.");
             var tasks = await docker.Engine.ListServiceTasksAsync(name);
+            if (states.Count == 0)
+            {
+                // Tasks that ended before this release are history: only changes from here on are news.
+                foreach (var task in tasks.Where(t => t.DesiredState != "running"))
+                {
+                    states[task.Id] = StateOf(task);
+                }
+            }
+
             await ReportAsync(tasks, states);
             var update = service.UpdateStartedAt >= changed.UpdatedAt ? service.UpdateState : null;
             var current = tasks.Where(t => t.DesiredState == "running").ToList();
@@ -77,12 +86,14 @@ public sealed class SwarmConverge(DockerConnector docker, SwarmNodes nodes, AppE
     private static bool Runs(SwarmTaskInfo task, string image) =>
         task.Image == image || task.Image.StartsWith(image + "@", StringComparison.Ordinal) || image.StartsWith(task.Image + "@", StringComparison.Ordinal);
 
+    private static string StateOf(SwarmTaskInfo task) => task.State + (task.Error.Length > 0 ? $" ({task.Error})" : "");
+
     /// <summary>One line per task whose state changed since the last look: node, task slot, state and release.</summary>
     private async Task ReportAsync(IReadOnlyList<SwarmTaskInfo> tasks, Dictionary<string, string> states)
     {
         foreach (var task in tasks.OrderBy(t => t.Timestamp))
         {
-            var state = task.State + (task.Error.Length > 0 ? $" ({task.Error})" : "");
+            var state = StateOf(task);
             if (states.GetValueOrDefault(task.Id) == state)
             {
                 continue;

@@ -1,6 +1,6 @@
 namespace KahaDeploy.Services.Swarm;
 
-/// <summary>A swarm's releases as Rollback finds them: the service's previous spec, or an image of a commit on the manager.</summary>
+/// <summary>A swarm's releases as Rollback finds them: the one the live release replaced, or an image of a commit on the manager.</summary>
 public sealed class SwarmReleases(DockerConnector docker, SwarmApp app)
 {
     private const string RevisionLabel = "org.opencontainers.image.revision";
@@ -24,16 +24,16 @@ public sealed class SwarmReleases(DockerConnector docker, SwarmApp app)
         return (live, target);
     }
 
-    /// <summary>The spec the service ran before its last update (Swarm keeps one).</summary>
+    /// <summary>The release the live one replaced, as the service's labels record it (see <see cref="SwarmApp.PreviousCommitLabel"/>).</summary>
     private static Target Previous(DeploySettings settings, SwarmServiceInfo live)
     {
-        if (live.PreviousImage is not { } image || live.PreviousLabels.GetValueOrDefault(ReleaseNames.CommitLabel) is not { } commit)
+        if (live.Labels.GetValueOrDefault(SwarmApp.PreviousImageLabel) is not { } image || live.Labels.GetValueOrDefault(SwarmApp.PreviousCommitLabel) is not { } commit)
         {
             throw new RollbackImpossibleException(
                 $"the service {settings.Container} has no previous release (it was created by its only deploy); roll back with --to=SHA to an image in {SwarmImages.Repository(settings)}.");
         }
 
-        var tag = live.PreviousLabels.GetValueOrDefault(ReleaseNames.VersionLabel) ?? "";
+        var tag = live.Labels.GetValueOrDefault(SwarmApp.PreviousVersionLabel) ?? "";
         return new Target(new ReleaseVersion(commit, tag.EndsWith("-dirty", StringComparison.Ordinal)), image);
     }
 
