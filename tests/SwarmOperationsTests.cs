@@ -8,7 +8,7 @@ namespace KahaDeploy.Tests;
 /// <summary>
 /// Issue 15, around the release on a two-node swarm: the environment's Redis is a service of its own that keeps its data
 /// through deploys, rollbacks and the loss of the node it does not run on (acceptance 5); Status and Logs show every node
-/// and task; with one node's engine stopped under load the other node keeps answering, and the next Deploy succeeds on it
+/// and task, Releases the images Rollback --to can bring back; with one node's engine stopped under load the other node keeps answering, and the next Deploy succeeds on it
 /// and says which node is down (acceptance 4). One swarm for the class; the node is lost last.
 /// </summary>
 [Category("Swarm")]
@@ -93,10 +93,21 @@ public sealed class SwarmOperationsTests
         var status = Tool("Status");
         var version = Http.VersionAt(UrlOf(_swarm.Manager));
         Assert.That(status.StdOut, Does.Contain("healthy (2 of 2 tasks)"), status.ToString());
+        // Spread over the nodes is Swarm's preference, not a rule (a busy node may get both): each node is listed, the tasks counted.
+        var nodeLines = ProcessResult.Lines(status.StdOut).Where(l => l.StartsWith($"prod: node {_hostname} (", StringComparison.Ordinal)).ToList();
+        Assert.That(nodeLines, Has.Count.EqualTo(2), status.ToString());
         foreach (var id in new[] { _managerId, _workerId })
         {
-            Assert.That(status.StdOut, Does.Contain($"prod: node {_hostname} ({id[..12]}) ready, 1 task(s) of {version}"), status.ToString());
+            Assert.That(nodeLines, Has.One.StartsWith($"prod: node {_hostname} ({id[..12]}) ready, "), status.ToString());
         }
+
+        Assert.That(nodeLines.Sum(l => l.Contains($"1 task(s) of {version}", StringComparison.Ordinal) ? 1 : l.Contains($"2 task(s) of {version}", StringComparison.Ordinal) ? 2 : 0),
+            Is.EqualTo(2), status.ToString());
+
+        var releases = ProcessResult.Lines(Tool("Releases").StdOut).ToList();
+        Assert.That(releases.Single(l => l.Contains(_first[..12], StringComparison.Ordinal)), Does.Contain("live"), string.Join('\n', releases));
+        Assert.That(releases.Single(l => l.Contains(next[..12], StringComparison.Ordinal)), Does.Contain("image only"), "Rollback --to brings it back from the registry");
+        Assert.That(Tool("History").StdOut, Does.Contain("Rollback"));
 
         var logs = Tool("Logs", "--tail=20");
         var lines = ProcessResult.Lines(logs.StdOut).Where(l => l.Length > 0).ToList();
@@ -130,6 +141,11 @@ public sealed class SwarmOperationsTests
         var deploy = Tool("Deploy");
         await survivor.StopAsync();
         await lost.StopAsync();
+
+        if (survivor.Failures.Count > 0)
+        {
+            TestContext.Progress.WriteLine(_swarm.Manager.Docker("service", "logs", "--tail", "40", _sandbox.ProdContainer + "_proxy"));
+        }
 
         Assert.That(deploy.All, Does.Contain($"node {_hostname} ({_workerId[..12]}) is down: "), deploy.ToString());
         Assert.That(survivor.Failures, Is.Empty, "the surviving node's proxy kept answering");

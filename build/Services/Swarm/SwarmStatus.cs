@@ -42,16 +42,17 @@ public sealed class SwarmStatus(DockerConnector docker)
             service.Labels.GetValueOrDefault(ReleaseNames.CommitLabel),
             service.UpdatedAt,
             service.Labels.GetValueOrDefault(ReleaseNames.DeployedByLabel));
-        var previous = service.PreviousImage is null
+        // The release this one replaced, as the service's labels record it (Swarm's own previous spec is gone after its rollback).
+        var previous = service.Labels.GetValueOrDefault(SwarmApp.PreviousCommitLabel) is not { } previousCommit
             ? null
             : new StatusReader.ContainerStatus(
-                $"{service.Name} (replaced spec)",
+                $"{service.Name} (replaced)",
                 "replaced",
-                service.PreviousImage,
-                service.PreviousLabels.GetValueOrDefault(ReleaseNames.VersionLabel),
-                service.PreviousLabels.GetValueOrDefault(ReleaseNames.CommitLabel),
+                service.Labels.GetValueOrDefault(SwarmApp.PreviousImageLabel) ?? "",
+                service.Labels.GetValueOrDefault(SwarmApp.PreviousVersionLabel),
+                previousCommit,
                 null,
-                service.PreviousLabels.GetValueOrDefault(ReleaseNames.DeployedByLabel));
+                null);
         var deployedAt = service.Labels.GetValueOrDefault(ReleaseNames.DeployedAtLabel) is { } text
                          && DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var time) ? time : (DateTimeOffset?)null;
         return new ServiceStatus(live, previous, health, deployedAt, perNode);
