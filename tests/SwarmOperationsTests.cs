@@ -128,6 +128,8 @@ public sealed class SwarmOperationsTests
         await using var lost = new LoadProbe(UrlOf(_swarm.Worker));
         await Task.Delay(500);
 
+        var running = _swarm.Manager.Docker("service", "ps", "--quiet", "--filter", "desired-state=running", _sandbox.ProdContainer).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var placement = _swarm.Manager.Docker(["inspect", "--format", "{{.NodeID}} {{.Status.State}}", .. running]) + $" (worker {_workerId})";
         StopWorkerEngine();
         var clock = Stopwatch.StartNew();
         while (!_swarm.Manager.Docker("node", "inspect", "--format", "{{.Status.State}}", _workerId).Contains("down", StringComparison.Ordinal))
@@ -144,7 +146,9 @@ public sealed class SwarmOperationsTests
 
         if (survivor.Failures.Count > 0)
         {
-            TestContext.Progress.WriteLine(_swarm.Manager.Docker("service", "logs", "--tail", "40", _sandbox.ProdContainer + "_proxy"));
+            // The worker's tasks' logs cannot be read any more: only what the manager has.
+            TestContext.Progress.WriteLine($"tasks before the loss:\n{placement}\n" +
+                                           Shell.Run("docker", "-H", _swarm.Manager.DockerHost, "service", "logs", "--tail", "10", _sandbox.ProdContainer + "_proxy").StdOut);
         }
 
         Assert.That(deploy.All, Does.Contain($"node {_hostname} ({_workerId[..12]}) is down: "), deploy.ToString());
