@@ -10,8 +10,11 @@ namespace KahaDeploy.Services.Swarm;
 /// </summary>
 public sealed class SwarmApp(DockerConnector docker, ICakeLog log)
 {
-    private static readonly TimeSpan HealthInterval = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan HealthRequestTimeout = TimeSpan.FromSeconds(2);
+    // Each check starts a node process in the task. With checks every 1 s and 2 s to answer, Swarm replaced a serving task
+    // right after a deploy on a node loaded far beyond its 2 cores (seen once in the tests; slow checks are the likely cause).
+    // A generous timeout costs nothing while the app answers; a hung app is found unhealthy after about half a minute.
+    private static readonly TimeSpan HealthInterval = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan HealthRequestTimeout = TimeSpan.FromSeconds(8);
     private const int HealthRetries = 3;
 
     /// <summary>

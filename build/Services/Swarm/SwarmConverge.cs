@@ -29,6 +29,7 @@ public sealed class SwarmConverge(DockerConnector docker, SwarmNodes nodes, AppE
         var deadline = DateTimeOffset.UtcNow + allowed;
         var states = new Dictionary<string, string>(StringComparer.Ordinal);
         string? timedOut = null;
+        var rollbackCause = "";
         while (true)
         {
             if (interruption.Requested)
@@ -55,10 +56,14 @@ public sealed class SwarmConverge(DockerConnector docker, SwarmNodes nodes, AppE
             var ready = current.Count(t => t.Running && Runs(t, image));
             switch (update)
             {
+                case "rollback_started":
+                    // Swarm names the task that made it roll back ("... early termination of task ID") only while it rolls back.
+                    rollbackCause = service.UpdateMessage;
+                    break;
                 case "rollback_completed":
-                    throw await FailedAsync(settings, tasks, version, image, timedOut ?? "Swarm rolled the update back", service);
+                    throw await FailedAsync(settings, tasks, version, image, timedOut ?? "Swarm rolled the update back", service, rollbackCause);
                 case "paused" or "rollback_paused":
-                    throw await FailedAsync(settings, tasks, version, image, $"Swarm paused the update ({service.UpdateMessage})", service);
+                    throw await FailedAsync(settings, tasks, version, image, $"Swarm paused the update ({service.UpdateMessage})", service, rollbackCause);
                 case "completed" or null when ready == replicas && current.All(t => Runs(t, image)):
                     log.Information("{0}: all {1} task(s) run {2} and are healthy.", name, replicas, version.Tag);
                     return;
@@ -69,7 +74,7 @@ public sealed class SwarmConverge(DockerConnector docker, SwarmNodes nodes, AppE
                 var waited = $"{version.Tag} was not healthy on all {replicas} task(s) within {allowed.TotalSeconds:N0} s";
                 if (timedOut is not null || update is "rollback_started" || service.PreviousImage is null)
                 {
-                    throw await FailedAsync(settings, tasks, version, image, timedOut ?? waited, service);
+                    throw await FailedAsync(settings, tasks, version, image, timedOut ?? waited, service, rollbackCause);
                 }
 
                 log.Warning("{0}; rolling the service back.", waited);
@@ -106,11 +111,14 @@ public sealed class SwarmConverge(DockerConnector docker, SwarmNodes nodes, AppE
     }
 
     private async Task<HealthCheckFailedException> FailedAsync(
-        DeploySettings settings, IReadOnlyList<SwarmTaskInfo> tasks, ReleaseVersion version, string image, string why, SwarmServiceInfo service)
+        DeploySettings settings, IReadOnlyList<SwarmTaskInfo> tasks, ReleaseVersion version, string image, string why, SwarmServiceInfo service, string cause)
     {
         var name = settings.Container;
-        var failed = tasks.Where(t => Runs(t, image) && (t.Error.Length > 0 || t.State is "failed" or "rejected")).MaxBy(t => t.Timestamp);
-        var where = failed is null ? "" : $"; on {await nodes.NameAsync(failed.NodeId)} task {failed.Slot}: {(failed.Error.Length > 0 ? failed.Error : failed.State)}";
+        var failed = tasks.FirstOrDefault(t => cause.Length > 0 && cause.Contains(t.Id, StringComparison.Ordinal))
+            ?? tasks.Where(t => Runs(t, image) && (t.Error.Length > 0 || t.State is "failed" or "rejected")).MaxBy(t => t.Timestamp);
+        // A task stopped for failing its health check exits as the app does on SIGTERM: often 0, "complete", with no error.
+        var where = failed is null ? "" : $"; on {await nodes.NameAsync(failed.NodeId)} task {failed.Slot} "
+            + (failed.Error.Length > 0 ? $"failed: {failed.Error}" : $"ended ({failed.State}) before it was healthy");
         var logs = string.Join('\n', (await docker.Engine.GetServiceLogsAsync(name, 20)).Select(l => l.Text));
         if (logs.Length > 0)
         {
