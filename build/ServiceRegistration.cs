@@ -65,6 +65,10 @@ public static class ServiceRegistration
         services.AddSingleton<DeployLock>();
         services.AddSingleton<EnvironmentOwner>();
         services.AddSingleton<StatusReader>();
+        services.AddSingleton<DownNodes>();
+        services.AddSingleton<SwarmRedis>();
+        services.AddSingleton<SwarmLogs>();
+        services.AddSingleton<SwarmStatus>();
         services.AddSingleton<RunSummary>();
         services.AddSingleton<ProxyAdmin>();
         services.AddSingleton<ProxyContainer>();

@@ -7,6 +7,7 @@ namespace KahaDeploy.Tasks;
 [EndsWithWhatIsLive]
 [TaskDescription("Deploys the app to --env: pull, install, build, run the new release, health-check it, switch traffic (behind a proxy: with no downtime), tell Slack; the commit already live changes nothing unless --force")]
 [IsDependentOn(typeof(Lock))]
+[IsDependentOn(typeof(CheckNodes))]
 // Under the lock, before anything changes: a deploy that goes wrong can still lose no data.
 [IsDependentOn(typeof(BackupBeforeChange))]
 [IsDependentOn(typeof(RecoverRenames))]

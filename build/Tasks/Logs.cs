@@ -5,10 +5,12 @@ namespace KahaDeploy.Tasks;
 [TaskName(nameof(Logs))]
 [ReadOnly]
 [DataOnStdout]
-[TaskDescription("Shows the app's own output in --env: --tail=N lines (default 100, or all), --since=10m, --follow until Ctrl+C")]
+[TaskDescription("Shows the app's own output in --env (on a swarm: of every task, each line with its node and task): --tail=N lines (default 100, or all), --since=10m, --follow until Ctrl+C")]
 [IsDependentOn(typeof(DockerPreflight))]
-public sealed class Logs(AppContainers containers, AppOutput output) : AsyncFrostingTask<DeployContext>
+public sealed class Logs(AppContainers containers, SwarmLogs swarmLogs, AppOutput output) : AsyncFrostingTask<DeployContext>
 {
     public override Task RunAsync(DeployContext context) =>
-        containers.StreamLogsAsync(context.ReadOnlySettings, context.AppLogQuery, line => output.Write(context.ReadOnlySettings.Container, line));
+        context.ReadOnlySettings.Swarm is null
+            ? containers.StreamLogsAsync(context.ReadOnlySettings, context.AppLogQuery, line => output.Write(context.ReadOnlySettings.Container, line))
+            : swarmLogs.StreamAsync(context.ReadOnlySettings, context.AppLogQuery, output.Write);
 }

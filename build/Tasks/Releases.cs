@@ -6,7 +6,7 @@ namespace KahaDeploy.Tasks;
 
 [TaskName(nameof(Releases))]
 [ReadOnly]
-[TaskDescription("Lists the releases of --env that Rollback --to=SHA can go back to, newest first: commit, message, built, deployed, by whom, state; --json for scripts")]
+[TaskDescription("Lists the releases of --env that Rollback --to=SHA can go back to, newest first: commit, message, built, deployed, by whom, state (on a swarm: the images pushed to its registry); --json for scripts")]
 [IsDependentOn(typeof(DockerPreflight))]
 public sealed class Releases(RetainedReleases retained, IAnsiConsole console) : AsyncFrostingTask<DeployContext>
 {

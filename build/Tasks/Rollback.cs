@@ -7,6 +7,7 @@ namespace KahaDeploy.Tasks;
 [EndsWithWhatIsLive]
 [TaskDescription("Incident button: brings back the previous version of --env (or --to=SHA), health-checks it, switches to it and tells Slack; run it again to roll forward")]
 [IsDependentOn(typeof(Lock))]
+[IsDependentOn(typeof(CheckNodes))]
 // Under the lock, before anything changes: a deploy that goes wrong can still lose no data.
 [IsDependentOn(typeof(BackupBeforeChange))]
 [IsDependentOn(typeof(RecoverRenames))]

@@ -3,12 +3,15 @@ using KahaDeploy.Frosting;
 namespace KahaDeploy.Tasks;
 
 [TaskName(nameof(StartRedis))]
-[TaskDescription("Runs the environment's own Redis container (dev) with a host data folder and a password; leaves a running one alone")]
+[TaskDescription("Runs the environment's own Redis container (dev) with a host data folder and a password (on a swarm: a service on a named volume, pinned to one node); leaves a running one alone")]
 [IsDependentOn(typeof(DockerPreflight))]
-public sealed class StartRedis(LocalRedis redis) : AsyncFrostingTask<DeployContext>
+public sealed class StartRedis(LocalRedis redis, SwarmRedis swarmRedis) : AsyncFrostingTask<DeployContext>
 {
     public override bool ShouldRun(DeployContext context) =>
         context.RunsWhen(nameof(StartRedis), context.Settings.LocalRedis is not null, $"{context.Settings.Environment} uses a Redis server elsewhere (redis.url).");
 
-    public override Task RunAsync(DeployContext context) => redis.EnsureRunningAsync(context.Settings, context.Settings.LocalRedis!);
+    public override Task RunAsync(DeployContext context) =>
+        context.Settings.Swarm is null
+            ? redis.EnsureRunningAsync(context.Settings, context.Settings.LocalRedis!)
+            : swarmRedis.EnsureRunningAsync(context.Settings, context.Settings.LocalRedis!);
 }

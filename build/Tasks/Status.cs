@@ -6,7 +6,7 @@ namespace KahaDeploy.Tasks;
 
 [TaskName(nameof(Status))]
 [ReadOnly]
-[TaskDescription("Shows per environment (or only --env) the live and previous container, version, state, health, URL, since when and by whom it is live, and a newer failed run, where a local Redis keeps its data; --json for scripts")]
+[TaskDescription("Shows per environment (or only --env) the live and previous container, version, state, health, URL, since when and by whom it is live, and a newer failed run, where a local Redis keeps its data; on a swarm, each node's state and the versions it runs; --json for scripts")]
 [IsDependentOn(typeof(DockerPreflight))]
 public sealed class Status(StatusReader reader, IAnsiConsole console) : AsyncFrostingTask<DeployContext>
 {
@@ -39,6 +39,16 @@ public sealed class Status(StatusReader reader, IAnsiConsole console) : AsyncFro
             foreach (var status in statuses)
             {
                 console.MarkupLine(Markup.Escape($"{status.Environment}: {status.Url}" + (status.LiveBy is null ? "" : $", deployed by {status.LiveBy}")));
+            }
+        }
+
+        foreach (var status in statuses.Where(s => s.Nodes is not null))
+        {
+            foreach (var node in status.Nodes!)
+            {
+                console.MarkupLine(node.State == "ready"
+                    ? Markup.Escape($"{status.Environment}: {node.Node} ready, " + (node.Tasks == 0 ? "no task" : $"{node.Tasks} task(s) of {string.Join(", ", node.Versions)}"))
+                    : $"[yellow]{Markup.Escape($"{status.Environment}: {node.Node} is {node.State}: {node.Message}")}[/]");
             }
         }
 

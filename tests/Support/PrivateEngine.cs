@@ -17,15 +17,18 @@ public sealed class PrivateEngine : IDisposable
     private readonly string _bridge;
     private readonly string _subnet;
     private readonly string? _tmpfsSize;
+    private readonly IReadOnlyList<string> _extraArguments;
     private Process? _daemon;
 
     /// <param name="tmpfsSize">when set (e.g. "400m"), the data root is a tmpfs of that size: a disk that fills up.</param>
-    public PrivateEngine(string? tmpfsSize = null)
+    /// <param name="extraArguments">more dockerd options, e.g. a TLS listener on a loopback tcp port.</param>
+    public PrivateEngine(string? tmpfsSize = null, IReadOnlyList<string>? extraArguments = null)
     {
         var id = Convert.ToHexString(RandomNumberGenerator.GetBytes(3)).ToLowerInvariant();
         Root = $"/tmp/kpe-{id}";
         _bridge = $"kpe{id}";
         _tmpfsSize = tmpfsSize;
+        _extraArguments = extraArguments ?? [];
         var octet = FreeOctet();
         _subnet = $"172.31.{octet}.0/24";
         try
@@ -112,7 +115,7 @@ public sealed class PrivateEngine : IDisposable
                      "--pidfile", Path.Combine(Root, "d.pid"), "--bridge", _bridge, "--iptables=false",
                      // Networks the tool creates come from the upper half of the same /24, which the FORWARD rule covers.
                      "--default-address-pool", $"base={_subnet[..^5]}.128/25,size=28",
-                 })
+                 }.Concat(_extraArguments))
         {
             start.ArgumentList.Add(argument);
         }

@@ -25,8 +25,9 @@ public sealed class DockerConnector(ICakeLog log, HostPackages packages) : IDisp
             return _engine;
         }
 
-        var endpoint = DockerEngine.ResolveEndpoint();
-        var engine = new DockerEngine(endpoint);
+        var endpoint = DockerEngine.ResolveEndpoint(EngineTls.Requested);
+        var tls = EngineTls.Requested && endpoint.Scheme == "tcp" ? EngineTls.FromEnvironment() : null;
+        var engine = new DockerEngine(endpoint, tls);
         var version = await engine.TryGetServerVersionAsync(AnswerTimeout);
         if (version is null)
         {

@@ -24,29 +24,39 @@ public sealed partial class DockerEngine : IDisposable
 
     private const int DefaultTcpPort = 2375;
 
+    /// <summary>The port the docker CLI assumes for <c>tcp://HOST</c> with TLS.</summary>
+    private const int DefaultTlsPort = 2376;
+
     /// <summary>Upper bound for one ordinary request (streams such as builds, pulls and stops have none).</summary>
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromMinutes(5);
 
     private readonly DockerClient _client;
 
-    public DockerEngine(Uri endpoint)
+    /// <param name="tls">for a <c>tcp://</c> endpoint, the certificates to speak TLS with (<see cref="EngineTls.FromEnvironment"/>).</param>
+    public DockerEngine(Uri endpoint, EngineTls? tls = null)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
         Endpoint = endpoint;
-        _client = new DockerClientBuilder(new DockerConfig(new FixedDockerCliSettings(endpoint.ToString())))
+        var builder = new DockerClientBuilder(new DockerConfig(new FixedDockerCliSettings(endpoint.ToString())))
             .WithEndpoint(endpoint)
-            .WithTimeout(RequestTimeout)
-            .Build();
+            .WithTimeout(RequestTimeout);
+        if (tls is not null)
+        {
+            builder = builder.WithAuthProvider(tls.Credentials);
+        }
+
+        _client = builder.Build();
     }
 
     /// <summary>The engine this instance talks to.</summary>
     public Uri Endpoint { get; }
 
     /// <summary>The engine endpoint from <c>DOCKER_HOST</c> (<c>unix://</c> or <c>tcp://</c>), else <see cref="DefaultEndpoint"/>.</summary>
-    public static Uri ResolveEndpoint() => ResolveEndpoint(Environment.GetEnvironmentVariable("DOCKER_HOST"));
+    public static Uri ResolveEndpoint(bool tls = false) => ResolveEndpoint(Environment.GetEnvironmentVariable("DOCKER_HOST"), tls);
 
     /// <summary>The engine endpoint for a <c>DOCKER_HOST</c> value (null or empty: <see cref="DefaultEndpoint"/>).</summary>
-    public static Uri ResolveEndpoint(string? dockerHost)
+    /// <param name="tls">whether TLS is on, which makes a <c>tcp://HOST</c> without a port mean 2376, as for the docker CLI.</param>
+    public static Uri ResolveEndpoint(string? dockerHost, bool tls = false)
     {
         var value = dockerHost?.Trim();
         if (string.IsNullOrEmpty(value))
@@ -72,7 +82,7 @@ public sealed partial class DockerEngine : IDisposable
                 throw new DockerEngineException($"DOCKER_HOST '{value}' is not usable: expected tcp://host:port");
             }
 
-            var port = tcp.IsDefaultPort || tcp.Port <= 0 ? DefaultTcpPort : tcp.Port;
+            var port = tcp.IsDefaultPort || tcp.Port <= 0 ? (tls ? DefaultTlsPort : DefaultTcpPort) : tcp.Port;
             return new UriBuilder("tcp", tcp.Host, port).Uri;
         }
 

@@ -111,7 +111,8 @@ internal static partial class EngineMapping
         State: node.Status?.State ?? "",
         Availability: node.Spec?.Availability ?? "",
         Manager: node.ManagerStatus is not null,
-        Leader: node.ManagerStatus?.Leader ?? false);
+        Leader: node.ManagerStatus?.Leader ?? false,
+        Message: node.Status?.Message ?? "");
 
     /// <summary>Swarm's own lower-case words (<c>running</c>, <c>shutdown</c>), as the CLI prints them.</summary>
     private static string StateWord(TaskState? state) =>

@@ -4,7 +4,7 @@ namespace KahaDeploy.Services.Docker;
 
 /// <summary>
 /// Docker CLI settings that name the endpoint outright, so building a client never reads
-/// DOCKER_CONTEXT or ~/.docker/config.json (the endpoint was already resolved by <see cref="DockerEngine.ResolveEndpoint()"/>).
+/// DOCKER_CONTEXT or ~/.docker/config.json (the endpoint was already resolved by <see cref="DockerEngine.ResolveEndpoint(bool)"/>).
 /// </summary>
 internal sealed class FixedDockerCliSettings(string dockerHost) : IDockerCliSettings
 {

@@ -7,7 +7,7 @@ namespace KahaDeploy.Services.Releases;
 /// environment's own Redis keeps its data. Behind a proxy the live release is the one the proxy routes to, not the one
 /// named NAME: when they differ, a warning says so; when the proxy failed over by itself, when, from what to what, and what to do.
 /// </summary>
-public sealed class StatusReader(AppContainers containers, RetainedReleases releases, RunHistory history, FailoverReport failovers)
+public sealed class StatusReader(AppContainers containers, RetainedReleases releases, RunHistory history, FailoverReport failovers, SwarmStatus swarm)
 {
     public sealed record ContainerStatus(
         string Name, string State, string Image, string? Version, string? Commit, DateTimeOffset? StartedAt, string? DeployedBy);
@@ -23,10 +23,17 @@ public sealed class StatusReader(AppContainers containers, RetainedReleases rele
         RunRecord? LastFailedRun,
         string? RedisData,
         FailoverReport.Failover? Failover,
-        IReadOnlyList<string> Warnings);
+        IReadOnlyList<string> Warnings,
+        IReadOnlyList<SwarmStatus.NodeStatus>? Nodes = null);
 
     public async Task<EnvironmentStatus> ReadAsync(DeploySettings settings)
     {
+        if (settings.Swarm is not null)
+        {
+            var service = await swarm.ReadAsync(settings);
+            return WithHistory(settings, service.Live, service.Previous, service.Health, service.DeployedAt, null, [], service.Nodes);
+        }
+
         var warnings = new List<string>();
         if (RenameJournal.PendingWarning(settings) is { } pending)
         {
@@ -37,23 +44,31 @@ public sealed class StatusReader(AppContainers containers, RetainedReleases rele
         var live = settings.Proxy is null ? await containers.LiveAsync(settings) : await RoutedAsync(settings, warnings);
         var previous = await containers.PreviousAsync(settings);
         var health = live is { Running: true } ? await AskHealthAsync(new Uri(settings.AppUrl, settings.HealthPath)) : "down";
+        var failover = settings.Proxy is null ? null : await failovers.CurrentAsync(settings);
+        return WithHistory(settings, Describe(live), Describe(previous), health, DeployedAt(live), failover, warnings, null);
+    }
 
+    /// <summary>The status with since when and by whom the live version runs, and a failed run that came after, from the history.</summary>
+    private EnvironmentStatus WithHistory(DeploySettings settings, ContainerStatus? live, ContainerStatus? previous, string health,
+        DateTimeOffset? deployedAt, FailoverReport.Failover? failover, IReadOnlyList<string> warnings, IReadOnlyList<SwarmStatus.NodeStatus>? nodes)
+    {
         // The live version became live with the last run that succeeded with its commit (a deploy, or a rollback to it).
         var runs = history.Read(settings.EnvironmentStateFolder);
-        var madeLive = live is null ? null : runs.LastOrDefault(r => r.Result == RunRecord.Succeeded && r.Commit == AppContainers.CommitOf(live));
+        var madeLive = live is null ? null : runs.LastOrDefault(r => r.Result == RunRecord.Succeeded && r.Commit == live.Commit);
         var lastFailed = runs.LastOrDefault(r => r.Result is RunRecord.Failed or RunRecord.Interrupted);
         return new EnvironmentStatus(
             settings.Environment,
             settings.AppUrl.ToString(),
             health,
-            Describe(live),
-            Describe(previous),
-            madeLive?.Finished ?? DeployedAt(live),
-            madeLive is null ? live?.Labels.GetValueOrDefault(ReleaseNames.DeployedByLabel) : $"{madeLive.Performer} ({madeLive.Trigger})",
+            live,
+            previous,
+            madeLive?.Finished ?? deployedAt,
+            madeLive is null ? live?.DeployedBy : $"{madeLive.Performer} ({madeLive.Trigger})",
             lastFailed is not null && lastFailed.Started > (madeLive?.Started ?? DateTimeOffset.MinValue) ? lastFailed : null,
-            settings.LocalRedis?.DataFolder,
-            settings.Proxy is null ? null : await failovers.CurrentAsync(settings),
-            warnings);
+            settings.Swarm is null ? settings.LocalRedis?.DataFolder : null,
+            failover,
+            warnings,
+            nodes);
     }
 
     /// <summary>The release the proxy routes to, asked of the proxy and the engine; a disagreement with the names is a warning with its fix.</summary>
