@@ -14,7 +14,7 @@ namespace KahaDeploy.Services.Releases;
 public sealed class DependencyImages(DockerConnector docker, ICakeLog log)
 {
     /// <summary>What the dependencies stage copies and the per-deploy context leaves out.</summary>
-    public const string InstalledPackages = "node_modules";
+    public const string PackagesFolder = "node_modules";
 
     /// <summary>
     /// The files whose change changes the installed packages: the package files, npm's record of the tree it installed and
@@ -22,7 +22,7 @@ public sealed class DependencyImages(DockerConnector docker, ICakeLog log)
     /// </summary>
     private static readonly string[] KeyFiles =
     [
-        "package.json", "package-lock.json", $"{InstalledPackages}/.package-lock.json", $"{InstalledPackages}/{Host.InstalledPackages.StampName}",
+        "package.json", "package-lock.json", $"{PackagesFolder}/.package-lock.json", $"{PackagesFolder}/{InstalledPackages.StampName}",
     ];
 
     /// <summary>
@@ -35,16 +35,16 @@ public sealed class DependencyImages(DockerConnector docker, ICakeLog log)
         var dockerfile = await File.ReadAllTextAsync(Path.Combine(settings.AppFolder, settings.Dockerfile));
         var stageText = DockerfileStages.Find(dockerfile, stage) ?? throw new DockerBuildException(
             $"app.dependenciesStage \"{stage}\" names no stage of {settings.Dockerfile} (no line FROM … AS {stage}); name the stage that copies "
-            + $"{InstalledPackages}, or remove app.dependenciesStage.");
+            + $"{PackagesFolder}, or remove app.dependenciesStage.");
 
         var tag = $"{settings.Image}-dependencies:{await KeyAsync(settings.AppFolder, stageText, app.BuildArgs)}";
         if (await docker.Engine.ImageExistsAsync(tag))
         {
-            log.Information("Dependency image {0} is current (same package files, {1}, base images and stage '{2}'): not rebuilt.", tag, InstalledPackages, stage);
+            log.Information("Dependency image {0} is current (same package files, {1}, base images and stage '{2}'): not rebuilt.", tag, PackagesFolder, stage);
         }
         else
         {
-            log.Information("Building dependency image {0} from stage '{1}' ({2}, package files, base images or the stage changed).", tag, stage, InstalledPackages);
+            log.Information("Building dependency image {0} from stage '{1}' ({2}, package files, base images or the stage changed).", tag, stage, PackagesFolder);
             var id = await docker.Engine.BuildImageAsync(
                 new ImageBuildRequest(settings.AppFolder, settings.Dockerfile, [tag], app.BuildArgs, new Dictionary<string, string>()) { Target = stage },
                 line => log.Verbose(line),
@@ -52,7 +52,7 @@ public sealed class DependencyImages(DockerConnector docker, ICakeLog log)
             log.Information("Built {0} ({1}).", tag, id);
         }
 
-        return app with { DockerfileText = DockerfileStages.Replace(dockerfile, stage, tag), Excluded = [InstalledPackages] };
+        return app with { DockerfileText = DockerfileStages.Replace(dockerfile, stage, tag), Excluded = [PackagesFolder] };
     }
 
     /// <summary>12 hex digits of a hash of the stage's text, the build arguments with the images they name, and <see cref="KeyFiles"/>.</summary>
