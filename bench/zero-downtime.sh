@@ -301,10 +301,12 @@ network="${prefix}_prodnet"
 redis_container="${prefix}_prod_redis"
 export PROD_REDIS_PASSWORD="bench-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
 export PROD_DB_PASSWORD="bench-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+dependencies_key=""
+[ -z "$dependencies_stage" ] || dependencies_key=", \"dependenciesStage\": \"$dependencies_stage\""
 cat >"$config" <<EOF
 {
   "\$schema": "$root/cake-config.schema.json",
-  "app": { "name": "$prefix", "folder": "app", "port": $prod_port, "baseImages": { "NODE_IMAGE": "node:20-bookworm-slim" }${dependencies_stage:+, "dependenciesStage": "$dependencies_stage"} },
+  "app": { "name": "$prefix", "folder": "app", "port": $prod_port, "baseImages": { "NODE_IMAGE": "node:20-bookworm-slim" }$dependencies_key },
   "environments": {
     "backing": {
       "container": "${prefix}_backing", "image": "$image", "network": "$network",
