@@ -54,14 +54,14 @@ for i in $(seq 1 "$rounds"); do
   for mode in with without; do
     start="$(date +%s.%N)"
     /usr/bin/time -f "%U %S" -o "$work/time" ./build.sh --target=BuildImage --env=prod --config="$work/$mode.json" >"$work/$mode.$i.log" 2>&1
-    echo "$mode $start $(date +%s.%N) $(cat "$work/time") $(grep -o 'Sending build context to Docker ([^)]*)' "$work/$mode.$i.log" | tail -1 | tr -d '()' | awk '{print $5 $6}')" >>"$work/builds"
+    echo "$mode $start $(date +%s.%N) $(cat "$work/time") $(grep -o 'Sending build context to Docker ([^)]*)' "$work/$mode.$i.log" | tail -1 | tr -d '()' | awk '{print $6 $7}')" >>"$work/builds"
   done
 done
 touch "$work/stop"; wait "$sampler"; sampler=""
 load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 python3 - "$work" "$rounds" "$load_before" "$load_after" "$(git -C "$root" rev-parse --short=12 HEAD)" >"$work/section.md" <<'PY'
-import json, os, statistics, sys
+import json, os, re, statistics, sys
 work, rounds, load_before, load_after, commit = sys.argv[1:]
 ticks = os.sysconf("SC_CLK_TCK")
 samples = [json.loads(line) for line in open(f"{work}/cpu")]
@@ -72,7 +72,7 @@ for line in open(f"{work}/builds"):
     # each sample holds the 250 ms before its time: those ending after the start, up to one sample past the end
     window = [s for s in samples if start < s["t"] <= end + 250]
     builds.setdefault(mode, []).append({
-        "wall": (end - start) / 1000, "tool": float(user) + float(system), "context": context,
+        "wall": (end - start) / 1000, "tool": float(user) + float(system), "context": re.sub(r"^([\d.]+)", r"\1 ", context),
         "engine": sum(s["by"].get("engine", 0) for s in window) / ticks,
         "kernel": sum(s["stat_system"] for s in window) / ticks,
         "other": sum(s["by"].get("other", 0) for s in window) / ticks})
