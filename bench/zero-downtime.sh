@@ -28,6 +28,8 @@
 #   The machine may be shared: before each row (but (c), which must run inside the standby window) the script waits, up to
 #   QUIET_WAIT_SECONDS=180 in all, until other work uses less than QUIET_PERCENT=15 % of the two cores; rows measured while
 #   others were busy anyway are flagged in the results.
+#   DEPENDENCIES_STAGE= bench/zero-downtime.sh   deploys without app.dependenciesStage (node_modules sent and read on every
+#   build, as before issue 18); the default, "dependencies", builds the sample's dependencies stage once.
 #   KEEP_FILES=DIR keeps the raw files of the run (every request, the marks, the tool's output) in DIR.
 # Traffic goes only to 127.0.0.1 and to the containers this script makes; ports are published as 127.0.0.1:PORT:PORT.
 # Every container, network and image it makes carries a random prefix (zdbXXXXXX) and is removed on exit, also on failure.
@@ -60,6 +62,7 @@ reloads="${RELOADS:-6}"
 reload_gap="${RELOAD_GAP_SECONDS:-3}"
 quiet_percent="${QUIET_PERCENT:-15}"
 quiet_wait="${QUIET_WAIT_SECONDS:-180}"
+dependencies_stage="${DEPENDENCIES_STAGE-dependencies}"
 tail_seconds=1
 
 export MSBUILDDISABLENODEREUSE=1 DOTNET_CLI_USE_MSBUILD_SERVER=0 UseSharedCompilation=false DOTNET_NOLOGO=1
@@ -306,10 +309,12 @@ export DASHBOARD_PASSWORD="bench-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
 # prod takes no Redis backup before a change (backups.beforeDeploy, on for prod by default): the rows measure the switch of
 # releases, not the snapshot (redis-cli --rdb in a scratch container, 6.4 s here), which would come first in (b), (c), (d)
 # and (r) alike; bench/RESULTS.md gives its cost apart.
+dependencies_key=""
+[ -z "$dependencies_stage" ] || dependencies_key=", \"dependenciesStage\": \"$dependencies_stage\""
 cat >"$config" <<EOF
 {
   "\$schema": "$root/cake-config.schema.json",
-  "app": { "name": "$prefix", "folder": "app", "port": $prod_port, "baseImages": { "NODE_IMAGE": "node:20-bookworm-slim" } },
+  "app": { "name": "$prefix", "folder": "app", "port": $prod_port, "baseImages": { "NODE_IMAGE": "node:20-bookworm-slim" }$dependencies_key },
   "environments": {
     "backing": {
       "container": "${prefix}_backing", "image": "$image", "network": "$network",
@@ -604,6 +609,8 @@ invocation="bench/zero-downtime.sh"
 for v in RUNS ROWS CONNECTIONS INTERVAL_MS TIMEOUT_MS WARMUP_SECONDS IDLE_SECONDS STANDBY_SECONDS RELOADS RELOAD_GAP_SECONDS QUIET_PERCENT QUIET_WAIT_SECONDS; do
   [ -n "${!v:-}" ] && invocation="$v=${!v} $invocation"
 done
+# Set but empty means something here: no dependencies stage.
+[ -n "${DEPENDENCIES_STAGE+set}" ] && invocation="DEPENDENCIES_STAGE=$DEPENDENCIES_STAGE $invocation"
 
 # What the report needs besides the rounds' files: the run's settings, markers and machine, in $tmp/run.json.
 export BEGIN_MARKER="$begin_marker" END_MARKER="$end_marker" FAILOVER_BEGIN="$failover_begin" FAILOVER_END="$failover_end" \

@@ -42,6 +42,7 @@ public static class ServiceRegistration
         services.AddSingleton<GitRepository>();
         services.AddSingleton<InstalledPackages>();
         services.AddSingleton<AppImages>();
+        services.AddSingleton<DependencyImages>();
         services.AddSingleton<ReleaseTrees>();
         services.AddSingleton<RenameJournal>();
         services.AddSingleton<AppContainers>();

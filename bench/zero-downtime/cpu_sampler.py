@@ -4,8 +4,9 @@ Usage: cpu_sampler.py OUT STOP_FILE DRIVER_PID LOAD_PID CONFIG PREFIX [MAX_SECON
        cpu_sampler.py --others SECONDS DRIVER_PID CONFIG PREFIX    prints the % of both cores that class "other" used over SECONDS
 
 Writes one JSON line per interval: {"t": end of the interval (Unix ms), "capacity": clock ticks the cores had in the interval
-(wall time × cores × CLK_TCK), "by": {class: clock ticks of CPU time used}, "stat_total"/"stat_busy": the same interval as
-/proc/stat counts it (for reference only: on this VM, under the benchmark's load, /proc/stat counted fewer ticks than wall time
+(wall time × cores × CLK_TCK), "by": {class: clock ticks of CPU time used}, "stat_system": the machine's system time in the
+interval (/proc/stat's system + irq + softirq: the kernel's work for every process and outside them), "stat_total"/"stat_busy": the
+same interval as /proc/stat counts it (for reference only: on this VM, under the benchmark's load, /proc/stat counted fewer ticks than wall time
 and less busy time than the processes' own times add up to, so the shares are computed from the per-process times)}. CPU time the kernel spends outside processes (e.g. softirq work for loopback
 networking) is in no class. Classes:
   load        the load generator (LOAD_PID)
@@ -101,9 +102,10 @@ def classify(pid, comm, ppid, parents):
 
 
 def machine():
+    """(total, busy, system) ticks since boot; the fields are user nice system idle iowait irq softirq steal."""
     fields = read("/proc/stat").split(b"\n", 1)[0].split()[1:9]
     values = [int(v) for v in fields]
-    return sum(values), sum(values) - values[3] - values[4]
+    return sum(values), sum(values) - values[3] - values[4], values[2] + values[5] + values[6]
 
 
 def uptime_ticks():
@@ -114,7 +116,7 @@ ticks_per_second = os.sysconf("SC_CLK_TCK")
 cores = os.cpu_count() or 1
 started = time.time()
 previous_time = started
-previous_total, previous_busy = machine()
+previous_total, previous_busy, previous_system = machine()
 previous_uptime = uptime_ticks()
 others = capacity = 0.0
 with open(out_path, "w") as out:
@@ -137,13 +139,14 @@ with open(out_path, "w") as out:
             by[classes[key]] = by.get(classes[key], 0) + max(0, cpu - before)
             current[key] = cpu
         last = current
-        total, busy = machine()
+        total, busy, system = machine()
         now = time.time()
         out.write(json.dumps({"t": now * 1000, "capacity": (now - previous_time) * cores * ticks_per_second, "by": by,
+                              "stat_system": system - previous_system,
                               "stat_total": total - previous_total, "stat_busy": busy - previous_busy}) + "\n")
         out.flush()
         others += by.get("other", 0)
         capacity += (now - previous_time) * cores * ticks_per_second
-        previous_total, previous_busy, previous_uptime, previous_time = total, busy, uptime_ticks(), now
+        previous_total, previous_busy, previous_system, previous_uptime, previous_time = total, busy, system, uptime_ticks(), now
 if quiet_seconds is not None:
     print(round(100 * others / capacity) if capacity else 0)

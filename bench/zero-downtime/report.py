@@ -28,6 +28,8 @@ WARM_ROLLBACK_LIMIT_MS = 500
 INPROCESS_ROLLBACK_LIMIT_MS = 100
 # Issue 3: p99 during a Deploy at most this many times the idle p99.
 DEPLOY_P99_FACTOR = 2
+# cpu_sampler.py counts in the clock ticks of the machine it ran on; the script runs this report on that machine.
+TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
 STARTUP_STEP = "start of `./build.sh` (bash, `dotnet`, the host) until its first line"
 
 
@@ -88,18 +90,29 @@ class Round:
     def cpu_window(self, key, start_ms, end_ms):
         """CPU time used by processes between two times, as a share of both cores' time, from cpu_sampler.py's 250 ms samples
         (those whose middle falls in the window): (busy %, {class: %}), or None when the window is shorter than one sample."""
-        if start_ms is None or end_ms is None:
-            return None
         capacity, by = 0, {}
-        for line in read(self.path(f"{key}.cpu")).splitlines():
-            sample = json.loads(line)
-            if start_ms <= sample["t"] - 125 < end_ms:
-                capacity += sample["capacity"]
-                for name, ticks in sample["by"].items():
-                    by[name] = by.get(name, 0) + ticks
+        for sample in self.cpu_samples(key, start_ms, end_ms):
+            capacity += sample["capacity"]
+            for name, ticks in sample["by"].items():
+                by[name] = by.get(name, 0) + ticks
         if capacity <= 0:
             return None
         return 100.0 * sum(by.values()) / capacity, {name: 100.0 * t / capacity for name, t in by.items()}
+
+    def cpu_samples(self, key, start_ms, end_ms):
+        """cpu_sampler.py's 250 ms samples whose middle falls between two times (none when a time is missing)."""
+        if start_ms is None or end_ms is None:
+            return []
+        samples = [json.loads(line) for line in read(self.path(f"{key}.cpu")).splitlines()]
+        return [s for s in samples if start_ms <= s["t"] - 125 < end_ms]
+
+    def cpu_seconds(self, key):
+        """CPU-seconds from the command to its end: {"tool": the command and its children, "engine": dockerd/containerd/shims,
+        "kernel": the machine's system time, or None when the samples lack it (recorded before cpu_sampler.py took it)}."""
+        samples = self.cpu_samples(key, *self.command_window(key))
+        tool, engine = (sum(s["by"].get(name, 0) for s in samples) / TICKS_PER_SECOND for name in ("command", "engine"))
+        kernel = sum(s["stat_system"] for s in samples) / TICKS_PER_SECOND if all("stat_system" in s for s in samples) else None
+        return {"tool": tool, "engine": engine, "kernel": kernel}
 
     def cpu_split(self, key, start_ms, end_ms):
         window = self.cpu_window(key, start_ms, end_ms)
@@ -176,6 +189,10 @@ def secs(value_ms):
     if value_ms is None or value_ms == math.inf:
         return "never"
     return f"{value_ms / 1000:.2f}"
+
+
+def cpu_s(value):
+    return f"{value:.2f}"
 
 
 def count(value):
@@ -325,6 +342,15 @@ def verdicts(run):
         all_met = False
         lines.append(f"- (b) p99 during the deploy at most {DEPLOY_P99_FACTOR}× idle — **not met**: "
                      + ("no round completed the row." if not done else "no round has both an idle p99 and one during the deploy."))
+
+    if done:
+        cost = [r.cpu_seconds("b") for r in done]
+        kernel = [c["kernel"] for c in cost]
+        lines.append("- (b) the deploy's cost on this host, CPU-seconds from the command to its end (the figure p99 follows, steadier on a "
+                     f"shared machine): tool {spread([c['tool'] for c in cost], cpu_s, ' s')} (the command and what it starts), engine "
+                     f"{spread([c['engine'] for c in cost], cpu_s, ' s')} (dockerd, containerd, shims: the image build), kernel "
+                     + (f"{spread(kernel, cpu_s, ' s')} (the whole machine's system time, the others' included)." if None not in kernel
+                        else "not sampled (this run's CPU samples have no system time)."))
 
     shaken = {key: [(r, disturbed(run, r, key)) for r in run.completed(key)] for key in ("b", "c", "d")}
     shaken = {key: [(r, share) for r, share in pairs if share is not None] for key, pairs in shaken.items()}

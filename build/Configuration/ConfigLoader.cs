@@ -157,6 +157,7 @@ public sealed partial class ConfigLoader(SecretMasker masker)
             Remote = app.Remote,
             Branch = app.Branch,
             Dockerfile = app.Dockerfile,
+            DependenciesStage = app.DependenciesStage,
             AppPort = app.Port,
             HealthPath = app.HealthPath,
             BaseImages = app.BaseImages,

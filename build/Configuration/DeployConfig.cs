@@ -32,6 +32,9 @@ public sealed record AppConfig
 
     public string Dockerfile { get; init; } = "Dockerfile";
 
+    /// <summary>The Dockerfile stage that installs the dependencies: built apart, only when its inputs change (see DependencyImages).</summary>
+    public string? DependenciesStage { get; init; }
+
     public required int Port { get; init; }
 
     public string HealthPath { get; init; } = "/healthz";

@@ -11,6 +11,7 @@ public sealed record DeploySettings
     public required string Remote { get; init; }
     public required string Branch { get; init; }
     public required string Dockerfile { get; init; }
+    public string? DependenciesStage { get; init; }
     public required int AppPort { get; init; }
     public required string HealthPath { get; init; }
     public required IReadOnlyDictionary<string, string> BaseImages { get; init; }

@@ -13,7 +13,7 @@ internal static class BuildContextTar
     /// <summary>
     /// Writes the files of <paramref name="contextDirectory"/> that <paramref name="ignore"/> lets through.
     /// Symlinks are stored as symlinks (not followed); sockets are left out. <paramref name="replaced"/>
-    /// names context paths left out because <paramref name="extraFiles"/> brings another version of them.
+    /// names context paths left out: those <paramref name="extraFiles"/> brings another version of, and those not to send.
     /// </summary>
     public static void WriteDirectory(Stream output, string contextDirectory, DockerIgnore ignore, IReadOnlyCollection<string> replaced, IReadOnlyList<(string Name, byte[] Content)> extraFiles)
     {

@@ -57,7 +57,7 @@ public sealed partial class DockerEngine
         string dockerfileText;
         try
         {
-            dockerfileText = DockerfileLabels.Append(await File.ReadAllTextAsync(dockerfile, ct).ConfigureAwait(false), request.Labels);
+            dockerfileText = DockerfileLabels.Append(request.DockerfileText ?? await File.ReadAllTextAsync(dockerfile, ct).ConfigureAwait(false), request.Labels);
         }
         catch (ArgumentException e)
         {
@@ -65,6 +65,7 @@ public sealed partial class DockerEngine
         }
 
         var replaced = new List<string> { ".dockerignore", LabelledDockerfileName };
+        replaced.AddRange(request.Excluded);
         var extraFiles = new List<(string Name, byte[] Content)>
         {
             (".dockerignore", BuildContextTar.Utf8(ignoreText.TrimEnd('\n') + $"\n.dockerignore\n{LabelledDockerfileName}\n")),
@@ -77,7 +78,7 @@ public sealed partial class DockerEngine
         tar.Position = 0;
         output($"Sending build context to Docker ({FormatSize(tar.Length)})");
 
-        return await RunBuildAsync(tar, LabelledDockerfileName, request.Tags, request.BuildArgs, description, output, ct).ConfigureAwait(false);
+        return await RunBuildAsync(tar, LabelledDockerfileName, request.Target, request.Tags, request.BuildArgs, description, output, ct).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -126,12 +127,13 @@ public sealed partial class DockerEngine
 
         tar.Position = 0;
         output($"Sending build context to Docker ({FormatSize(tar.Length)})");
-        return await RunBuildAsync(tar, dockerfileName, tags, new Dictionary<string, string>(), description, output, ct).ConfigureAwait(false);
+        return await RunBuildAsync(tar, dockerfileName, null, tags, new Dictionary<string, string>(), description, output, ct).ConfigureAwait(false);
     }
 
     private async Task<string> RunBuildAsync(
         Stream tar,
         string dockerfile,
+        string? target,
         IReadOnlyList<string> tags,
         IReadOnlyDictionary<string, string> buildArgs,
         string description,
@@ -141,6 +143,7 @@ public sealed partial class DockerEngine
         var parameters = new ImageBuildParameters
         {
             Dockerfile = dockerfile,
+            Target = target,
             Tags = tags.ToList(),
             BuildArgs = new Dictionary<string, string>(buildArgs),
             Remove = true,

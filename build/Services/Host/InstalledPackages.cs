@@ -11,7 +11,7 @@ namespace KahaDeploy.Services.Host;
 /// </summary>
 public sealed class InstalledPackages(IProcessRunner processes, HostPackages packages)
 {
-    private const string StampName = ".kaha-deploy-installed";
+    public const string StampName = ".kaha-deploy-installed";
 
     /// <summary>True when <c>node_modules</c> was installed by <c>npm ci</c> from exactly these package files, with this node, and npm has not changed it since.</summary>
     public bool AreCurrent(string appFolder)

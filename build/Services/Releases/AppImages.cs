@@ -3,7 +3,7 @@ using Cake.Core.Diagnostics;
 namespace KahaDeploy.Services.Releases;
 
 /// <summary>The app's images: built through the engine from the checkout, or pulled when the environment names a registry image.</summary>
-public sealed class AppImages(DockerConnector docker, LocalBaseImages baseImages, GitRepository git, ICakeLog log)
+public sealed class AppImages(DockerConnector docker, LocalBaseImages baseImages, DependencyImages dependencies, GitRepository git, ICakeLog log)
 {
     /// <summary>Builds IMAGE:VERSION and IMAGE:ENV with OCI labels.</summary>
     public async Task<AppImage> BuildAsync(DeploySettings settings, ReleaseVersion version)
@@ -33,9 +33,15 @@ public sealed class AppImages(DockerConnector docker, LocalBaseImages baseImages
         }
 
         var tags = new[] { $"{settings.Image}:{version.Tag}", $"{settings.Image}:{settings.Environment}" };
+        var request = new ImageBuildRequest(settings.AppFolder, settings.Dockerfile, tags, buildArgs, labels);
+        if (settings.DependenciesStage is not null)
+        {
+            request = await dependencies.BuildOnAsync(settings, request);
+        }
+
         log.Information("Building {0} from {1}.", string.Join(" and ", tags), settings.AppFolder);
         var id = await docker.Engine.BuildImageAsync(
-            new ImageBuildRequest(settings.AppFolder, settings.Dockerfile, tags, buildArgs, labels),
+            request,
             line =>
             {
                 if (IsBuilderBookkeeping(line))
