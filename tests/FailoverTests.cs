@@ -59,7 +59,8 @@ public sealed class FailoverTests() : SandboxFixture(withSlack: true)
 
         // The next deploy records it (and tells Slack) even when it fails itself; the one after that does not again.
         Sandbox.PushBrokenRelease();
-        var failed = Sandbox.Tool("--target=Deploy", "--env=prod");
+        // The broken release waits out the whole health timeout, the class's for healthy releases is longer than it needs.
+        var failed = Sandbox.WithHealthTimeout("prod", 4, () => Sandbox.Tool("--target=Deploy", "--env=prod"));
         Assert.That(failed.ExitCode, Is.Not.EqualTo(0), failed.ToString());
         Assert.That(Http.VersionAt(Sandbox.ProdUrl), Is.EqualTo(_v1));
         var fixedCommit = Sandbox.PushFixedRelease();

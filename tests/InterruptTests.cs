@@ -94,12 +94,16 @@ public sealed partial class InterruptTests() : SandboxFixture(withSlack: true)
         Assert.That(StatusJson.Of(Sandbox, "prod").LiveVersion, Is.EqualTo(pushed));
 
         var next = Sandbox.PushChange("three")[..12];
+        // This deploy is not interrupted: it need not wait out the long drain.
+        SetDrainSeconds(1);
         var deployNext = Sandbox.Tool("--target=Deploy", "--env=prod");
         Assert.That(deployNext.ExitCode, Is.EqualTo(0), deployNext.ToString());
         Assert.That(Http.VersionAt(Sandbox.ProdUrl), Is.EqualTo(next));
         Assert.That(Sandbox.Tool("--target=Status", "--env=prod").StdOut, Does.Not.Contain("Warning:"));
 
-        // A rollback interrupted once traffic moved finishes its switch and the renaming, then stops.
+        // A rollback interrupted once traffic moved finishes its switch and the renaming, then stops. It waits out its drain,
+        // so that is only as long as the SIGINT sent when it starts needs to arrive inside it on a busy machine.
+        SetDrainSeconds(5);
         var slackBefore = Slack.Messages.Count;
         using (var rollback = Sandbox.StartTool("--target=Rollback", "--env=prod"))
         {
@@ -118,6 +122,9 @@ public sealed partial class InterruptTests() : SandboxFixture(withSlack: true)
         Assert.That(Sandbox.Tool("--target=Status", "--env=prod").StdOut, Does.Not.Contain("Warning:"));
         Assert.That(Slack.Messages.Skip(slackBefore).Single()["text"]!.GetValue<string>(), Does.Contain("rollback to prod INTERRUPTED").And.Contain(line));
     }
+
+    private void SetDrainSeconds(int seconds) =>
+        Sandbox.AdjustConfig(config => config["environments"]!["prod"]!["proxy"]!["drainSeconds"] = seconds);
 
     /// <summary>One deploy of a new commit, interrupted when it prints <paramref name="task"/>'s header; false when the run ended before.</summary>
     private bool InterruptDeployDuring(string task)

@@ -43,7 +43,8 @@ public sealed class ProxyConfigTests : SandboxFixture
         Directory.Delete(Path.Combine(Sandbox.DataFolder("prod"), "proxy"), recursive: true);
         Sandbox.PushBrokenRelease();
 
-        var deploy = Sandbox.Tool("--target=Deploy", "--env=prod");
+        // The broken release waits out the whole health timeout, the class's for healthy releases is longer than it needs.
+        var deploy = Sandbox.WithHealthTimeout("prod", 4, () => Sandbox.Tool("--target=Deploy", "--env=prod"));
 
         // The broken release never takes traffic, so what serves afterwards is what the old proxy routed to.
         Assert.That(deploy.ExitCode, Is.Not.EqualTo(0), deploy.ToString());

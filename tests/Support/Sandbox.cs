@@ -167,8 +167,40 @@ public sealed class Sandbox : IDisposable
             },
         };
         adjust?.Invoke(config);
-        File.WriteAllText(ConfigFile, config.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+        Save(config);
     }
+
+    /// <summary>
+    /// Runs <paramref name="run"/> with the environment's health timeout set to <paramref name="seconds"/>, then puts the
+    /// class's back: a release known to fail its health check waits out the whole timeout, and the one a class sets for
+    /// healthy releases on a loaded machine would only cost CI time there.
+    /// </summary>
+    public T WithHealthTimeout<T>(string environment, int seconds, Func<T> run)
+    {
+        var original = ReadConfig()["environments"]![environment]!["healthTimeoutSeconds"]!.DeepClone();
+        AdjustConfig(config => config["environments"]![environment]!["healthTimeoutSeconds"] = seconds);
+        try
+        {
+            return run();
+        }
+        finally
+        {
+            AdjustConfig(config => config["environments"]![environment]!["healthTimeoutSeconds"] = original);
+        }
+    }
+
+    /// <summary>Changes the config written before, as an operator edits the file between two runs.</summary>
+    public void AdjustConfig(Action<JsonObject> adjust)
+    {
+        var config = ReadConfig();
+        adjust(config);
+        Save(config);
+    }
+
+    private JsonObject ReadConfig() => JsonNode.Parse(File.ReadAllText(ConfigFile))!.AsObject();
+
+    private void Save(JsonObject config) =>
+        File.WriteAllText(ConfigFile, config.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
 
     /// <summary>Runs the tool against this sandbox's config with its secrets in the environment.</summary>
     public ProcessResult Tool(params string[] arguments) => ToolWith(Secrets, arguments);
