@@ -10,5 +10,5 @@ namespace KahaDeploy.Tasks;
 public sealed class Logs(ReleaseStrategies strategies, AppOutput output) : AsyncFrostingTask<DeployContext>
 {
     public override Task RunAsync(DeployContext context) =>
-        strategies.For(context.ReadOnlySettings).StreamLogsAsync(context.ReadOnlySettings, context.AppLogQuery, output.Write);
+        strategies.For(context.ReadOnlySettings).Reader.StreamLogsAsync(context.ReadOnlySettings, context.AppLogQuery, output.Write);
 }

@@ -38,6 +38,9 @@ public interface IReleaseStrategy
     /// <summary>Whether this strategy releases the environment these settings describe.</summary>
     bool Serves(DeploySettings settings);
 
+    /// <summary>What the environment shows in this mode, for Status, Releases, Logs and the dashboard.</summary>
+    IReleaseReader Reader { get; }
+
     /// <summary>Why <paramref name="step"/> does not apply in this mode, as the task's skip message says it; null when it does.</summary>
     string? WhyNot(ReleaseStep step, DeploySettings settings);
 
@@ -82,9 +85,6 @@ public interface IReleaseStrategy
 
     /// <summary>Starts the environment's own Redis when missing and leaves a running one alone.</summary>
     Task EnsureRedisAsync(DeploySettings settings, LocalRedisSettings redis);
-
-    /// <summary>Streams the app's own output, each line with the name of what wrote it.</summary>
-    Task StreamLogsAsync(DeploySettings settings, LogQuery query, Action<string, ContainerLogLine> output);
 }
 
 public sealed class HealthCheckFailedException(string message) : Exception(message);

@@ -8,11 +8,14 @@ namespace KahaDeploy.Services.Releases;
 /// comes back. The app is down from the backup until the new release answers.
 /// </summary>
 public sealed class InPlaceStrategy(
-    AppContainers containers, RetainedReleases retained, HealthProbe probe, AppErrorLine errorLine, Interruption interruption, LocalRedis redis)
+    AppContainers containers, RetainedReleases retained, HealthProbe probe, AppErrorLine errorLine, Interruption interruption, LocalRedis redis,
+    ServerReader reader)
     : IReleaseStrategy
 {
     /// <summary>Any environment: registered last, it releases those no other strategy serves.</summary>
     public bool Serves(DeploySettings settings) => true;
+
+    public IReleaseReader Reader => reader;
 
     public string? WhyNot(ReleaseStep step, DeploySettings settings) => step switch
     {
@@ -111,9 +114,6 @@ public sealed class InPlaceStrategy(
     public Task<AppImage> PublishImageAsync(DeploySettings settings, AppImage built, ReleaseVersion version) => Task.FromResult(built);
 
     public Task EnsureRedisAsync(DeploySettings settings, LocalRedisSettings local) => redis.EnsureRunningAsync(settings, local);
-
-    public Task StreamLogsAsync(DeploySettings settings, LogQuery query, Action<string, ContainerLogLine> output) =>
-        containers.StreamLogsAsync(settings, query, line => output(settings.Container, line));
 
     private static InvalidOperationException Inapplicable(ReleaseStep step) => new($"{step} does not apply to a release in place.");
 }

@@ -9,10 +9,12 @@ namespace KahaDeploy.Services.Releases;
 /// </summary>
 public sealed class ProxiedStrategy(
     AppContainers containers, ReleaseSwitch releases, StandbyTimer standby, FailoverReport failovers, AppErrorLine errorLine, Interruption interruption,
-    ProxyContainer proxy, LocalRedis redis)
+    ProxyContainer proxy, LocalRedis redis, ServerReader reader)
     : IReleaseStrategy
 {
     public bool Serves(DeploySettings settings) => settings.Proxy is not null;
+
+    public IReleaseReader Reader => reader;
 
     public string? WhyNot(ReleaseStep step, DeploySettings settings) => step switch
     {
@@ -101,9 +103,6 @@ public sealed class ProxiedStrategy(
     public Task<AppImage> PublishImageAsync(DeploySettings settings, AppImage built, ReleaseVersion version) => Task.FromResult(built);
 
     public Task EnsureRedisAsync(DeploySettings settings, LocalRedisSettings local) => redis.EnsureRunningAsync(settings, local);
-
-    public Task StreamLogsAsync(DeploySettings settings, LogQuery query, Action<string, ContainerLogLine> output) =>
-        containers.StreamLogsAsync(settings, query, line => output(settings.Container, line));
 
     private static InvalidOperationException Inapplicable(ReleaseStep step) => new($"{step} does not apply to a release behind the proxy.");
 }

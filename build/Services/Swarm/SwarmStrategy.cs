@@ -7,13 +7,15 @@ namespace KahaDeploy.Services.Swarm;
 /// so there is no route to switch and nothing to drain. Rollback is one more update, to the previous release's image.
 /// </summary>
 public sealed class SwarmStrategy(
-    SwarmApp app, SwarmReleases releases, SwarmConverge converge, SwarmProxy proxy, SwarmImages images, SwarmRedis redis, SwarmLogs logs, DownNodes nodes)
+    SwarmApp app, SwarmReleases releases, SwarmConverge converge, SwarmProxy proxy, SwarmImages images, SwarmRedis redis, DownNodes nodes, SwarmReader reader)
     : IReleaseStrategy
 {
     /// <summary>The service right after this run changed it: what the health wait compares Swarm's update state with.</summary>
     private SwarmServiceInfo? _changed;
 
     public bool Serves(DeploySettings settings) => settings.Swarm is not null;
+
+    public IReleaseReader Reader => reader;
 
     public string? WhyNot(ReleaseStep step, DeploySettings settings) => step switch
     {
@@ -56,8 +58,6 @@ public sealed class SwarmStrategy(
     public Task<AppImage> PublishImageAsync(DeploySettings settings, AppImage built, ReleaseVersion version) => images.PushAsync(settings, built, version);
 
     public Task EnsureRedisAsync(DeploySettings settings, LocalRedisSettings local) => redis.EnsureRunningAsync(settings, local);
-
-    public Task StreamLogsAsync(DeploySettings settings, LogQuery query, Action<string, ContainerLogLine> output) => logs.StreamAsync(settings, query, output);
 
     // WhyNot says why these steps do not apply, and the tasks skip them.
     public Task PrepareAsync(DeployContext context) => throw Inapplicable(ReleaseStep.Backup);
