@@ -39,7 +39,6 @@ public sealed class StatusReader(ReleaseStrategies strategies, RunHistory histor
     public async Task<EnvironmentStatus> ReadAsync(DeploySettings settings) =>
         WithHistory(settings, await strategies.For(settings).Reader.ObserveAsync(settings));
 
-
     /// <summary>The status with since when and by whom the live version runs, and a failed run that came after, from the history.</summary>
     private EnvironmentStatus WithHistory(DeploySettings settings, Observed seen)
     {
