@@ -66,6 +66,8 @@ public static class ServiceRegistration
         services.AddSingleton<DeployLock>();
         services.AddSingleton<EnvironmentOwner>();
         services.AddSingleton<StatusReader>();
+        services.AddSingleton<ServerReader>();
+        services.AddSingleton<SwarmReader>();
         services.AddSingleton<DownNodes>();
         services.AddSingleton<SwarmRedis>();
         services.AddSingleton<SwarmLogs>();

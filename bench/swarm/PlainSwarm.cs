@@ -5,7 +5,7 @@ namespace SwarmBench;
 /// <summary>
 /// Row (p), plain Swarm without the tool: a global service of the small node app (<see cref="Images"/>) publishing its own port
 /// in host mode on every node, updated with <c>docker service update --image</c>. Host mode leaves Swarm no choice but
-/// stop-first (a start-first task never starts while the old one holds the port: SWARM-NOTES.md).
+/// stop-first (a start-first task never starts while the old one holds the port: docs/ARCHITECTURE.md, Swarm mode).
 /// </summary>
 public static class PlainSwarm
 {

@@ -7,10 +7,8 @@ namespace KahaDeploy.Tasks;
 [DataOnStdout]
 [TaskDescription("Shows the app's own output in --env (on a swarm: of every task, each line with its node and task): --tail=N lines (default 100, or all), --since=10m, --follow until Ctrl+C")]
 [IsDependentOn(typeof(DockerPreflight))]
-public sealed class Logs(AppContainers containers, SwarmLogs swarmLogs, AppOutput output) : AsyncFrostingTask<DeployContext>
+public sealed class Logs(ReleaseStrategies strategies, AppOutput output) : AsyncFrostingTask<DeployContext>
 {
     public override Task RunAsync(DeployContext context) =>
-        context.ReadOnlySettings.Swarm is null
-            ? containers.StreamLogsAsync(context.ReadOnlySettings, context.AppLogQuery, line => output.Write(context.ReadOnlySettings.Container, line))
-            : swarmLogs.StreamAsync(context.ReadOnlySettings, context.AppLogQuery, output.Write);
+        strategies.For(context.ReadOnlySettings).Reader.StreamLogsAsync(context.ReadOnlySettings, context.AppLogQuery, output.Write);
 }

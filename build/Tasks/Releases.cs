@@ -8,14 +8,14 @@ namespace KahaDeploy.Tasks;
 [ReadOnly]
 [TaskDescription("Lists the releases of --env that Rollback --to=SHA can go back to, newest first: commit, message, built, deployed, by whom, state (on a swarm: the images pushed to its registry); --json for scripts")]
 [IsDependentOn(typeof(DockerPreflight))]
-public sealed class Releases(RetainedReleases retained, IAnsiConsole console) : AsyncFrostingTask<DeployContext>
+public sealed class Releases(ReleaseStrategies strategies, IAnsiConsole console) : AsyncFrostingTask<DeployContext>
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     public override async Task RunAsync(DeployContext context)
     {
         var settings = context.ReadOnlySettings;
-        var releases = await retained.ListAsync(settings);
+        var releases = await strategies.For(settings).Reader.ListAsync(settings);
         if (context.Json)
         {
             System.Console.Out.WriteLine(JsonSerializer.Serialize(new { environment = settings.Environment, releases }, Json));

@@ -5,13 +5,11 @@ namespace KahaDeploy.Tasks;
 [TaskName(nameof(StartRedis))]
 [TaskDescription("Runs the environment's own Redis container (dev) with a host data folder and a password (on a swarm: a service on a named volume, pinned to one node); leaves a running one alone")]
 [IsDependentOn(typeof(DockerPreflight))]
-public sealed class StartRedis(LocalRedis redis, SwarmRedis swarmRedis) : AsyncFrostingTask<DeployContext>
+public sealed class StartRedis(ReleaseStrategies strategies) : AsyncFrostingTask<DeployContext>
 {
     public override bool ShouldRun(DeployContext context) =>
         context.RunsWhen(nameof(StartRedis), context.Settings.LocalRedis is not null, $"{context.Settings.Environment} uses a Redis server elsewhere (redis.url).");
 
     public override Task RunAsync(DeployContext context) =>
-        context.Settings.Swarm is null
-            ? redis.EnsureRunningAsync(context.Settings, context.Settings.LocalRedis!)
-            : swarmRedis.EnsureRunningAsync(context.Settings, context.Settings.LocalRedis!);
+        strategies.For(context.Settings).EnsureRedisAsync(context.Settings, context.Settings.LocalRedis!);
 }

@@ -4,7 +4,7 @@ namespace KahaDeploy.Services.Dashboard;
 /// What the dashboard shows, read each time from the same readers Status, Releases and History use: the engine, the
 /// proxy and history.jsonl are the only truth, the dashboard keeps none of its own.
 /// </summary>
-public sealed class DashboardView(StatusReader status, RetainedReleases retained, RunHistory history)
+public sealed class DashboardView(StatusReader status, ReleaseStrategies strategies, RunHistory history)
 {
     public sealed record Environment(
         DeploySettings Settings,
@@ -26,7 +26,7 @@ public sealed class DashboardView(StatusReader status, RetainedReleases retained
         var runs = history.Read(settings.EnvironmentStateFolder);
         try
         {
-            return new Environment(settings, await status.ReadAsync(settings), await retained.ListAsync(settings), runs, null);
+            return new Environment(settings, await status.ReadAsync(settings), await strategies.For(settings).Reader.ListAsync(settings), runs, null);
         }
         catch (DockerEngineException ex)
         {

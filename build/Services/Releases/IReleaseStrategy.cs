@@ -23,6 +23,9 @@ public enum ReleaseStep
 
     /// <summary>The environment's own proxy container in front of its releases (EnsureProxy).</summary>
     Proxy,
+
+    /// <summary>Saying which of the servers the environment runs on are down, before a release (CheckNodes).</summary>
+    Nodes,
 }
 
 /// <summary>
@@ -34,6 +37,9 @@ public interface IReleaseStrategy
 {
     /// <summary>Whether this strategy releases the environment these settings describe.</summary>
     bool Serves(DeploySettings settings);
+
+    /// <summary>What the environment shows in this mode, for Status, Releases, Logs and the dashboard.</summary>
+    IReleaseReader Reader { get; }
 
     /// <summary>Why <paramref name="step"/> does not apply in this mode, as the task's skip message says it; null when it does.</summary>
     string? WhyNot(ReleaseStep step, DeploySettings settings);
@@ -67,6 +73,18 @@ public interface IReleaseStrategy
 
     /// <summary>Keeps the last releases and removes older ones (<see cref="ReleaseStep.Prune"/>).</summary>
     Task PruneAsync(DeployContext context);
+
+    /// <summary>Starts the environment's proxy when missing and leaves a running one alone (<see cref="ReleaseStep.Proxy"/>).</summary>
+    Task EnsureProxyAsync(DeploySettings settings);
+
+    /// <summary>Says which nodes are down; the release runs on those that are up (<see cref="ReleaseStep.Nodes"/>).</summary>
+    Task CheckNodesAsync(DeploySettings settings);
+
+    /// <summary>Makes an image built here available where releases run, and returns the image they run.</summary>
+    Task<AppImage> PublishImageAsync(DeploySettings settings, AppImage built, ReleaseVersion version);
+
+    /// <summary>Starts the environment's own Redis when missing and leaves a running one alone.</summary>
+    Task EnsureRedisAsync(DeploySettings settings, LocalRedisSettings redis);
 }
 
 public sealed class HealthCheckFailedException(string message) : Exception(message);

@@ -7,17 +7,22 @@ namespace KahaDeploy.Services.Releases;
 /// name on the published ports, and a release that fails its health check is kept as NAME_failed while NAME_previous
 /// comes back. The app is down from the backup until the new release answers.
 /// </summary>
-public sealed class InPlaceStrategy(AppContainers containers, RetainedReleases retained, HealthProbe probe, AppErrorLine errorLine, Interruption interruption)
+public sealed class InPlaceStrategy(
+    AppContainers containers, RetainedReleases retained, HealthProbe probe, AppErrorLine errorLine, Interruption interruption, LocalRedis redis,
+    ServerReader reader)
     : IReleaseStrategy
 {
     /// <summary>Any environment: registered last, it releases those no other strategy serves.</summary>
     public bool Serves(DeploySettings settings) => true;
+
+    public IReleaseReader Reader => reader;
 
     public string? WhyNot(ReleaseStep step, DeploySettings settings) => step switch
     {
         ReleaseStep.Backup or ReleaseStep.RemoveOlderBackup => null,
         ReleaseStep.Prune => $"{settings.Environment} keeps only NAME and NAME_previous.",
         ReleaseStep.Proxy => $"{settings.Environment} has no proxy: releases replace each other in place.",
+        ReleaseStep.Nodes => ReleaseStrategies.OneServer(settings),
         _ => $"{settings.Environment} has no proxy.",
     };
 
@@ -100,6 +105,15 @@ public sealed class InPlaceStrategy(AppContainers containers, RetainedReleases r
 
     // Only NAME and NAME_previous are kept, and RemoveOlderBackup removes the backup they replace.
     public Task PruneAsync(DeployContext context) => throw Inapplicable(ReleaseStep.Prune);
+
+    public Task EnsureProxyAsync(DeploySettings settings) => throw Inapplicable(ReleaseStep.Proxy);
+
+    public Task CheckNodesAsync(DeploySettings settings) => throw Inapplicable(ReleaseStep.Nodes);
+
+    // Releases run from the image where it was built.
+    public Task<AppImage> PublishImageAsync(DeploySettings settings, AppImage built, ReleaseVersion version) => Task.FromResult(built);
+
+    public Task EnsureRedisAsync(DeploySettings settings, LocalRedisSettings local) => redis.EnsureRunningAsync(settings, local);
 
     private static InvalidOperationException Inapplicable(ReleaseStep step) => new($"{step} does not apply to a release in place.");
 }

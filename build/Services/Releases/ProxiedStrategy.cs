@@ -8,15 +8,19 @@ namespace KahaDeploy.Services.Releases;
 /// NAME_previous. Names follow the route (see <see cref="ReleaseSwitch"/>), so Reconcile puts right whatever a killed run left.
 /// </summary>
 public sealed class ProxiedStrategy(
-    AppContainers containers, ReleaseSwitch releases, StandbyTimer standby, FailoverReport failovers, AppErrorLine errorLine, Interruption interruption)
+    AppContainers containers, ReleaseSwitch releases, StandbyTimer standby, FailoverReport failovers, AppErrorLine errorLine, Interruption interruption,
+    ProxyContainer proxy, LocalRedis redis, ServerReader reader)
     : IReleaseStrategy
 {
     public bool Serves(DeploySettings settings) => settings.Proxy is not null;
+
+    public IReleaseReader Reader => reader;
 
     public string? WhyNot(ReleaseStep step, DeploySettings settings) => step switch
     {
         ReleaseStep.Backup => "behind the proxy the live release keeps serving until the switch.",
         ReleaseStep.RemoveOlderBackup => "behind the proxy, Prune keeps the last versions.",
+        ReleaseStep.Nodes => ReleaseStrategies.OneServer(settings),
         _ => null,
     };
 
@@ -90,6 +94,15 @@ public sealed class ProxiedStrategy(
     }
 
     public Task PruneAsync(DeployContext context) => releases.PruneAsync(context.Settings);
+
+    public Task EnsureProxyAsync(DeploySettings settings) => proxy.EnsureRunningAsync(settings, settings.Proxy!);
+
+    public Task CheckNodesAsync(DeploySettings settings) => throw Inapplicable(ReleaseStep.Nodes);
+
+    // Releases run from the image where it was built.
+    public Task<AppImage> PublishImageAsync(DeploySettings settings, AppImage built, ReleaseVersion version) => Task.FromResult(built);
+
+    public Task EnsureRedisAsync(DeploySettings settings, LocalRedisSettings local) => redis.EnsureRunningAsync(settings, local);
 
     private static InvalidOperationException Inapplicable(ReleaseStep step) => new($"{step} does not apply to a release behind the proxy.");
 }

@@ -19,6 +19,9 @@ public sealed class ReleaseStrategies(IEnumerable<IReleaseStrategy> strategies)
         return strategy;
     }
 
+    /// <summary>Why a step for several servers does not apply to an environment on one.</summary>
+    public static string OneServer(DeploySettings settings) => $"{settings.Environment} runs on this server alone.";
+
     /// <summary>A task's <c>ShouldRun</c> for a step the environment's strategy may not have: when it has not, the log says why.</summary>
     public bool Runs(DeployContext context, string task, ReleaseStep step)
     {

@@ -13,8 +13,8 @@ public sealed class RetainedReleases(DockerConnector docker, ProxyAdmin admin, G
     public const string Stopped = "stopped";
     public const string ImageOnly = "image only";
 
-    private const string CreatedLabel = "org.opencontainers.image.created";
-    private const string RevisionLabel = "org.opencontainers.image.revision";
+    public const string CreatedLabel = "org.opencontainers.image.created";
+    public const string RevisionLabel = "org.opencontainers.image.revision";
     private const string ImageVersionLabel = "org.opencontainers.image.version";
 
     public sealed record RetainedRelease(
@@ -31,11 +31,6 @@ public sealed class RetainedReleases(DockerConnector docker, ProxyAdmin admin, G
 
     public async Task<IReadOnlyList<RetainedRelease>> ListAsync(DeploySettings settings)
     {
-        if (settings.Swarm is not null)
-        {
-            return await OnSwarmAsync(settings);
-        }
-
         var containers = settings.Proxy is null
             ? new[] { await Engine.InspectContainerAsync(settings.Container), await Engine.InspectContainerAsync(settings.PreviousContainer) }.OfType<ContainerInfo>().ToList()
             : (await ContainersAsync(settings)).Where(c => c.Name != settings.CandidateContainer).ToList();
@@ -142,47 +137,12 @@ public sealed class RetainedReleases(DockerConnector docker, ProxyAdmin admin, G
                 null, null, ImageOnly, null, i.Tag!));
     }
 
-    /// <summary>
-    /// On a swarm, the releases are the images the manager built and pushed (REGISTRY/IMAGE:VERSION), one per commit: the
-    /// one the service runs is live, any other Rollback --to brings back from the registry.
-    /// </summary>
-    private async Task<IReadOnlyList<RetainedRelease>> OnSwarmAsync(DeploySettings settings)
-    {
-        var service = await Engine.InspectServiceAsync(settings.Container);
-        var liveCommit = service?.Labels.GetValueOrDefault(ReleaseNames.CommitLabel);
-        var repository = SwarmImages.Repository(settings) + ":";
-        var images = await Engine.ListImagesAsync($"{ReleaseNames.AppLabel}={settings.AppName}");
-        return images
-            .Where(i => i.Labels.ContainsKey(RevisionLabel))
-            .Select(i => (Image: i, Tag: i.RepoTags.FirstOrDefault(t => t.StartsWith(repository, StringComparison.Ordinal) && t[repository.Length..] != settings.Environment)))
-            .Where(i => i.Tag is not null)
-            .GroupBy(i => i.Image.Labels[RevisionLabel])
-            .Select(g => g.OrderByDescending(i => i.Image.Created).First())
-            .Select(i =>
-            {
-                var commit = i.Image.Labels[RevisionLabel];
-                var live = commit == liveCommit;
-                return new RetainedRelease(
-                    commit,
-                    i.Tag![repository.Length..],
-                    MessageOf(settings, i.Image.Labels, commit),
-                    Time(i.Image.Labels.GetValueOrDefault(CreatedLabel)) ?? i.Image.Created,
-                    live ? Time(service!.Labels.GetValueOrDefault(ReleaseNames.DeployedAtLabel)) : null,
-                    live ? service!.Labels.GetValueOrDefault(ReleaseNames.DeployedByLabel) : null,
-                    live ? Live : ImageOnly,
-                    live ? settings.Container : null,
-                    i.Tag);
-            })
-            .OrderByDescending(r => r.Deployed ?? r.Built ?? DateTimeOffset.MinValue)
-            .ToList();
-    }
-
     /// <summary>The commit's subject from the image's label (set by BuildImage), else from the checkout's history, else empty.</summary>
-    private string MessageOf(DeploySettings settings, IReadOnlyDictionary<string, string> labels, string commit) =>
+    public string MessageOf(DeploySettings settings, IReadOnlyDictionary<string, string> labels, string commit) =>
         labels.GetValueOrDefault(ReleaseNames.MessageLabel) is { Length: > 0 } message
             ? message
             : git.IsRepository(settings.AppFolder) ? git.Subject(settings.AppFolder, commit) ?? "" : "";
 
-    private static DateTimeOffset? Time(string? text) =>
+    public static DateTimeOffset? Time(string? text) =>
         DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time) ? time : null;
 }

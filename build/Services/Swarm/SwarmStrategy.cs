@@ -6,16 +6,20 @@ namespace KahaDeploy.Services.Swarm;
 /// back by Swarm. Each node's proxy (NAME_proxy, a global service) sends requests to the healthy tasks Swarm's DNS lists,
 /// so there is no route to switch and nothing to drain. Rollback is one more update, to the previous release's image.
 /// </summary>
-public sealed class SwarmStrategy(SwarmApp app, SwarmReleases releases, SwarmConverge converge) : IReleaseStrategy
+public sealed class SwarmStrategy(
+    SwarmApp app, SwarmReleases releases, SwarmConverge converge, SwarmProxy proxy, SwarmImages images, SwarmRedis redis, DownNodes nodes, SwarmReader reader)
+    : IReleaseStrategy
 {
     /// <summary>The service right after this run changed it: what the health wait compares Swarm's update state with.</summary>
     private SwarmServiceInfo? _changed;
 
     public bool Serves(DeploySettings settings) => settings.Swarm is not null;
 
+    public IReleaseReader Reader => reader;
+
     public string? WhyNot(ReleaseStep step, DeploySettings settings) => step switch
     {
-        ReleaseStep.Proxy => null,
+        ReleaseStep.Proxy or ReleaseStep.Nodes => null,
         ReleaseStep.Backup => $"{settings.Environment} runs on a swarm: Swarm keeps the service's previous spec, nothing is set aside.",
         ReleaseStep.Switch => $"{settings.Environment} runs on a swarm: each node's proxy sends requests to the tasks Swarm lists as healthy.",
         ReleaseStep.Drain => $"{settings.Environment} runs on a swarm: Swarm stops an old task only once its replacement is healthy.",
@@ -45,6 +49,15 @@ public sealed class SwarmStrategy(SwarmApp app, SwarmReleases releases, SwarmCon
 
     public Task WaitHealthyAsync(DeployContext context) =>
         converge.WaitAsync(context.Settings, _changed!, context.Run.Version!, context.Run.Image!.Reference);
+
+    public Task EnsureProxyAsync(DeploySettings settings) => proxy.EnsureAsync(settings);
+
+    public Task CheckNodesAsync(DeploySettings settings) => nodes.WarnAsync();
+
+    // Before anything changes: a registry that refuses the image stops the deploy with the app untouched.
+    public Task<AppImage> PublishImageAsync(DeploySettings settings, AppImage built, ReleaseVersion version) => images.PushAsync(settings, built, version);
+
+    public Task EnsureRedisAsync(DeploySettings settings, LocalRedisSettings local) => redis.EnsureRunningAsync(settings, local);
 
     // WhyNot says why these steps do not apply, and the tasks skip them.
     public Task PrepareAsync(DeployContext context) => throw Inapplicable(ReleaseStep.Backup);
