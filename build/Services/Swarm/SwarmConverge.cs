@@ -28,7 +28,10 @@ public sealed class SwarmConverge(DockerConnector docker, SwarmNodes nodes, AppE
         var allowed = (settings.HealthTimeout + Slack) * batches;
         var deadline = DateTimeOffset.UtcNow + allowed;
         var states = new Dictionary<string, string>(StringComparer.Ordinal);
-        string? timedOut = null;
+        var firstLook = true;
+        var history = new HashSet<string>(StringComparer.Ordinal);
+        var healthy = new HashSet<string>(StringComparer.Ordinal);
+        string? rolledBack = null;
         var rollbackCause = "";
         while (true)
         {
@@ -41,12 +44,14 @@ public sealed class SwarmConverge(DockerConnector docker, SwarmNodes nodes, AppE
             var service = await docker.Engine.InspectServiceAsync(name)
                 ?? throw new ContainerMissingException($"The service {name} is gone: it was removed while the deploy waited for it.");
             var tasks = await docker.Engine.ListServiceTasksAsync(name);
-            if (states.Count == 0)
+            if (firstLook)
             {
+                firstLook = false;
                 // Tasks that ended before this release are history: only changes from here on are news.
                 foreach (var task in tasks.Where(t => t.DesiredState != "running"))
                 {
                     states[task.Id] = StateOf(task);
+                    history.Add(task.Id);
                 }
             }
 
@@ -54,14 +59,34 @@ public sealed class SwarmConverge(DockerConnector docker, SwarmNodes nodes, AppE
             var update = service.UpdateStartedAt >= changed.UpdatedAt ? service.UpdateState : null;
             var current = tasks.Where(t => t.DesiredState == "running").ToList();
             var ready = current.Count(t => t.Running && Runs(t, image));
+            healthy.UnionWith(tasks.Where(t => t.Running).Select(t => t.Id));
+            // Swarm counts a task that exits 0 ("complete": the app's answer to the SIGTERM that stops an unhealthy
+            // container) as no failure, and restarts it again and again: a new task that ended unhealthy fails the release here.
+            var ended = tasks.FirstOrDefault(t => Runs(t, image) && !history.Contains(t.Id) && !healthy.Contains(t.Id) && t.State is "complete" or "failed" or "rejected");
+            if (ended is not null && rolledBack is null && update is not ("rollback_started" or "rollback_completed" or "paused" or "rollback_paused"))
+            {
+                rollbackCause = ended.Id;
+                if (service.PreviousImage is null)
+                {
+                    throw await FailedAsync(settings, tasks, version, image, "a new task ended", service, rollbackCause);
+                }
+
+                log.Warning("{0}: task {1} ended ({2}) before it was healthy; rolling the service back.", await nodes.NameAsync(ended.NodeId), ended.Slot, ended.State);
+                await docker.Engine.RollbackServiceAsync(name, settings.Swarm.Login);
+                rolledBack = "rolled back as soon as a new task ended";
+                deadline = DateTimeOffset.UtcNow + allowed;
+                await Task.Delay(Poll);
+                continue;
+            }
+
             switch (update)
             {
-                case "rollback_started":
+                case "rollback_started" when rollbackCause.Length == 0:
                     // Swarm names the task that made it roll back ("... early termination of task ID") only while it rolls back.
                     rollbackCause = service.UpdateMessage;
                     break;
                 case "rollback_completed":
-                    throw await FailedAsync(settings, tasks, version, image, timedOut ?? "Swarm rolled the update back", service, rollbackCause);
+                    throw await FailedAsync(settings, tasks, version, image, rolledBack ?? "Swarm rolled the update back", service, rollbackCause);
                 case "paused" or "rollback_paused":
                     throw await FailedAsync(settings, tasks, version, image, $"Swarm paused the update ({service.UpdateMessage})", service, rollbackCause);
                 case "completed" or null when ready == replicas && current.All(t => Runs(t, image)):
@@ -72,14 +97,14 @@ public sealed class SwarmConverge(DockerConnector docker, SwarmNodes nodes, AppE
             if (DateTimeOffset.UtcNow > deadline)
             {
                 var waited = $"{version.Tag} was not healthy on all {replicas} task(s) within {allowed.TotalSeconds:N0} s";
-                if (timedOut is not null || update is "rollback_started" || service.PreviousImage is null)
+                if (rolledBack is not null || update is "rollback_started" || service.PreviousImage is null)
                 {
-                    throw await FailedAsync(settings, tasks, version, image, timedOut ?? waited, service, rollbackCause);
+                    throw await FailedAsync(settings, tasks, version, image, rolledBack ?? waited, service, rollbackCause);
                 }
 
                 log.Warning("{0}; rolling the service back.", waited);
                 await docker.Engine.RollbackServiceAsync(name, settings.Swarm.Login);
-                timedOut = waited;
+                rolledBack = waited;
                 deadline = DateTimeOffset.UtcNow + allowed;
             }
 
