@@ -47,8 +47,9 @@ public sealed class SwarmConverge(DockerConnector docker, SwarmNodes nodes, AppE
             if (firstLook)
             {
                 firstLook = false;
-                // Tasks that ended before this release are history: only changes from here on are news.
-                foreach (var task in tasks.Where(t => t.DesiredState != "running"))
+                // Tasks that ended before this release are history: only changes from here on are news. (A new task that waits
+                // for its old one to stop wants "ready", not yet "running": it is news.)
+                foreach (var task in tasks.Where(t => t.DesiredState is "shutdown" or "remove"))
                 {
                     states[task.Id] = StateOf(task);
                     history.Add(task.Id);
