@@ -58,12 +58,12 @@ public sealed class SwarmApp(DockerConnector docker, SwarmNodes nodes, ICakeLog 
 
         // Several replicas must be on several nodes, so that a node lost keeps the app served: spread is only Swarm's
         // preference, and a start-first update places the new task while the old ones still count (both landed on one node).
-        // So: at most one task a node when the ready nodes allow it, and each old task stops before its replacement is placed
-        // (the other replicas serve meanwhile; each proxy retries a refused request on another task). With one replica, or an
-        // update replacing all at once, none would serve meanwhile: replacements start first. Constraints may rule nodes out.
-        var spread = swarm.Replicas > 1 && swarm.UpdateParallelism < swarm.Replicas;
+        // So, when there are as many ready nodes as replicas: at most one task a node, and each old task stops before its
+        // replacement is placed (the other replicas serve meanwhile; each proxy retries a refused request on another task).
+        // Otherwise (one replica, an update replacing all at once, a node down, constraints that may rule nodes out) a
+        // replacement starts first, as no other task might serve meanwhile.
         var readyNodes = (await nodes.ListAsync(fresh: true)).Count(n => !n.Down && n.Availability == "active");
-        var onePerNode = spread && swarm.Placement.Count == 0 && readyNodes >= swarm.Replicas;
+        var onePerNode = swarm.Replicas > 1 && swarm.UpdateParallelism < swarm.Replicas && swarm.Placement.Count == 0 && readyNodes >= swarm.Replicas;
         var spec = new SwarmServiceSpec(
             settings.Container,
             image,
@@ -74,7 +74,7 @@ public sealed class SwarmApp(DockerConnector docker, SwarmNodes nodes, ICakeLog 
             [],
             HealthCheck(settings),
             swarm.UpdateParallelism,
-            StartFirst: !spread,
+            StartFirst: !onePerNode,
             swarm.Placement,
             new Dictionary<string, string>(),
             MaxPerNode: onePerNode ? 1 : 0);
@@ -86,7 +86,7 @@ public sealed class SwarmApp(DockerConnector docker, SwarmNodes nodes, ICakeLog 
         }
 
         var updated = await engine.UpdateServiceAsync(spec, swarm.Login);
-        log.Information(spread
+        log.Information(onePerNode
                 ? "Updated the service {0} to {1}: Swarm replaces {2} task(s) at a time, the other tasks serving meanwhile."
                 : "Updated the service {0} to {1}: Swarm replaces {2} task(s) at a time, each new one healthy before its old one stops.",
             settings.Container, image, swarm.UpdateParallelism);
