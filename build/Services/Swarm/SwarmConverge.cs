@@ -86,7 +86,8 @@ public sealed class SwarmConverge(DockerConnector docker, SwarmNodes nodes, AppE
                     // Swarm names the task that made it roll back ("... early termination of task ID") only while it rolls back.
                     rollbackCause = service.UpdateMessage;
                     break;
-                case "rollback_completed":
+                // Swarm calls a rollback complete once its last task started: the old version serves again once that one runs.
+                case "rollback_completed" when current.Count(t => t.Running) >= replicas:
                     throw await FailedAsync(settings, tasks, version, image, rolledBack ?? "Swarm rolled the update back", service, rollbackCause);
                 case "paused" or "rollback_paused":
                     throw await FailedAsync(settings, tasks, version, image, $"Swarm paused the update ({service.UpdateMessage})", service, rollbackCause);
@@ -98,7 +99,7 @@ public sealed class SwarmConverge(DockerConnector docker, SwarmNodes nodes, AppE
             if (DateTimeOffset.UtcNow > deadline)
             {
                 var waited = $"{version.Tag} was not healthy on all {replicas} task(s) within {allowed.TotalSeconds:N0} s";
-                if (rolledBack is not null || update is "rollback_started" || service.PreviousImage is null)
+                if (rolledBack is not null || update is "rollback_started" or "rollback_completed" || service.PreviousImage is null)
                 {
                     throw await FailedAsync(settings, tasks, version, image, rolledBack ?? waited, service, rollbackCause);
                 }
