@@ -125,7 +125,7 @@ public sealed class SwarmDeployTests() : SandboxFixture(SandboxPer.Class, withSl
             Assert.That(load.VersionsSeen, Is.EqualTo(new[] { _second }), $"only the old version answered on {node.Name}");
         }
 
-        Assert.That(Tasks(), Is.EqualTo(new[] { $"{_second} running", $"{_second} running" }), ServicePs());
+        Assert.That(Tasks(), Is.EqualTo(new[] { $"{_second} running", $"{_second} running" }), ServicePs() + deploy);
         var told = Slack.Messages.Skip(before).Select(m => m["text"]!.GetValue<string>()).ToList();
         Assert.That(told, Has.Some.Contain("FAILED").And.Some.Contain("did not take on the swarm"), string.Join("\n", told));
         Sandbox.PushFixedRelease();

@@ -87,7 +87,7 @@ public sealed class SwarmConverge(DockerConnector docker, SwarmNodes nodes, AppE
                     rollbackCause = service.UpdateMessage;
                     break;
                 // Swarm calls a rollback complete once its last task started: the old version serves again once that one runs.
-                case "rollback_completed" when current.Count(t => t.Running) >= replicas:
+                case "rollback_completed" when current.Count(t => t.Running && !Runs(t, image)) >= replicas:
                     throw await FailedAsync(settings, tasks, version, image, rolledBack ?? "Swarm rolled the update back", service, rollbackCause);
                 case "paused" or "rollback_paused":
                     throw await FailedAsync(settings, tasks, version, image, $"Swarm paused the update ({service.UpdateMessage})", service, rollbackCause);
