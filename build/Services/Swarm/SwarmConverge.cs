@@ -64,14 +64,11 @@ public sealed class SwarmConverge(DockerConnector docker, SwarmNodes nodes, AppE
             // Swarm counts a task that exits 0 ("complete": the app's answer to the SIGTERM that stops an unhealthy
             // container) as no failure, and restarts it again and again: a new task that ended unhealthy fails the release here.
             var ended = tasks.FirstOrDefault(t => Runs(t, image) && !history.Contains(t.Id) && !healthy.Contains(t.Id) && t.State is "complete" or "failed" or "rejected");
-            if (ended is not null && rolledBack is null && update is not ("rollback_started" or "rollback_completed" or "paused" or "rollback_paused"))
+            // (No previous spec: a first release has nothing to go back to, or Swarm is rolling back already and dropped it.)
+            if (ended is not null && rolledBack is null && service.PreviousImage is not null
+                && update is not ("rollback_started" or "rollback_completed" or "paused" or "rollback_paused"))
             {
                 rollbackCause = ended.Id;
-                if (service.PreviousImage is null)
-                {
-                    throw await FailedAsync(settings, tasks, version, image, "a new task ended", service, rollbackCause);
-                }
-
                 log.Warning("{0}: task {1} ended ({2}) before it was healthy; rolling the service back.", await nodes.NameAsync(ended.NodeId), ended.Slot, ended.State);
                 await docker.Engine.RollbackServiceAsync(name, settings.Swarm.Login);
                 rolledBack = "rolled back as soon as a new task ended";
