@@ -29,8 +29,6 @@ public sealed class SwarmConverge(DockerConnector docker, SwarmNodes nodes, AppE
         var deadline = DateTimeOffset.UtcNow + allowed;
         var states = new Dictionary<string, string>(StringComparer.Ordinal);
         var firstLook = true;
-        var history = new HashSet<string>(StringComparer.Ordinal);
-        var healthy = new HashSet<string>(StringComparer.Ordinal);
         string? rolledBack = null;
         var rollbackCause = "";
         while (true)
@@ -52,7 +50,6 @@ public sealed class SwarmConverge(DockerConnector docker, SwarmNodes nodes, AppE
                 foreach (var task in tasks.Where(t => t.DesiredState is "shutdown" or "remove"))
                 {
                     states[task.Id] = StateOf(task);
-                    history.Add(task.Id);
                 }
             }
 
@@ -60,23 +57,6 @@ public sealed class SwarmConverge(DockerConnector docker, SwarmNodes nodes, AppE
             var update = service.UpdateStartedAt >= changed.UpdatedAt ? service.UpdateState : null;
             var current = tasks.Where(t => t.DesiredState == "running").ToList();
             var ready = current.Count(t => t.Running && Runs(t, image));
-            healthy.UnionWith(tasks.Where(t => t.Running).Select(t => t.Id));
-            // Swarm counts a task that exits 0 ("complete": the app's answer to the SIGTERM that stops an unhealthy
-            // container) as no failure, and restarts it again and again: a new task that ended unhealthy fails the release here.
-            var ended = tasks.FirstOrDefault(t => Runs(t, image) && !history.Contains(t.Id) && !healthy.Contains(t.Id) && t.State is "complete" or "failed" or "rejected");
-            // (No previous spec: a first release has nothing to go back to, or Swarm is rolling back already and dropped it.)
-            if (ended is not null && rolledBack is null && service.PreviousImage is not null
-                && update is not ("rollback_started" or "rollback_completed" or "paused" or "rollback_paused"))
-            {
-                rollbackCause = ended.Id;
-                log.Warning("{0}: task {1} ended ({2}) before it was healthy; rolling the service back.", await nodes.NameAsync(ended.NodeId), ended.Slot, ended.State);
-                await docker.Engine.RollbackServiceAsync(name, settings.Swarm.Login);
-                rolledBack = "rolled back as soon as a new task ended";
-                deadline = DateTimeOffset.UtcNow + allowed;
-                await Task.Delay(Poll);
-                continue;
-            }
-
             switch (update)
             {
                 case "rollback_started" when rollbackCause.Length == 0:
