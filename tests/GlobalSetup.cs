@@ -13,6 +13,10 @@ public sealed class GlobalSetup
         Assert.That(result.ExitCode, Is.EqualTo(0), result.ToString());
     }
 
+    /// <summary>The swarm test classes share one swarm: the last class leaves it for the end of the run.</summary>
+    [OneTimeTearDown]
+    public void RemoveTheSharedSwarm() => SharedSwarm.Spent();
+
     /// <summary>Acceptance 6 over the whole run: no secret any test handed the tool appears in anything it printed.</summary>
     [OneTimeTearDown]
     public void NoSecretWasEverPrinted()

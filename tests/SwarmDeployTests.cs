@@ -11,7 +11,7 @@ namespace KahaDeploy.Tests;
 /// Issue 15, acceptance 1 to 3, on a real two-node swarm (<see cref="TwoNodeSwarm"/>): the tool drives the manager
 /// (DOCKER_HOST), pushes to the harness's registry with its login, and the app runs as a service of 2 tasks behind a proxy
 /// on each node. Load goes to both nodes' addresses all along: a deploy, a release failing its health check, a Rollback
-/// and a Rollback --to fail no request. One swarm and one sandbox for the class; the tests run in order, each starting
+/// and a Rollback --to fail no request. The run's swarm (<see cref="SharedSwarm"/>) and one sandbox for the class; the tests run in order, each starting
 /// from what the one before left.
 /// </summary>
 [Category("Swarm")]
@@ -26,7 +26,7 @@ public sealed class SwarmDeployTests() : SandboxFixture(SandboxPer.Class, withSl
 
     protected override void Prepare()
     {
-        _swarm = new TwoNodeSwarm();
+        _swarm = SharedSwarm.Get();
         // The app's health needs Redis: one on the harness's bridge, which the tasks reach through their node.
         var redisPort = FreePort.OnLoopback();
         var redisPassword = "swarm-redis-" + Guid.NewGuid().ToString("N")[..12];
@@ -70,7 +70,7 @@ public sealed class SwarmDeployTests() : SandboxFixture(SandboxPer.Class, withSl
         _redis?.Kill();
         _redis?.WaitForExit();
         _redis?.Dispose();
-        _swarm?.Dispose();
+        SharedSwarm.RemoveServices(Sandbox.ProdContainer);
     }
 
     [Test]
@@ -125,7 +125,7 @@ public sealed class SwarmDeployTests() : SandboxFixture(SandboxPer.Class, withSl
             Assert.That(load.VersionsSeen, Is.EqualTo(new[] { _second }), $"only the old version answered on {node.Name}");
         }
 
-        Assert.That(Tasks(), Is.EqualTo(new[] { $"{_second} running", $"{_second} running" }), ServicePs());
+        Assert.That(Tasks(), Is.EqualTo(new[] { $"{_second} running", $"{_second} running" }), ServicePs() + deploy);
         var told = Slack.Messages.Skip(before).Select(m => m["text"]!.GetValue<string>()).ToList();
         Assert.That(told, Has.Some.Contain("FAILED").And.Some.Contain("did not take on the swarm"), string.Join("\n", told));
         Sandbox.PushFixedRelease();

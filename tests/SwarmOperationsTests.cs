@@ -9,7 +9,7 @@ namespace KahaDeploy.Tests;
 /// Issue 15, around the release on a two-node swarm: the environment's Redis is a service of its own that keeps its data
 /// through deploys, rollbacks and the loss of the node it does not run on (acceptance 5); Status and Logs show every node
 /// and task, Releases the images Rollback --to can bring back; with one node's engine stopped under load the other node keeps answering, and the next Deploy succeeds on it
-/// and says which node is down (acceptance 4). One swarm for the class; the node is lost last.
+/// and says which node is down (acceptance 4). On the run's swarm (<see cref="SharedSwarm"/>); the node is lost last, and the swarm with it.
 /// </summary>
 [Category("Swarm")]
 [NonParallelizable]
@@ -32,7 +32,7 @@ public sealed class SwarmOperationsTests
     [OneTimeSetUp]
     public void DeployToTheSwarm()
     {
-        _swarm = new TwoNodeSwarm();
+        _swarm = SharedSwarm.Get();
         _sandbox = new Sandbox();
         _port = FreePort.OnLoopback();
         _managerId = _swarm.Manager.Id;
@@ -69,7 +69,8 @@ public sealed class SwarmOperationsTests
     public void RemoveTheSwarm()
     {
         _sandbox?.Dispose();
-        _swarm?.Dispose();
+        // The worker's engine was stopped: no other class can use this swarm.
+        SharedSwarm.Spent();
     }
 
     [Test]

@@ -44,8 +44,8 @@ internal static partial class EngineMapping
                 Placement = new Placement
                 {
                     Constraints = spec.Constraints.ToList(),
-                    // Spread, not max-replicas-per-node: a start-first update needs room for a second task on a node.
                     Preferences = spec.Replicas is null ? null! : [new PlacementPreference { Spread = new SpreadOver { SpreadDescriptor = "node.id" } }],
+                    MaxReplicas = (ulong)spec.MaxPerNode,
                 },
             },
             UpdateConfig = new SwarmUpdateConfig

@@ -7,6 +7,7 @@ namespace KahaDeploy.Services.Docker;
 /// since this engine's VIPs need IPVS. <paramref name="StartFirst"/> starts a new task before its old one stops; a service
 /// publishing host ports cannot (the port is taken). A failed update rolls back by itself. <paramref name="Volumes"/> are
 /// named volumes by the path they are mounted at; <paramref name="Command"/> null keeps the image's command.
+/// <paramref name="MaxPerNode"/> above 0 caps the service's tasks on one node (a rule, where spread is only a preference).
 /// </summary>
 public sealed record SwarmServiceSpec(
     string Name,
@@ -21,7 +22,8 @@ public sealed record SwarmServiceSpec(
     bool StartFirst,
     IReadOnlyList<string> Constraints,
     IReadOnlyDictionary<string, string> Volumes,
-    IReadOnlyList<string>? Command = null);
+    IReadOnlyList<string>? Command = null,
+    int MaxPerNode = 0);
 
 /// <summary>A health check in exec form (no shell needed in the image): the task counts as running only once it passes.</summary>
 public sealed record ServiceHealthCheck(IReadOnlyList<string> Command, TimeSpan Interval, TimeSpan Timeout, int Retries, TimeSpan StartPeriod);

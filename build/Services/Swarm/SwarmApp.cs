@@ -6,9 +6,9 @@ namespace KahaDeploy.Services.Swarm;
 /// <summary>
 /// The app as the Swarm service NAME on the overlay network NAME: <c>swarm.replicas</c> tasks spread over the nodes, no
 /// published port (each node's proxy publishes), a health check Swarm runs in each task, and an update config that
-/// starts each new task before its old one stops and rolls the whole update back when a new task fails.
+/// rolls the whole update back when a new task fails.
 /// </summary>
-public sealed class SwarmApp(DockerConnector docker, ICakeLog log)
+public sealed class SwarmApp(DockerConnector docker, SwarmNodes nodes, ICakeLog log)
 {
     // Each check starts a node process in the task. With checks every 1 s and 2 s to answer, Swarm replaced a serving task
     // right after a deploy on a node loaded far beyond its 2 cores (seen once in the tests; slow checks are the likely cause).
@@ -56,6 +56,14 @@ public sealed class SwarmApp(DockerConnector docker, ICakeLog log)
             }
         }
 
+        // Several replicas must be on several nodes, so that a node lost keeps the app served: spread is only Swarm's
+        // preference, and a start-first update places the new task while the old ones still count (both landed on one node).
+        // So, when there are as many ready nodes as replicas: at most one task a node, and each old task stops before its
+        // replacement is placed (the other replicas serve meanwhile; each proxy retries a refused request on another task).
+        // Otherwise (one replica, an update replacing all at once, a node down, constraints that may rule nodes out) a
+        // replacement starts first, as no other task might serve meanwhile.
+        var readyNodes = (await nodes.ListAsync(fresh: true)).Count(n => !n.Down && n.Availability == "active");
+        var onePerNode = swarm.Replicas > 1 && swarm.UpdateParallelism < swarm.Replicas && swarm.Placement.Count == 0 && readyNodes >= swarm.Replicas;
         var spec = new SwarmServiceSpec(
             settings.Container,
             image,
@@ -66,9 +74,10 @@ public sealed class SwarmApp(DockerConnector docker, ICakeLog log)
             [],
             HealthCheck(settings),
             swarm.UpdateParallelism,
-            StartFirst: true,
+            StartFirst: !onePerNode,
             swarm.Placement,
-            new Dictionary<string, string>());
+            new Dictionary<string, string>(),
+            MaxPerNode: onePerNode ? 1 : 0);
         if (existing is null)
         {
             await engine.CreateServiceAsync(spec, swarm.Login);
@@ -77,7 +86,9 @@ public sealed class SwarmApp(DockerConnector docker, ICakeLog log)
         }
 
         var updated = await engine.UpdateServiceAsync(spec, swarm.Login);
-        log.Information("Updated the service {0} to {1}: Swarm replaces {2} task(s) at a time, each new one healthy before its old one stops.",
+        log.Information(onePerNode
+                ? "Updated the service {0} to {1}: Swarm replaces {2} task(s) at a time, the other tasks serving meanwhile."
+                : "Updated the service {0} to {1}: Swarm replaces {2} task(s) at a time, each new one healthy before its old one stops.",
             settings.Container, image, swarm.UpdateParallelism);
         return updated;
     }

@@ -28,7 +28,8 @@ public sealed class SwarmConverge(DockerConnector docker, SwarmNodes nodes, AppE
         var allowed = (settings.HealthTimeout + Slack) * batches;
         var deadline = DateTimeOffset.UtcNow + allowed;
         var states = new Dictionary<string, string>(StringComparer.Ordinal);
-        string? timedOut = null;
+        var firstLook = true;
+        string? rolledBack = null;
         var rollbackCause = "";
         while (true)
         {
@@ -41,10 +42,12 @@ public sealed class SwarmConverge(DockerConnector docker, SwarmNodes nodes, AppE
             var service = await docker.Engine.InspectServiceAsync(name)
                 ?? throw new ContainerMissingException($"The service {name} is gone: it was removed while the deploy waited for it.");
             var tasks = await docker.Engine.ListServiceTasksAsync(name);
-            if (states.Count == 0)
+            if (firstLook)
             {
-                // Tasks that ended before this release are history: only changes from here on are news.
-                foreach (var task in tasks.Where(t => t.DesiredState != "running"))
+                firstLook = false;
+                // Tasks that ended before this release are history: only changes from here on are news. (A new task that waits
+                // for its old one to stop wants "ready", not yet "running": it is news.)
+                foreach (var task in tasks.Where(t => t.DesiredState is "shutdown" or "remove"))
                 {
                     states[task.Id] = StateOf(task);
                 }
@@ -56,12 +59,13 @@ public sealed class SwarmConverge(DockerConnector docker, SwarmNodes nodes, AppE
             var ready = current.Count(t => t.Running && Runs(t, image));
             switch (update)
             {
-                case "rollback_started":
+                case "rollback_started" when rollbackCause.Length == 0:
                     // Swarm names the task that made it roll back ("... early termination of task ID") only while it rolls back.
                     rollbackCause = service.UpdateMessage;
                     break;
-                case "rollback_completed":
-                    throw await FailedAsync(settings, tasks, version, image, timedOut ?? "Swarm rolled the update back", service, rollbackCause);
+                // Swarm calls a rollback complete once its last task started: the old version serves again once that one runs.
+                case "rollback_completed" when current.Count(t => t.Running && !Runs(t, image)) >= replicas:
+                    throw await FailedAsync(settings, tasks, version, image, rolledBack ?? "Swarm rolled the update back", service, rollbackCause);
                 case "paused" or "rollback_paused":
                     throw await FailedAsync(settings, tasks, version, image, $"Swarm paused the update ({service.UpdateMessage})", service, rollbackCause);
                 case "completed" or null when ready == replicas && current.All(t => Runs(t, image)):
@@ -72,14 +76,14 @@ public sealed class SwarmConverge(DockerConnector docker, SwarmNodes nodes, AppE
             if (DateTimeOffset.UtcNow > deadline)
             {
                 var waited = $"{version.Tag} was not healthy on all {replicas} task(s) within {allowed.TotalSeconds:N0} s";
-                if (timedOut is not null || update is "rollback_started" || service.PreviousImage is null)
+                if (rolledBack is not null || update is "rollback_started" or "rollback_completed" || service.PreviousImage is null)
                 {
-                    throw await FailedAsync(settings, tasks, version, image, timedOut ?? waited, service, rollbackCause);
+                    throw await FailedAsync(settings, tasks, version, image, rolledBack ?? waited, service, rollbackCause);
                 }
 
                 log.Warning("{0}; rolling the service back.", waited);
                 await docker.Engine.RollbackServiceAsync(name, settings.Swarm.Login);
-                timedOut = waited;
+                rolledBack = waited;
                 deadline = DateTimeOffset.UtcNow + allowed;
             }
 
