@@ -53,10 +53,10 @@ public sealed partial class DockerEngine
     }
 
     /// <summary>
-    /// Puts the service's previous spec back (as <c>docker service rollback</c>): its tasks roll over with the rollback config.
-    /// Returns the service as it is right after the change.
+    /// Puts the service's previous spec back (as <c>docker service rollback</c>) when it still runs <paramref name="fromImage"/>
+    /// and Swarm is not rolling it back already: its tasks roll over with the rollback config. False when nothing was changed.
     /// </summary>
-    public Task<SwarmServiceInfo> RollbackServiceAsync(string name, RegistryLogin? login)
+    public Task<bool> RollbackServiceAsync(string name, string fromImage, RegistryLogin? login)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         return CallAsync($"roll back service '{name}'", async () =>
@@ -67,14 +67,32 @@ public sealed partial class DockerEngine
                 throw new DockerEngineException($"Docker could not roll back service '{name}': it has no previous spec (it was never updated)");
             }
 
-            await _client.Swarm.UpdateServiceAsync(current.ID, new ServiceUpdateParameters
+            // Swarm swaps spec and previous spec when it rolls back by itself: rolling back again would roll the failed
+            // release forward. Only a service that still runs fromImage goes back; the version index makes the engine
+            // refuse the update when Swarm changed the service since this look.
+            if (current.UpdateStatus?.State is "rollback_started" or "rollback_completed" or "rollback_paused"
+                || spec.TaskTemplate?.ContainerSpec?.Image is not { } image
+                || !(image == fromImage || image.StartsWith(fromImage + "@", StringComparison.Ordinal)))
             {
-                Service = spec,
-                Version = (long)(current.Version?.Index ?? 0),
-                Rollback = "previous",
-                RegistryAuth = RegistryAuth(previous.TaskTemplate?.ContainerSpec?.Image ?? "", login),
-            }).ConfigureAwait(false);
-            return EngineMapping.ToServiceInfo(await _client.Swarm.InspectServiceAsync(current.ID).ConfigureAwait(false));
+                return false;
+            }
+
+            try
+            {
+                await _client.Swarm.UpdateServiceAsync(current.ID, new ServiceUpdateParameters
+                {
+                    Service = spec,
+                    Version = (long)(current.Version?.Index ?? 0),
+                    Rollback = "previous",
+                    RegistryAuth = RegistryAuth(previous.TaskTemplate?.ContainerSpec?.Image ?? "", login),
+                }).ConfigureAwait(false);
+            }
+            catch (DockerApiException e) when (e.Message.Contains("out of sequence", StringComparison.OrdinalIgnoreCase))
+            {
+                return false;
+            }
+
+            return true;
         });
     }
 

@@ -30,6 +30,9 @@ public sealed class SwarmConverge(DockerConnector docker, SwarmNodes nodes, AppE
         var states = new Dictionary<string, string>(StringComparer.Ordinal);
         var firstLook = true;
         string? rolledBack = null;
+        SwarmTaskInfo? endedEarly = null;
+        string? lastUpdate = null;
+        var history = new HashSet<string>(StringComparer.Ordinal);
         var rollbackCause = "";
         while (true)
         {
@@ -50,11 +53,18 @@ public sealed class SwarmConverge(DockerConnector docker, SwarmNodes nodes, AppE
                 foreach (var task in tasks.Where(t => t.DesiredState is "shutdown" or "remove"))
                 {
                     states[task.Id] = StateOf(task);
+                    history.Add(task.Id);
                 }
             }
 
             await ReportAsync(tasks, states);
             var update = service.UpdateStartedAt >= changed.UpdatedAt ? service.UpdateState : null;
+            if (update != lastUpdate)
+            {
+                log.Verbose("{0}: Swarm's update is {1} {2}", name, update ?? "(none yet)", service.UpdateMessage);
+                lastUpdate = update;
+            }
+
             var current = tasks.Where(t => t.DesiredState == "running").ToList();
             var ready = current.Count(t => t.Running && Runs(t, image));
             switch (update)
@@ -65,12 +75,39 @@ public sealed class SwarmConverge(DockerConnector docker, SwarmNodes nodes, AppE
                     break;
                 // Swarm calls a rollback complete once its last task started: the old version serves again once that one runs.
                 case "rollback_completed" when current.Count(t => t.Running && !Runs(t, image)) >= replicas:
-                    throw await FailedAsync(settings, tasks, version, image, rolledBack ?? "Swarm rolled the update back", service, rollbackCause);
+                    throw await FailedAsync(settings, tasks, version, image, rolledBack ?? "Swarm rolled the update back", service, rollbackCause, endedEarly);
                 case "paused" or "rollback_paused":
-                    throw await FailedAsync(settings, tasks, version, image, $"Swarm paused the update ({service.UpdateMessage})", service, rollbackCause);
+                    throw await FailedAsync(settings, tasks, version, image, $"Swarm paused the update ({service.UpdateMessage})", service, rollbackCause, endedEarly);
                 case "completed" or null when ready == replicas && current.All(t => Runs(t, image)):
                     log.Information("{0}: all {1} task(s) run {2} and are healthy.", name, replicas, version.Tag);
                     return;
+            }
+
+            // Swarm counts a new task's failure only once it has seen the task start; a task stopped as unhealthy that exits
+            // 0 on SIGTERM ("complete") often slips past that, and the update then waits forever. The tool rolls back itself
+            // (unless Swarm is doing so already, which the engine call checks).
+            if (endedEarly is null
+                && tasks.FirstOrDefault(t => Runs(t, image) && t.State is "complete" or "failed" or "rejected" && !history.Contains(t.Id)) is { } ended)
+            {
+                endedEarly = ended;
+                if (IsImage(service.Image, image))
+                {
+                    log.Warning("{0}: task {1} of {2} ended ({3}) before it was healthy; rolling the service back.",
+                        await nodes.NameAsync(ended.NodeId), ended.Slot, version.Tag, StateOf(ended));
+                    if (await docker.Engine.RollbackServiceAsync(name, image, settings.Swarm.Login))
+                    {
+                        rolledBack = "the tool rolled the update back";
+                    }
+
+                    deadline = DateTimeOffset.UtcNow + allowed;
+                }
+            }
+
+            // Back on the previous spec (rolled back by Swarm or by the tool), however Swarm reports its update: failed once the
+            // old version runs on every task.
+            if (!IsImage(service.Image, image) && current.Count(t => t.Running && !Runs(t, image)) >= replicas)
+            {
+                throw await FailedAsync(settings, tasks, version, image, rolledBack ?? "Swarm rolled the update back", service, rollbackCause, endedEarly);
             }
 
             if (DateTimeOffset.UtcNow > deadline)
@@ -78,12 +115,11 @@ public sealed class SwarmConverge(DockerConnector docker, SwarmNodes nodes, AppE
                 var waited = $"{version.Tag} was not healthy on all {replicas} task(s) within {allowed.TotalSeconds:N0} s";
                 if (rolledBack is not null || update is "rollback_started" or "rollback_completed" || service.PreviousImage is null)
                 {
-                    throw await FailedAsync(settings, tasks, version, image, rolledBack ?? waited, service, rollbackCause);
+                    throw await FailedAsync(settings, tasks, version, image, rolledBack ?? waited, service, rollbackCause, endedEarly);
                 }
 
                 log.Warning("{0}; rolling the service back.", waited);
-                await docker.Engine.RollbackServiceAsync(name, settings.Swarm.Login);
-                rolledBack = waited;
+                rolledBack = await docker.Engine.RollbackServiceAsync(name, image, settings.Swarm.Login) ? waited : null;
                 deadline = DateTimeOffset.UtcNow + allowed;
             }
 
@@ -92,8 +128,10 @@ public sealed class SwarmConverge(DockerConnector docker, SwarmNodes nodes, AppE
     }
 
     /// <summary>Whether the task runs that image: a service pins its image by digest, REPOSITORY:TAG@sha256:...</summary>
-    private static bool Runs(SwarmTaskInfo task, string image) =>
-        task.Image == image || task.Image.StartsWith(image + "@", StringComparison.Ordinal) || image.StartsWith(task.Image + "@", StringComparison.Ordinal);
+    private static bool Runs(SwarmTaskInfo task, string image) => IsImage(task.Image, image);
+
+    private static bool IsImage(string actual, string image) =>
+        actual == image || actual.StartsWith(image + "@", StringComparison.Ordinal) || image.StartsWith(actual + "@", StringComparison.Ordinal);
 
     private static string StateOf(SwarmTaskInfo task) => task.State + (task.Error.Length > 0 ? $" ({task.Error})" : "");
 
@@ -115,10 +153,10 @@ public sealed class SwarmConverge(DockerConnector docker, SwarmNodes nodes, AppE
     }
 
     private async Task<HealthCheckFailedException> FailedAsync(
-        DeploySettings settings, IReadOnlyList<SwarmTaskInfo> tasks, ReleaseVersion version, string image, string why, SwarmServiceInfo service, string cause)
+        DeploySettings settings, IReadOnlyList<SwarmTaskInfo> tasks, ReleaseVersion version, string image, string why, SwarmServiceInfo service, string cause, SwarmTaskInfo? endedEarly)
     {
         var name = settings.Container;
-        var failed = tasks.FirstOrDefault(t => cause.Length > 0 && cause.Contains(t.Id, StringComparison.Ordinal))
+        var failed = endedEarly ?? tasks.FirstOrDefault(t => cause.Length > 0 && cause.Contains(t.Id, StringComparison.Ordinal))
             ?? tasks.Where(t => Runs(t, image) && (t.Error.Length > 0 || t.State is "failed" or "rejected")).MaxBy(t => t.Timestamp);
         // A task stopped for failing its health check exits as the app does on SIGTERM: often 0, "complete", with no error.
         var where = failed is null ? "" : $"; on {await nodes.NameAsync(failed.NodeId)} task {failed.Slot} "
