@@ -15,10 +15,6 @@ public sealed class InterruptibleProcessRunner(IProcessRunner runner, Interrupti
 
     private sealed class Watched(IProcess process, string program, Interruption interruption) : IProcess
     {
-        private const int SigintExit = 130;
-        private const int SigtermExit = 143;
-        private static readonly TimeSpan SignalGrace = TimeSpan.FromSeconds(2);
-
         public void WaitForExit() => process.WaitForExit();
 
         public bool WaitForExit(int milliseconds) => process.WaitForExit(milliseconds);
@@ -28,13 +24,6 @@ public sealed class InterruptibleProcessRunner(IProcessRunner runner, Interrupti
             var code = process.GetExitCode();
             if (code != 0)
             {
-                // A program ended by the terminal's SIGINT or a SIGTERM (128 + the signal) may be seen ending before this
-                // process's own handler has run for the same signal: give it a moment, or the run ends with the program's error.
-                if (code is SigintExit or SigtermExit && !interruption.Requested)
-                {
-                    interruption.Token.WaitHandle.WaitOne(SignalGrace);
-                }
-
                 interruption.StopIfRequested($"{program} finished");
             }
 
