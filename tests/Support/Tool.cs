@@ -41,7 +41,8 @@ public static class Tool
     /// <summary>Starts the tool without waiting for it, for a test that stops it midway (by its id, see <see cref="Running.Kill"/>).</summary>
     public static Running Start(IEnumerable<string> arguments, IReadOnlyDictionary<string, string?> environment)
     {
-        var process = Process.Start(Shell.StartInfo(Path.Combine(Repo.Root, "build.sh"), arguments, Repo.Root, environment))!;
+        // SIGINT at its default, whatever this test process inherited (see StartInProcessGroup): the tests signal it.
+        var process = Process.Start(Shell.StartInfo("env", ["--default-signal=INT", Path.Combine(Repo.Root, "build.sh"), .. arguments], Repo.Root, environment))!;
         process.StandardInput.Close();
         return new Running(process);
     }
@@ -52,7 +53,9 @@ public static class Tool
     /// </summary>
     public static Running StartInProcessGroup(IEnumerable<string> arguments, IReadOnlyDictionary<string, string?> environment)
     {
-        var process = Process.Start(Shell.StartInfo("setsid", [Path.Combine(Repo.Root, "build.sh"), .. arguments], Repo.Root, environment))!;
+        // As a terminal starts a foreground job: SIGINT at its default, whatever this test process inherited (a test run
+        // started in the background, `dotnet test ... &`, ignores SIGINT, and the tool would then inherit that).
+        var process = Process.Start(Shell.StartInfo("setsid", ["env", "--default-signal=INT", Path.Combine(Repo.Root, "build.sh"), .. arguments], Repo.Root, environment))!;
         process.StandardInput.Close();
         return new Running(process);
     }
