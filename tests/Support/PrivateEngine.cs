@@ -122,8 +122,8 @@ public sealed class PrivateEngine : IDisposable
 
         _daemon = Process.Start(start)!;
         var log = Path.Combine(Root, "dockerd.log");
-        _daemon.OutputDataReceived += (_, e) => Append(log, e.Data);
-        _daemon.ErrorDataReceived += (_, e) => Append(log, e.Data);
+        _daemon.OutputDataReceived += (_, e) => Shell.AppendToLog(log, e.Data);
+        _daemon.ErrorDataReceived += (_, e) => Shell.AppendToLog(log, e.Data);
         _daemon.BeginOutputReadLine();
         _daemon.BeginErrorReadLine();
         var deadline = DateTime.UtcNow + StartTimeout;
@@ -212,19 +212,4 @@ public sealed class PrivateEngine : IDisposable
 
     private static IEnumerable<string> Lines(string text) =>
         text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-
-    private static readonly object LogGate = new();
-
-    private static void Append(string file, string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (LogGate)
-        {
-            File.AppendAllText(file, line + Environment.NewLine);
-        }
-    }
 }

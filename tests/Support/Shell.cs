@@ -87,4 +87,20 @@ public static class Shell
             ? result.StdOut.Trim()
             : throw new InvalidOperationException($"{program} {string.Join(' ', arguments)} failed: {result}");
     }
+
+    private static readonly object LogGate = new();
+
+    /// <summary>One line a daemon printed, appended to its log file (the daemons' output events come on several threads).</summary>
+    public static void AppendToLog(string file, string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (LogGate)
+        {
+            File.AppendAllText(file, line + Environment.NewLine);
+        }
+    }
 }

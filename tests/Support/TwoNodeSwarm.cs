@@ -202,8 +202,8 @@ public sealed class TwoNodeSwarm : IDisposable
         var process = Process.Start(start)!;
         _processes.Add(process);
         var log = Path.Combine(Root, name + ".log");
-        process.OutputDataReceived += (_, e) => Append(log, e.Data);
-        process.ErrorDataReceived += (_, e) => Append(log, e.Data);
+        process.OutputDataReceived += (_, e) => Shell.AppendToLog(log, e.Data);
+        process.ErrorDataReceived += (_, e) => Shell.AppendToLog(log, e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;
@@ -320,20 +320,5 @@ public sealed class TwoNodeSwarm : IDisposable
         }
 
         throw new InvalidOperationException("No free 10.213.X.0/24 for a swarm.");
-    }
-
-    private static readonly object LogGate = new();
-
-    private static void Append(string file, string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (LogGate)
-        {
-            File.AppendAllText(file, line + Environment.NewLine);
-        }
     }
 }
