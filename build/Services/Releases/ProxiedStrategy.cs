@@ -40,7 +40,7 @@ public sealed class ProxiedStrategy(
     public async Task ReadyRollbackAsync(DeployContext context)
     {
         var live = await containers.LiveAsync(context.Settings);
-        var release = await releases.RollbackTargetAsync(context.Settings, context.RollbackTo);
+        var release = await releases.RollbackTargetAsync(context.Settings, live, context.RollbackTo);
         context.Run.StartChanges();
         context.Run.Candidate = await releases.ReadyRollbackAsync(context.Settings, release, context.Performer);
         var target = (await containers.InspectAsync(context.Run.Candidate.Container))!;

@@ -46,24 +46,21 @@ public sealed class ReleaseSwitch(
     }
 
     /// <summary>The release a rollback returns to: NAME_previous, or the retained release of <paramref name="sha"/>; the live version itself is refused. Changes nothing.</summary>
-    public async Task<RetainedReleases.RetainedRelease> RollbackTargetAsync(DeploySettings settings, string? sha)
+    public async Task<RetainedReleases.RetainedRelease> RollbackTargetAsync(DeploySettings settings, ContainerInfo? live, string? sha)
     {
-        var live = await containers.LiveAsync(settings);
-        var kept = await retained.ListAsync(settings);
         if (sha is null)
         {
-            if (await containers.PreviousAsync(settings) is null)
-            {
-                throw new RollbackImpossibleException($"There is no {settings.PreviousContainer} to roll back to; deploy a known good commit instead (--target=Deploy --sha=COMMIT).");
-            }
-
-            var previous = kept.FirstOrDefault(r => r.Container == settings.PreviousContainer)
+            // NAME_previous alone: the other retained releases (images, the history) are read only for --to, or to list them in an error.
+            var container = await containers.PreviousAsync(settings)
+                            ?? throw new RollbackImpossibleException($"There is no {settings.PreviousContainer} to roll back to; deploy a known good commit instead (--target=Deploy --sha=COMMIT).");
+            var previous = retained.Previous(settings, container)
                            ?? throw new RollbackImpossibleException($"{settings.PreviousContainer} was not started behind the proxy, so it has no route; deploy instead.");
             await retained.RefuseLiveAsync(settings, live, previous.Commit, $"{settings.PreviousContainer} runs");
             return previous;
         }
 
         await retained.RefuseLiveAsync(settings, live, sha, $"--to={sha} names");
+        var kept = await retained.ListAsync(settings);
         return kept.FirstOrDefault(r => r.Commit.StartsWith(sha, StringComparison.Ordinal))
                ?? throw new RollbackImpossibleException(
                    $"No retained release of commit {sha} in {settings.Environment} (kept: {await retained.SummaryAsync(settings)}); pick one of those with --to, or deploy it with --target=Deploy --sha={sha}.");
@@ -138,11 +135,13 @@ public sealed class ReleaseSwitch(
     /// </summary>
     public async Task SwitchAsync(DeploySettings settings, Candidate candidate)
     {
+        // The release that served until now stays the proxy's fallback: while it runs (the warm standby), the proxy moves
+        // traffic back to it by itself should the candidate stop answering. A warm standby gets no warm-up, so its switch
+        // reads the route while the engine raises the weight; after a warm-up it is read afresh (the proxy may have failed over).
+        var route = candidate.WasRunning ? admin.CurrentRouteAsync(settings) : null;
         await Engine.SetCpuSharesAsync(candidate.Container, ServingCpuShares);
         await WarmUpAsync(settings, candidate);
-        // The release that served until now stays the proxy's fallback: while it runs (the warm standby), the proxy moves
-        // traffic back to it by itself should the candidate stop answering.
-        var serving = await admin.CurrentRouteAsync(settings);
+        var serving = await (route ?? admin.CurrentRouteAsync(settings));
         Fallback[] fallbacks = serving is null || serving.Slot == candidate.Slot ? [] : [new(serving.Destination, serving.Slot)];
         await admin.SwitchAsync(settings, new UpstreamRoute(candidate.Destination(settings), candidate.Slot, settings.HealthPath, fallbacks));
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };

@@ -64,9 +64,18 @@ public sealed class RetainedReleases(DockerConnector docker, ProxyAdmin admin, G
 
     /// <summary>This environment's app containers that were started behind the proxy.</summary>
     public async Task<IReadOnlyList<ContainerInfo>> ContainersAsync(DeploySettings settings) =>
-        (await Engine.ListContainersAsync($"{ReleaseNames.ServiceLabel}={settings.Container}"))
-        .Where(c => c.Labels.GetValueOrDefault(ReleaseNames.RoleLabel) == "app" && c.Labels.ContainsKey(ReleaseNames.SlotLabel))
-        .ToList();
+        (await Engine.ListContainersAsync($"{ReleaseNames.ServiceLabel}={settings.Container}")).Where(c => IsProxiedRelease(settings, c)).ToList();
+
+    /// <summary>
+    /// NAME_previous as the retained release <see cref="ListAsync"/> names it, read from its container alone; null when it
+    /// was not started behind the proxy. Names follow the route once Reconcile ran, so it is the standby or a stopped release.
+    /// </summary>
+    public RetainedRelease? Previous(DeploySettings settings, ContainerInfo previous) =>
+        IsProxiedRelease(settings, previous) && AppContainers.CommitOf(previous) is not null ? FromContainer(settings, previous, liveId: null) : null;
+
+    private static bool IsProxiedRelease(DeploySettings settings, ContainerInfo container) =>
+        container.Labels.GetValueOrDefault(ReleaseNames.ServiceLabel) == settings.Container
+        && container.Labels.GetValueOrDefault(ReleaseNames.RoleLabel) == "app" && container.Labels.ContainsKey(ReleaseNames.SlotLabel);
 
     /// <summary>Asks the proxy which release it routes to; the release is null when no container of this environment has that slot.</summary>
     public Task<Routing> RoutingAsync(DeploySettings settings) => RoutingAsync(settings, releases: null);
