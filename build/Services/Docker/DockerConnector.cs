@@ -14,6 +14,7 @@ public sealed class DockerConnector(ICakeLog log, HostPackages packages) : IDisp
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
 
     private DockerEngine? _engine;
+    private Task<(Uri Endpoint, DockerEngine Engine, string? Version)>? _early;
 
     /// <summary>The connected engine; <see cref="ConnectAsync"/> must have run.</summary>
     public DockerEngine Engine => _engine ?? throw new InvalidOperationException("The Docker engine is not connected yet.");
@@ -25,10 +26,8 @@ public sealed class DockerConnector(ICakeLog log, HostPackages packages) : IDisp
             return _engine;
         }
 
-        var endpoint = DockerEngine.ResolveEndpoint(EngineTls.Requested);
-        var tls = EngineTls.Requested && endpoint.Scheme == "tcp" ? EngineTls.FromEnvironment() : null;
-        var engine = new DockerEngine(endpoint, tls);
-        var version = await engine.TryGetServerVersionAsync(AnswerTimeout);
+        var (endpoint, engine, version) = await (_early ?? AskVersionAsync());
+        _early = null;
         if (version is null)
         {
             if (IsSocketDenied(endpoint))
@@ -52,6 +51,21 @@ public sealed class DockerConnector(ICakeLog log, HostPackages packages) : IDisp
         log.Information("Docker engine {0} at {1}.", version, endpoint);
         _engine = engine;
         return engine;
+    }
+
+    /// <summary>
+    /// Asks the engine's version in the background: a run that is about to change an environment overlaps the client's
+    /// first, cold request with the rest of its set-up (the warm rollback's switch comes that much sooner), and
+    /// <see cref="ConnectAsync"/> takes the answer, or the error, where it always did. Nothing is started or installed here.
+    /// </summary>
+    public void BeginConnect() => _early ??= _engine is null ? Task.Run(AskVersionAsync) : null;
+
+    private static async Task<(Uri Endpoint, DockerEngine Engine, string? Version)> AskVersionAsync()
+    {
+        var endpoint = DockerEngine.ResolveEndpoint(EngineTls.Requested);
+        var tls = EngineTls.Requested && endpoint.Scheme == "tcp" ? EngineTls.FromEnvironment() : null;
+        var engine = new DockerEngine(endpoint, tls);
+        return (endpoint, engine, await engine.TryGetServerVersionAsync(AnswerTimeout));
     }
 
     /// <summary>
@@ -102,5 +116,12 @@ public sealed class DockerConnector(ICakeLog log, HostPackages packages) : IDisp
         throw new HostSetupException($"dockerd did not answer within {StartTimeout.TotalSeconds:N0} s; see {logFile}.");
     }
 
-    public void Dispose() => _engine?.Dispose();
+    public void Dispose()
+    {
+        _engine?.Dispose();
+        if (_early is { IsCompletedSuccessfully: true } unused)
+        {
+            unused.Result.Engine.Dispose();
+        }
+    }
 }

@@ -135,15 +135,22 @@ public sealed class ReleaseSwitch(
     /// </summary>
     public async Task SwitchAsync(DeploySettings settings, Candidate candidate)
     {
+        // A warm standby served traffic minutes ago, and a rollback to it must stay a single switch: it takes the traffic at
+        // once, its weight raised while the route moves (the weight counts only on contended cores, and only until the
+        // engine answers). A new release is warmed up at its serving weight first.
+        var weight = Engine.SetCpuSharesAsync(candidate.Container, ServingCpuShares);
+        if (!candidate.WasRunning)
+        {
+            await weight;
+            await WarmUpAsync(settings, candidate);
+        }
+
         // The release that served until now stays the proxy's fallback: while it runs (the warm standby), the proxy moves
-        // traffic back to it by itself should the candidate stop answering. A warm standby gets no warm-up, so its switch
-        // reads the route while the engine raises the weight; after a warm-up it is read afresh (the proxy may have failed over).
-        var route = candidate.WasRunning ? admin.CurrentRouteAsync(settings) : null;
-        await Engine.SetCpuSharesAsync(candidate.Container, ServingCpuShares);
-        await WarmUpAsync(settings, candidate);
-        var serving = await (route ?? admin.CurrentRouteAsync(settings));
+        // traffic back to it by itself should the candidate stop answering. Read after the warm-up: the proxy may have failed over.
+        var serving = await admin.CurrentRouteAsync(settings);
         Fallback[] fallbacks = serving is null || serving.Slot == candidate.Slot ? [] : [new(serving.Destination, serving.Slot)];
         await admin.SwitchAsync(settings, new UpstreamRoute(candidate.Destination(settings), candidate.Slot, settings.HealthPath, fallbacks));
+        await weight;
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         var url = new Uri(settings.AppUrl, settings.HealthPath);
         var confirmed = await probe.PollAsync(new HealthProbe.Plan(ProbeInterval, TimeSpan.MaxValue, Attempts: ConfirmAttempts), async () =>
@@ -170,9 +177,8 @@ public sealed class ReleaseSwitch(
 
     private async Task WarmUpAsync(DeploySettings settings, Candidate candidate)
     {
-        // A warm standby served traffic minutes ago, and a rollback to it must stay a single switch.
         var requests = settings.Proxy!.WarmupRequests;
-        if (requests == 0 || candidate.WasRunning)
+        if (requests == 0)
         {
             return;
         }
