@@ -10,7 +10,9 @@ namespace KahaDeploy.Services.Locking;
 /// </summary>
 public sealed class DeployLock(EngineRecords records, Interruption interruption, ICakeLog log)
 {
-    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
+    // A run that waits (--lock-wait) takes the lock within a tenth of a second of its release: before a run started
+    // afterwards (a listener's next deploy) gets there, which needs more than that to start and reach its Lock step.
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
 
     private string? _heldId;
     private string? _heldName;
