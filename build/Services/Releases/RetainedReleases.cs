@@ -152,6 +152,7 @@ public sealed class RetainedReleases(DockerConnector docker, ProxyAdmin admin, G
             ? message
             : git.IsRepository(settings.AppFolder) ? git.Subject(settings.AppFolder, commit) ?? "" : "";
 
+    /// <summary>A time the tool wrote into a label (round-trip format); null when the label is absent or unreadable.</summary>
     public static DateTimeOffset? Time(string? text) =>
         DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time) ? time : null;
 }

@@ -85,5 +85,5 @@ public sealed class ServerReader(AppContainers containers, RetainedReleases rele
     }
 
     private static DateTimeOffset? DeployedAt(ContainerInfo? container) =>
-        container?.Labels.GetValueOrDefault(ReleaseNames.DeployedAtLabel) is { } text && DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var time) ? time : null;
+        RetainedReleases.Time(container?.Labels.GetValueOrDefault(ReleaseNames.DeployedAtLabel));
 }
