@@ -62,18 +62,18 @@ public sealed class ZeroDowntimeTests : SandboxFixture
     }
 
     /// <summary>
-    /// The timer that ends the standby window is this tool started again, the way this run was started: dotnet with the dll
-    /// (as build.sh runs it) or the published apphost alone. Started any other way, the host refuses its command line and
+    /// The timer that ends the standby window is this tool started again, the way this run was started: the published
+    /// apphost (as build.sh runs it) or dotnet with the dll. Started any other way, the host refuses its command line and
     /// the standby runs on for good.
     /// </summary>
-    [TestCase(false, TestName = "Run_as_dotnet_with_the_dll_the_standby_window_ends")]
-    [TestCase(true, TestName = "Run_as_the_published_apphost_the_standby_window_still_ends")]
-    public void The_standby_window_ends_however_the_tool_is_run(bool asApphost)
+    [TestCase(false, TestName = "Run_as_the_published_apphost_the_standby_window_ends")]
+    [TestCase(true, TestName = "Run_as_dotnet_with_the_dll_the_standby_window_still_ends")]
+    public void The_standby_window_ends_however_the_tool_is_run(bool asDll)
     {
         Sandbox.PushChange("two");
 
-        var deploy = asApphost
-            ? Sandbox.ToolAsApphost("--target=Deploy", "--env=prod")
+        var deploy = asDll
+            ? Sandbox.ToolAsDll("--target=Deploy", "--env=prod")
             : Sandbox.Tool("--target=Deploy", "--env=prod");
 
         Assert.That(deploy.ExitCode, Is.EqualTo(0), deploy.ToString());

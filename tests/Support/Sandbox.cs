@@ -223,10 +223,10 @@ public sealed class Sandbox : IDisposable
     }
 
     /// <summary>Runs the published apphost itself (not dotnet with the dll, as build.sh does) against this sandbox.</summary>
-    public ProcessResult ToolAsApphost(params string[] arguments)
+    public ProcessResult ToolAsDll(params string[] arguments)
     {
         RememberSecrets();
-        return Support.Tool.RunApphost(arguments.Append($"--config={ConfigFile}"), WithDataHome(Secrets));
+        return Support.Tool.RunDll(arguments.Append($"--config={ConfigFile}"), WithDataHome(Secrets));
     }
 
     /// <summary>Starts the tool in the background against this sandbox, for a test that stops it midway.</summary>

@@ -30,9 +30,9 @@ public static class Tool
     public static ProcessResult Run(IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment) =>
         Record(Shell.Run(Path.Combine(Repo.Root, "build.sh"), arguments, Repo.Root, environment, TimeSpan.FromMinutes(5)));
 
-    /// <summary>The published apphost run directly (build/bin/tool/kaha-deploy), as a server's unit or a person may; build.sh built it.</summary>
-    public static ProcessResult RunApphost(IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment) =>
-        Record(Shell.Run(Path.Combine(Repo.Root, "build", "bin", "tool", "kaha-deploy"), arguments, Repo.Root, environment, TimeSpan.FromMinutes(5)));
+    /// <summary>The published dll run with dotnet (dotnet build/bin/tool/kaha-deploy.dll), as a server's unit or a person may; build.sh built it.</summary>
+    public static ProcessResult RunDll(IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment) =>
+        Record(Shell.Run("dotnet", [Path.Combine(Repo.Root, "build", "bin", "tool", "kaha-deploy.dll"), .. arguments], Repo.Root, environment, TimeSpan.FromMinutes(5)));
 
     public static ProcessResult RunPowerShell(IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment) =>
         Record(Shell.Run(PowerShell.Executable, ["-NoProfile", "-File", Path.Combine(Repo.Root, "build.ps1"), .. arguments],
@@ -97,7 +97,7 @@ public static class Tool
         }
 
         /// <summary>
-        /// Sends SIGINT to the process by its id, as Ctrl-C in a terminal does: build.sh exec's dotnet, so this is the tool itself.
+        /// Sends SIGINT to the process by its id, as Ctrl-C in a terminal does: build.sh exec's the tool, so this is the tool itself.
         /// </summary>
         public void Interrupt() => Shell.Must("kill", "-INT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
