@@ -38,7 +38,6 @@ public sealed class DeployContext : FrostingContext
             BackupFrom = Cli.Arguments.From.From(arguments);
             RollbackTo = Cli.Arguments.To.From(arguments);
             Slot = Cli.Arguments.Slot.From(arguments);
-            Delay = Cli.Arguments.Delay.From(arguments);
             Trigger = Cli.Arguments.Trigger.From(arguments);
             Last = Cli.Arguments.Last.From(arguments);
             var since = Cli.Arguments.Since.From(arguments);
@@ -81,10 +80,8 @@ public sealed class DeployContext : FrostingContext
     /// <summary>Rollback to this retained commit instead of NAME_previous.</summary>
     public string? RollbackTo { get; }
 
-    /// <summary>StopStandby: the standby release it may stop, and how long to wait first.</summary>
+    /// <summary>StopStandby: the standby release it may stop.</summary>
     public string? Slot { get; }
-
-    public TimeSpan Delay { get; }
 
     public bool Json { get; }
 

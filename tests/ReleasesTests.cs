@@ -155,6 +155,9 @@ public sealed class ReleasesTests() : SandboxFixture(withSlack: true)
             "the release back in service has prod's restart policy again");
         Assert.That(DockerCli.Inspect(previous, "{{.State.Status}} {{.HostConfig.RestartPolicy.Name}}"), Is.EqualTo("running always"),
             "the warm standby keeps a policy that brings it back until its window ends");
+        var timer = int.Parse(File.ReadAllText(Path.Combine(Sandbox.StateFolder("prod"), "standby.pid")).Trim());
+        using var waiting = System.Diagnostics.Process.GetProcessById(timer);
+        Assert.That(waiting.WorkingSet64, Is.LessThan(10L << 20), "the timer that ends the window waits without the tool in memory (a waiting tool took 85 MB)");
     }
 
     private static void ProxiedProd(JsonObject config)

@@ -78,8 +78,6 @@ public static class Arguments
     public static readonly Option<int?> Port = new("port", "N", "the port Listen listens on", OptionValues.Port, [nameof(Listen)]);
     public static readonly Option<string?> Slot = new("slot", "NAME", "(internal) the standby release StopStandby may stop", OptionValues.Text,
         [nameof(StopStandby)]);
-    public static readonly Option<TimeSpan> Delay = new("delay", "SECONDS", "(internal) how long StopStandby waits first", OptionValues.Seconds,
-        [nameof(StopStandby)]);
     public static readonly Option<string?> Env = new("env", "ENV", "the environment from the configuration: dev, stage, prod, ...", OptionValues.Text);
 
     /// <summary>Every option, in the order --help shows them.</summary>
@@ -100,7 +98,7 @@ public static class Arguments
         new("info", null, "shows the tool's version and details"),
 
         // The tool's own.
-        Config, LogFormat, Sha, Image, To, OnlyForward, Force, LockWait, TakeOver, Performer, Trigger, Json, From, SkipBackup, Last, Tail, Since, Follow, Address, Port, Slot, Delay,
+        Config, LogFormat, Sha, Image, To, OnlyForward, Force, LockWait, TakeOver, Performer, Trigger, Json, From, SkipBackup, Last, Tail, Since, Follow, Address, Port, Slot,
     ];
 
     public static Option? Find(string name) =>

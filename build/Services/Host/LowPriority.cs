@@ -14,4 +14,16 @@ public static class LowPriority
         "setsid", "/bin/sh", "-c", $"{{ echo {nice} >/proc/self/autogroup; }} 2>/dev/null; exec nice -n {nice} \"$@\"", "kaha-low-priority",
         .. command,
     ];
+
+    /// <summary>
+    /// The same, run once <paramref name="delay"/> has passed: a shell waits it out at that priority, so no process of the
+    /// tool sits in memory meanwhile (a waiting tool took 85 MB) and the tool starts only when it has work to do.
+    /// The process id stays the same throughout.
+    /// </summary>
+    public static IReadOnlyList<string> InSessionOfItsOwnAfter(int nice, TimeSpan delay, IEnumerable<string> command) =>
+    [
+        "setsid", "nice", "-n", $"{nice}", "/bin/sh", "-c",
+        $"{{ echo {nice} >/proc/self/autogroup; }} 2>/dev/null; sleep {(long)Math.Ceiling(delay.TotalSeconds)} && exec \"$@\"", "kaha-low-priority",
+        .. command,
+    ];
 }

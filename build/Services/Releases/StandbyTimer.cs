@@ -5,8 +5,8 @@ using Cake.Core.Diagnostics;
 namespace KahaDeploy.Services.Releases;
 
 /// <summary>
-/// Ends the warm-standby window: a detached run of this tool (target StopStandby) that waits out the window and
-/// then stops NAME_previous. Its pid is kept in the state folder so the next change can cancel it.
+/// Ends the warm-standby window: a detached shell waits out the window, then runs this tool (target StopStandby),
+/// which stops NAME_previous. Its pid is kept in the state folder so the next change can cancel it.
 /// </summary>
 public sealed class StandbyTimer(ICakeLog log)
 {
@@ -30,15 +30,15 @@ public sealed class StandbyTimer(ICakeLog log)
         var command = ToolCommand.With(
         [
             "--target=StopStandby", $"--env={settings.Environment}", $"--config={settings.ConfigFile}",
-            $"--slot={slot}", $"--delay={(int)window.TotalSeconds}", "--verbosity=minimal",
+            $"--slot={slot}", "--verbosity=minimal",
         ]);
 
         // Detached into its own session, its output to a file: it outlives this run and its terminal. At the lowest
-        // priority: its start-up, right after the switch, and its docker stop take no CPU from the releases serving.
+        // priority: the tool's start-up and its docker stop at the end of the window take no CPU from the releases serving.
         var logFile = Path.Combine(settings.EnvironmentStateFolder, "standby.log");
         var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, RedirectStandardOutput = true };
         start.ArgumentList.Add("-c");
-        start.ArgumentList.Add($"{string.Join(' ', LowPriority.InSessionOfItsOwn(19, command).Select(Quote))} >>{Quote(logFile)} 2>&1 </dev/null & echo $!");
+        start.ArgumentList.Add($"{string.Join(' ', LowPriority.InSessionOfItsOwnAfter(19, window, command).Select(Quote))} >>{Quote(logFile)} 2>&1 </dev/null & echo $!");
         using var shell = Process.Start(start)!;
         var pid = shell.StandardOutput.ReadLine();
         shell.WaitForExit();
@@ -62,14 +62,16 @@ public sealed class StandbyTimer(ICakeLog log)
         {
             try
             {
-                using var timer = Process.GetProcessById(pid);
-                if (timer.ProcessName is "dotnet" or "setsid" or "nice" or "kaha-deploy")
+                // Still the timer (the shell waiting, or the tool it became), not a process that took its id since.
+                if (File.ReadAllText($"/proc/{pid}/cmdline").Contains("--target=StopStandby", StringComparison.Ordinal))
                 {
-                    timer.Kill();
+                    using var timer = Process.GetProcessById(pid);
+                    timer.Kill(entireProcessTree: true);
                 }
             }
-            catch (ArgumentException)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException)
             {
+                // It ended meanwhile.
             }
         }
 
