@@ -9,7 +9,7 @@ public sealed class DeployContext : FrostingContext
 {
     private readonly Lazy<DeploySettings> _settings;
     private readonly Lazy<DeploySettings> _readOnlySettings;
-    private readonly Lazy<string> _performer;
+    private readonly Lazy<Task<string>> _performer;
 
     private readonly Lazy<ListenerSettings> _listener;
     private readonly Lazy<DashboardSettings?> _dashboard;
@@ -47,7 +47,9 @@ public sealed class DeployContext : FrostingContext
 
             // Who deployed is the person, not the account the server runs it under: git's user name when there is one.
             var performer = Cli.Arguments.Performer.From(arguments);
-            _performer = new Lazy<string>(() => performer ?? git.UserName(Settings.AppFolder) ?? System.Environment.UserName);
+            _performer = new Lazy<Task<string>>(() => performer is not null
+                ? Task.FromResult(performer)
+                : Task.Run(() => git.UserName(Settings.AppFolder) ?? System.Environment.UserName));
             _imageArgument = Cli.Arguments.Image.From(arguments);
             var address = Cli.Arguments.Address.From(arguments);
             var port = Cli.Arguments.Port.From(arguments);
@@ -113,7 +115,10 @@ public sealed class DeployContext : FrostingContext
     public string Trigger { get; }
 
     /// <summary>--performer, else git's user name, else the account running the tool.</summary>
-    public string Performer => _performer.Value;
+    public string Performer => _performer.Value.GetAwaiter().GetResult();
+
+    /// <summary>Starts finding <see cref="Performer"/> (git's user name takes a process) while the run gets on with other work.</summary>
+    public void LookUpPerformer() => _ = _performer.Value;
 
     /// <summary>How many runs History shows (--last).</summary>
     public int Last { get; }
