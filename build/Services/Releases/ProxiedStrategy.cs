@@ -42,8 +42,7 @@ public sealed class ProxiedStrategy(
         var live = await containers.LiveAsync(context.Settings);
         var release = await releases.RollbackTargetAsync(context.Settings, live, context.RollbackTo);
         context.Run.StartChanges();
-        context.Run.Candidate = await releases.ReadyRollbackAsync(context.Settings, release, context.Performer);
-        var target = (await containers.InspectAsync(context.Run.Candidate.Container))!;
+        (context.Run.Candidate, var target) = await releases.ReadyRollbackAsync(context.Settings, release, context.Performer);
         context.Run.Version = AppContainers.ReleaseOf(target);
         context.Run.Image = new AppImage(target.ImageReference, target.ImageId);
         context.Run.PreviousCommit = live is null ? null : AppContainers.CommitOf(live);

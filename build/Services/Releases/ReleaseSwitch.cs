@@ -68,14 +68,15 @@ public sealed class ReleaseSwitch(
 
     /// <summary>
     /// Readies a retained release to take traffic: a stopped one is started, a warm standby is left as it is, and one kept
-    /// only as an image is started beside the live release, as a deploy would.
+    /// only as an image is started beside the live release, as a deploy would. Returns it with its container as inspected.
     /// </summary>
-    public async Task<Candidate> ReadyRollbackAsync(DeploySettings settings, RetainedReleases.RetainedRelease release, string performer)
+    public async Task<(Candidate Candidate, ContainerInfo Target)> ReadyRollbackAsync(DeploySettings settings, RetainedReleases.RetainedRelease release, string performer)
     {
         if (release.Container is null)
         {
             log.Information("{0} is kept only as the image {1}: starting it beside the live release.", release.Short, release.Image);
-            return await StartCandidateAsync(settings, new ReleaseVersion(release.Commit, release.Version.EndsWith("-dirty", StringComparison.Ordinal)), release.Image, performer);
+            var started = await StartCandidateAsync(settings, new ReleaseVersion(release.Commit, release.Version.EndsWith("-dirty", StringComparison.Ordinal)), release.Image, performer);
+            return (started, (await containers.InspectAsync(started.Container))!);
         }
 
         var target = (await containers.InspectAsync(release.Container))!;
@@ -90,7 +91,7 @@ public sealed class ReleaseSwitch(
             log.Information("{0} ({1}) is running as a warm standby.", target.Name, AppContainers.VersionOf(target));
         }
 
-        return new Candidate(target.Name, target.Labels[ReleaseNames.SlotLabel], wasRunning);
+        return (new Candidate(target.Name, target.Labels[ReleaseNames.SlotLabel], wasRunning), target);
     }
 
     /// <summary>Asks the candidate's health path from inside the network until it answers 200 enough times in a row.</summary>
