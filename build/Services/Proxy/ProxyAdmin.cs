@@ -93,7 +93,7 @@ public sealed class ProxyAdmin
         }
     }
 
-    private static readonly System.Text.Json.JsonSerializerOptions Json = new(System.Text.Json.JsonSerializerDefaults.Web);
+    private static readonly System.Text.Json.JsonSerializerOptions Json = ProxyAdminJson.Default.Options;
 
     private static HttpClient Client(DeploySettings settings) => Client(StateFolder(settings));
 
@@ -122,3 +122,16 @@ public sealed class ProxyAdmin
 }
 
 public sealed class ProxyException(string message) : Exception(message);
+
+/// <summary>
+/// The admin API's messages, read and written by code generated at compile time: a rollback talks to the proxy three
+/// times, and building the same by reflection cost every run's start (issue 18).
+/// </summary>
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]
+[System.Text.Json.Serialization.JsonSerializable(typeof(UpstreamRoute))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(Failover))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(ProbeRequest))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(ProbeResult))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(WarmRequest))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(WarmResult))]
+internal sealed partial class ProxyAdminJson : System.Text.Json.Serialization.JsonSerializerContext;

@@ -17,9 +17,10 @@ public sealed class RunHistory(ICakeLog log)
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        TypeInfoResolver = RunHistoryJson.Default,
     };
 
-    private sealed record Marker(RunRecord Run, ProcessIdentity Process);
+    internal sealed record Marker(RunRecord Run, ProcessIdentity Process);
 
     /// <summary>Marks <paramref name="run"/> as in progress; returns the earlier runs found killed, now recorded as interrupted.</summary>
     public IReadOnlyList<RunRecord> Start(string environmentFolder, RunRecord run)
@@ -167,3 +168,9 @@ public sealed class RunHistory(ICakeLog log)
 
     private static string MarkerFolder(string environmentFolder) => Path.Combine(environmentFolder, "runs");
 }
+
+/// <summary>The history's lines and markers, read and written by code generated at compile time: every run that changes an environment writes them (issue 18).</summary>
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[System.Text.Json.Serialization.JsonSerializable(typeof(RunRecord))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(RunHistory.Marker))]
+internal sealed partial class RunHistoryJson : System.Text.Json.Serialization.JsonSerializerContext;
