@@ -30,7 +30,7 @@ INPROCESS_ROLLBACK_LIMIT_MS = 100
 DEPLOY_P99_FACTOR = 2
 # cpu_sampler.py counts in the clock ticks of the machine it ran on; the script runs this report on that machine.
 TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
-STARTUP_STEP = "start of `./build.sh` (bash, `dotnet`, the host) until its first line"
+STARTUP_STEP = "start of `./build.sh` (bash, the .NET runtime, the host) until its first line"
 
 
 def read(path):
@@ -469,7 +469,7 @@ def deploy_details(run):
         + (f"For comparison (medians over the rounds), switching to a release that has been running for a while, (c), moves p99 from "
            f"{p99_medians('c')}; " if run.completed("c") else "")
         + (f"switching to one just started, (d), from {p99_medians('d')}." if run.completed("d") else ""),
-        "CPU classes: *command* is the tool and what it starts (dotnet, npm, git, and its standby timer, a second dotnet process), "
+        "CPU classes: *command* is the tool and what it starts (dotnet, npm, git, and its standby timer, a shell that starts the tool again when the window ends), "
         "*engine* dockerd/containerd/shims/docker-proxy (the image build runs there), *proxy* the proxy container, *apps* this run's "
         "app and Redis containers, *load* the load generator, *other* the rest of the machine (other people's work).",
     ]

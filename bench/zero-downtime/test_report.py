@@ -113,7 +113,7 @@ class TheRecordedRound(ReportTest):
         _, section, _ = self.run_folder().report()
 
         steps = verdict(section, "- Until the switch")
-        self.assertIn("(c) start of `./build.sh` (bash, `dotnet`, the host) until its first line 1.23 s, Setup 0.20 s", steps)
+        self.assertIn("(c) start of `./build.sh` (bash, the .NET runtime, the host) until its first line 1.23 s, Setup 0.20 s", steps)
         self.assertIn("RestorePrevious 0.47 s, HealthCheck 1.10 s, SwitchTraffic 0.15 s.", steps)
         self.assertNotIn("Drain", steps, "the steps stop at the switch")
         self.assertNotIn("RecoverRenames", steps, "a skipped task took no part")
@@ -175,7 +175,7 @@ class WarmRollbackTime(ReportTest):
 
         line = verdict(section, "- (c) the old version serves all answers")
         self.assertIn("— **not met**: 100 % of answers from the old version 2.31 s after the command", line)
-        self.assertIn("Where the time to the switch went (medians): start of `./build.sh` (bash, `dotnet`, the host) until its first "
+        self.assertIn("Where the time to the switch went (medians): start of `./build.sh` (bash, the .NET runtime, the host) until its first "
                       "line 1.23 s, Setup 0.20 s, Lock 0.01 s, DockerPreflight 0.05 s, EnsureProxy 0.54 s, Reconcile 0.10 s, "
                       "RestorePrevious 0.04 s, HealthCheck 0.06 s, SwitchTraffic 0.15 s; the machine's two cores were 97 % busy meanwhile.", line)
 
