@@ -222,7 +222,7 @@ public sealed class Sandbox : IDisposable
         return Support.Tool.Run(arguments.Append($"--config={configFile}"), WithDataHome(environment));
     }
 
-    /// <summary>Runs the published apphost itself (not dotnet with the dll, as build.sh does) against this sandbox.</summary>
+    /// <summary>Runs the published dll with dotnet, as a server's unit may (build.sh runs the apphost), against this sandbox.</summary>
     public ProcessResult ToolAsDll(params string[] arguments)
     {
         RememberSecrets();

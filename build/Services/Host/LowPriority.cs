@@ -8,22 +8,16 @@ namespace KahaDeploy.Services.Host;
 /// </summary>
 public static class LowPriority
 {
-    /// <summary>The command line that runs <paramref name="command"/> so; each step execs the next, so it keeps one process id.</summary>
-    public static IReadOnlyList<string> InSessionOfItsOwn(int nice, IEnumerable<string> command) =>
-    [
-        "setsid", "/bin/sh", "-c", $"{{ echo {nice} >/proc/self/autogroup; }} 2>/dev/null; exec nice -n {nice} \"$@\"", "kaha-low-priority",
-        .. command,
-    ];
-
     /// <summary>
-    /// The same, run once <paramref name="delay"/> has passed: a shell waits it out at that priority, so no process of the
-    /// tool sits in memory meanwhile (a waiting tool took 85 MB) and the tool starts only when it has work to do.
-    /// The process id stays the same throughout.
+    /// The command line that runs <paramref name="command"/> so; each step execs the next, so it keeps one process id.
+    /// With <paramref name="after"/>, the shell waits that long at the same priority before it execs the command: no
+    /// process of the tool sits in memory meanwhile (a waiting tool took 85 MB), and the tool starts only when it has work.
     /// </summary>
-    public static IReadOnlyList<string> InSessionOfItsOwnAfter(int nice, TimeSpan delay, IEnumerable<string> command) =>
+    public static IReadOnlyList<string> InSessionOfItsOwn(int nice, IEnumerable<string> command, TimeSpan after = default) =>
     [
         "setsid", "nice", "-n", $"{nice}", "/bin/sh", "-c",
-        $"{{ echo {nice} >/proc/self/autogroup; }} 2>/dev/null; sleep {(long)Math.Ceiling(delay.TotalSeconds)} && exec \"$@\"", "kaha-low-priority",
+        $"{{ echo {nice} >/proc/self/autogroup; }} 2>/dev/null; {(after > TimeSpan.Zero ? $"sleep {(long)Math.Ceiling(after.TotalSeconds)} && " : "")}exec \"$@\"",
+        "kaha-low-priority",
         .. command,
     ];
 }

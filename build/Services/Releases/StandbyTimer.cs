@@ -38,7 +38,7 @@ public sealed class StandbyTimer(ICakeLog log)
         var logFile = Path.Combine(settings.EnvironmentStateFolder, "standby.log");
         var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, RedirectStandardOutput = true };
         start.ArgumentList.Add("-c");
-        start.ArgumentList.Add($"{string.Join(' ', LowPriority.InSessionOfItsOwnAfter(19, window, command).Select(Quote))} >>{Quote(logFile)} 2>&1 </dev/null & echo $!");
+        start.ArgumentList.Add($"{string.Join(' ', LowPriority.InSessionOfItsOwn(19, command, after: window).Select(Quote))} >>{Quote(logFile)} 2>&1 </dev/null & echo $!");
         using var shell = Process.Start(start)!;
         var pid = shell.StandardOutput.ReadLine();
         shell.WaitForExit();
