@@ -2,6 +2,7 @@ using System.Net;
 using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using System.Text.RegularExpressions;
 
 namespace KahaDeploy.Configuration;
@@ -19,6 +20,7 @@ public sealed partial class ConfigLoader(SecretMasker masker)
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         ReadCommentHandling = JsonCommentHandling.Skip,
         AllowTrailingCommas = true,
+        TypeInfoResolver = ConfigJson.Default,
     };
 
     [GeneratedRegex(@"^[a-zA-Z0-9][a-zA-Z0-9_.-]*\z")]
@@ -297,8 +299,7 @@ public sealed partial class ConfigLoader(SecretMasker masker)
 
         if (message.Contains("could not be converted", StringComparison.Ordinal))
         {
-            var type = Regex.Match(message, "converted to ([^ .]+\\.)*([^. ]+)").Groups[2].Value;
-            return $"{where}: {path}: wrong type of value (expected {Friendly(type)}); fix the value.";
+            return $"{where}: {path}: wrong type of value (expected {Friendly(TypeAt(ex.Path))}); fix the value.";
         }
 
         var reason = message.Split(" Path:")[0].Split(" LineNumber:")[0].TrimEnd('.');
@@ -308,13 +309,54 @@ public sealed partial class ConfigLoader(SecretMasker masker)
     private static string KeyPath(string? jsonPath) =>
         string.IsNullOrEmpty(jsonPath) || jsonPath == "$" ? "top level" : jsonPath.TrimStart('$', '.');
 
-    private static string Friendly(string clrType) => clrType switch
+    [GeneratedRegex(@"\.([^.\[]+)|\['((?:[^']|'')*)'\]|\[\d+\]")]
+    private static partial Regex PathSegment();
+
+    /// <summary>The type the file's shape expects at a JSON path such as <c>$.environments.dev.ports[0]</c>; null when the path leads nowhere known.</summary>
+    private static Type? TypeAt(string? jsonPath)
     {
-        "Int32" => "a whole number",
-        "Boolean" => "true or false",
-        "String" => "a string",
-        _ when clrType.StartsWith("List", StringComparison.Ordinal) => "a list",
-        _ when clrType.StartsWith("Dictionary", StringComparison.Ordinal) => "an object",
-        _ => "an object",
-    };
+        var info = JsonOptions.GetTypeInfo(typeof(DeployConfig));
+        foreach (Match segment in PathSegment().Matches(jsonPath ?? ""))
+        {
+            var key = segment.Groups[1].Success ? segment.Groups[1].Value : segment.Groups[2].Value.Replace("''", "'", StringComparison.Ordinal);
+            var next = info.Kind switch
+            {
+                JsonTypeInfoKind.Object => info.Properties.FirstOrDefault(p => p.Name == key)?.PropertyType,
+                JsonTypeInfoKind.Dictionary or JsonTypeInfoKind.Enumerable => info.ElementType,
+                _ => null,
+            };
+            if (next is null)
+            {
+                return null;
+            }
+
+            info = JsonOptions.GetTypeInfo(next);
+        }
+
+        return info.Type;
+    }
+
+    private static string Friendly(Type? type)
+    {
+        type = type is null ? null : Nullable.GetUnderlyingType(type) ?? type;
+        return type switch
+        {
+            _ when type == typeof(int) => "a whole number",
+            _ when type == typeof(bool) => "true or false",
+            _ when type == typeof(string) => "a string",
+            { IsGenericType: true } when type.GetGenericTypeDefinition() == typeof(List<>) => "a list",
+            _ => "an object",
+        };
+    }
 }
+
+/// <summary>
+/// cake-config.json read by code generated at compile time, not by reflection at every start (issue 18). The records'
+/// properties are settable, not init-only: for init-only ones the generator sets every property in one initializer, and a
+/// key absent from the file would lose its default.
+/// </summary>
+[JsonSourceGenerationOptions(GenerationMode = JsonSourceGenerationMode.Metadata)]
+[JsonSerializable(typeof(DeployConfig))]
+[JsonSerializable(typeof(ImageMapping))]
+[JsonSerializable(typeof(ImageMapping.Written))]
+internal sealed partial class ConfigJson : JsonSerializerContext;

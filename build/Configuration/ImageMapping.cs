@@ -15,14 +15,14 @@ public sealed record ImageMapping
     public bool AllowOlder { get; init; }
 
     /// <summary>The object form, read with the file's own strict options (an unknown key is refused).</summary>
-    private sealed record Written
+    internal sealed record Written
     {
-        public required string Environment { get; init; }
+        public required string Environment { get; set; }
 
-        public bool AllowOlder { get; init; }
+        public bool AllowOlder { get; set; }
     }
 
-    private sealed class Converter : JsonConverter<ImageMapping>
+    internal sealed class Converter : JsonConverter<ImageMapping>
     {
         public override ImageMapping Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
         {
