@@ -120,6 +120,9 @@ public sealed class DeployContext : FrostingContext
     /// <summary>Starts finding <see cref="Performer"/> (git's user name takes a process) while the run gets on with other work.</summary>
     public void LookUpPerformer() => _ = _performer.Value;
 
+    /// <summary><see cref="Performer"/>, for a caller that must not hold a thread while git answers.</summary>
+    public Task<string> PerformerAsync() => _performer.Value;
+
     /// <summary>How many runs History shows (--last).</summary>
     public int Last { get; }
 

@@ -4,8 +4,9 @@ using KahaDeploy.Frosting;
 namespace KahaDeploy;
 
 /// <summary>
-/// Remembers which task failed, for the failure report; a task boundary is where a signal stops the run. The target
-/// ending well is where the run's work is done: a kill after it, in the teardown, is no interrupted run.
+/// Remembers which task failed, for the failure report; a task boundary is where a signal stops the run, and where the
+/// run must be in the history before the environment may change. The target ending well is where the run's work is
+/// done: a kill after it, in the teardown, is no interrupted run.
 /// </summary>
 public sealed class DeployTaskLifetime(Interruption interruption, RunRecorder recorder) : FrostingTaskLifetime<DeployContext>
 {
@@ -15,6 +16,13 @@ public sealed class DeployTaskLifetime(Interruption interruption, RunRecorder re
         if (info.Task is CakeTask { Actions.Count: 0 })
         {
             return;
+        }
+
+        // Checking the engine and taking the lock change nothing: the run's log file and history marker are written
+        // meanwhile, and are on disk before any other task starts.
+        if (info.Task.Name is not (nameof(Tasks.DockerPreflight) or nameof(Tasks.Lock)))
+        {
+            recorder.WaitUntilRecorded();
         }
 
         interruption.CurrentTask = info.Task.Name;

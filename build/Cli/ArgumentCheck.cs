@@ -13,18 +13,21 @@ public static partial class ArgumentCheck
     /// <summary>The exit code of a command line refused before anything runs (as with most Unix tools).</summary>
     public const int UsageError = 2;
 
+    /// <summary>The command line to hand the host, and whether it asks for a real run of a target that changes an environment.</summary>
+    public sealed record HostCommand(IReadOnlyList<string> Arguments, bool ChangesEnvironment);
+
     /// <summary>The command line to hand the host once it passed the checks; --help becomes the Default target, which prints the tool's help.</summary>
-    public static IReadOnlyList<string> ForHost(IReadOnlyList<string> args)
+    public static HostCommand ForHost(IReadOnlyList<string> args)
     {
         var line = CommandLine.Parse(args);
         if (line.Mode == HostMode.Help)
         {
             // Asking for help runs nothing else, whatever the rest of the line says; only how to print is kept.
-            return
+            return new HostCommand(
             [
                 $"--target={nameof(Default)}",
                 .. line.Arguments.Where(given => given.Key is "log-format" or "verbosity" or "v").SelectMany(given => given.Select(value => $"--{given.Key}={value}")),
-            ];
+            ], ChangesEnvironment: false);
         }
 
         var graph = TaskGraph.Of(typeof(ArgumentCheck).Assembly);
@@ -36,7 +39,9 @@ public static partial class ArgumentCheck
 
         // The targets as registered, so the run says "Deploy" when "deploy" was typed. Cake.Frosting knows --dryrun,
         // --whatif and --noop; the tool takes --dry-run too.
-        return [.. targets.Select(target => $"--target={target}"), .. line.Options.Select(option => DryRunAlias().Replace(option, "--dryrun"))];
+        return new HostCommand(
+            [.. targets.Select(target => $"--target={target}"), .. line.Options.Select(option => DryRunAlias().Replace(option, "--dryrun"))],
+            line.Mode == HostMode.Run && targets.Any(TargetKind.Is<ChangesEnvironmentAttribute>));
     }
 
     private static void Check(CommandLine commandLine, string target, IReadOnlyList<string> tasks, Func<string, IReadOnlyList<string>> tasksOf)

@@ -13,6 +13,9 @@ public sealed class DockerConnector(ICakeLog log, HostPackages packages) : IDisp
     private static readonly TimeSpan AnswerTimeout = TimeSpan.FromSeconds(3);
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
 
+    /// <summary>The version asked before the host started (<see cref="AskEarly"/>): the answer for this process's first connection.</summary>
+    private static Task<(Uri Endpoint, DockerEngine Engine, string? Version)>? s_askedEarly;
+
     private DockerEngine? _engine;
     private Task<(Uri Endpoint, DockerEngine Engine, string? Version)>? _early;
 
@@ -26,7 +29,7 @@ public sealed class DockerConnector(ICakeLog log, HostPackages packages) : IDisp
             return _engine;
         }
 
-        var (endpoint, engine, version) = await (_early ?? AskVersionAsync());
+        var (endpoint, engine, version) = await (_early ?? TakeAskedEarly() ?? AskVersionAsync());
         _early = null;
         if (version is null)
         {
@@ -58,7 +61,12 @@ public sealed class DockerConnector(ICakeLog log, HostPackages packages) : IDisp
     /// first, cold request with the rest of its set-up (the warm rollback's switch comes that much sooner), and
     /// <see cref="ConnectAsync"/> takes the answer, or the error, where it always did. Nothing is started or installed here.
     /// </summary>
-    public void BeginConnect() => _early ??= _engine is null ? Task.Run(AskVersionAsync) : null;
+    public void BeginConnect() => _early ??= _engine is null ? TakeAskedEarly() ?? Task.Run(AskVersionAsync) : null;
+
+    /// <summary>Asks the engine's version before the host is even built, for a run that is known to change an environment.</summary>
+    public static void AskEarly() => s_askedEarly ??= Task.Run(AskVersionAsync);
+
+    private static Task<(Uri Endpoint, DockerEngine Engine, string? Version)>? TakeAskedEarly() => Interlocked.Exchange(ref s_askedEarly, null);
 
     private static async Task<(Uri Endpoint, DockerEngine Engine, string? Version)> AskVersionAsync()
     {

@@ -12,43 +12,80 @@ public sealed class RunRecorder(RunLogFile runLogFile, RunHistory history, Secre
     private readonly object _gate = new();
     private RunRecord? _run;
     private string? _environmentFolder;
+    private Task<(IReadOnlyList<RunRecord> Lost, int Removed)>? _recording;
+    private Action<(IReadOnlyList<RunRecord> Lost, int Removed)>? _announce;
 
+    /// <summary>
+    /// Opens the run's log file and marks the run as in progress in the history, in the background: the marker names the
+    /// performer (git's user name takes a process), and the tasks that come first only check the engine and take the lock
+    /// meanwhile (issue 18); what is logged until the file is open is held and written first. <see cref="WaitUntilRecorded"/>
+    /// is called before any task that may change the environment.
+    /// </summary>
     public void Start(DeployContext context)
     {
         var settings = context.Settings;
         var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
         // To the millisecond: names sort as the runs started, and rotation removes the oldest by name.
         var name = $"{context.Run.StartedAt.UtcDateTime:yyyyMMdd'T'HHmmss.fff'Z'}-{context.TargetName}-{id}.log";
-        var removed = runLogFile.Open(Path.Combine(settings.EnvironmentStateFolder, LogFolder), name, settings.KeepLogs);
-        _environmentFolder = settings.EnvironmentStateFolder;
-        _run = new RunRecord
+        var environmentFolder = settings.EnvironmentStateFolder;
+        _environmentFolder = environmentFolder;
+        _recording = Task.Run(async () =>
         {
-            Id = id,
-            Environment = settings.Environment,
-            Target = context.TargetName,
-            Trigger = context.Trigger,
-            Performer = context.Performer,
-            Started = context.Run.StartedAt,
-            Result = RunRecord.Running,
-            Log = Path.Combine(LogFolder, name),
-        };
+            var removed = runLogFile.Open(Path.Combine(environmentFolder, LogFolder), name, settings.KeepLogs);
+            var run = new RunRecord
+            {
+                Id = id,
+                Environment = settings.Environment,
+                Target = context.TargetName,
+                Trigger = context.Trigger,
+                Performer = await context.PerformerAsync(),
+                Started = context.Run.StartedAt,
+                Result = RunRecord.Running,
+                Log = Path.Combine(LogFolder, name),
+            };
+            var lost = history.Start(environmentFolder, run);
+            lock (_gate)
+            {
+                _run = run;
+            }
 
-        foreach (var lost in history.Start(settings.EnvironmentStateFolder, _run))
+            return (lost, removed);
+        });
+        _announce = recorded =>
         {
-            log.Warning("Run {0} ({1} by {2}, started {3:yyyy-MM-dd HH:mm:ss}Z) ended without finishing; it is recorded as interrupted (its log: {4}).",
-                lost.Id, lost.Target, lost.Performer, lost.Started.UtcDateTime, Path.Combine(settings.EnvironmentStateFolder, lost.Log ?? ""));
+            foreach (var run in recorded.Lost)
+            {
+                log.Warning("Run {0} ({1} by {2}, started {3:yyyy-MM-dd HH:mm:ss}Z) ended without finishing; it is recorded as interrupted (its log: {4}).",
+                    run.Id, run.Target, run.Performer, run.Started.UtcDateTime, Path.Combine(environmentFolder, run.Log ?? ""));
+            }
+
+            log.Information("Run {0}: {1} of {2} by {3} ({4}); log: {5}", id, context.TargetName, settings.Environment, context.Performer, context.Trigger, runLogFile.FilePath!);
+            if (recorded.Removed > 0)
+            {
+                log.Verbose("Removed {0} old log file(s): environments.{1}.keepLogs is {2}.", recorded.Removed, settings.Environment, settings.KeepLogs);
+            }
+        };
+    }
+
+    /// <summary>Returns once the run's log file is open and the run is marked as in progress, and says so (once); throws what stopped either.</summary>
+    public void WaitUntilRecorded()
+    {
+        if (_recording is null)
+        {
+            return;
         }
 
-        log.Information("Run {0}: {1} of {2} by {3} ({4}); log: {5}", id, context.TargetName, settings.Environment, context.Performer, context.Trigger, runLogFile.FilePath!);
-        if (removed > 0)
+        var recorded = _recording.GetAwaiter().GetResult();
+        if (Interlocked.Exchange(ref _announce, null) is { } announce)
         {
-            log.Verbose("Removed {0} old log file(s): environments.{1}.keepLogs is {2}.", removed, settings.Environment, settings.KeepLogs);
+            announce(recorded);
         }
     }
 
     /// <summary>Called when the target's last task ended well: a kill in the teardown still records the run as it ended.</summary>
     public void Complete(DeployContext context)
     {
+        WaitUntilRecorded();
         lock (_gate)
         {
             if (_run is not null)
@@ -64,6 +101,15 @@ public sealed class RunRecorder(RunLogFile runLogFile, RunHistory history, Secre
     /// </summary>
     public void Finish(DeployContext context, bool succeeded, Exception? error, string? interruption = null)
     {
+        try
+        {
+            WaitUntilRecorded();
+        }
+        catch (Exception) when (_run is null)
+        {
+            // The marking failed and the run stopped on that error: there is no line to finish.
+        }
+
         RunRecord run;
         lock (_gate)
         {
