@@ -117,10 +117,10 @@ public sealed class DeployContext : FrostingContext
     /// <summary>--performer, else git's user name, else the account running the tool.</summary>
     public string Performer => _performer.Value.GetAwaiter().GetResult();
 
-    /// <summary>Starts finding <see cref="Performer"/> (git's user name takes a process) while the run gets on with other work.</summary>
-    public void LookUpPerformer() => _ = _performer.Value;
-
-    /// <summary><see cref="Performer"/>, for a caller that must not hold a thread while git answers.</summary>
+    /// <summary>
+    /// <see cref="Performer"/> as it is being found (git's user name takes a process): the first call starts the lookup, so
+    /// the run gets on with other work meanwhile, and a caller awaits it without holding a thread.
+    /// </summary>
     public Task<string> PerformerAsync() => _performer.Value;
 
     /// <summary>How many runs History shows (--last).</summary>

@@ -37,8 +37,6 @@ public sealed class DeployLifetime(
 
         if (TargetKind.Is<ChangesEnvironmentAttribute>(context.TargetName) && !context.DryRun)
         {
-            context.LookUpPerformer();
-            docker.BeginConnect();
             recorder.Start(context);
             interruption.Listen(signal => StopAtOnce(context, signal));
         }

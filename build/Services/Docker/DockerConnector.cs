@@ -17,7 +17,6 @@ public sealed class DockerConnector(ICakeLog log, HostPackages packages) : IDisp
     private static Task<(Uri Endpoint, DockerEngine Engine, string? Version)>? s_askedEarly;
 
     private DockerEngine? _engine;
-    private Task<(Uri Endpoint, DockerEngine Engine, string? Version)>? _early;
 
     /// <summary>The connected engine; <see cref="ConnectAsync"/> must have run.</summary>
     public DockerEngine Engine => _engine ?? throw new InvalidOperationException("The Docker engine is not connected yet.");
@@ -29,8 +28,7 @@ public sealed class DockerConnector(ICakeLog log, HostPackages packages) : IDisp
             return _engine;
         }
 
-        var (endpoint, engine, version) = await (_early ?? TakeAskedEarly() ?? AskVersionAsync());
-        _early = null;
+        var (endpoint, engine, version) = await (TakeAskedEarly() ?? AskVersionAsync());
         if (version is null)
         {
             if (IsSocketDenied(endpoint))
@@ -57,13 +55,11 @@ public sealed class DockerConnector(ICakeLog log, HostPackages packages) : IDisp
     }
 
     /// <summary>
-    /// Asks the engine's version in the background: a run that is about to change an environment overlaps the client's
-    /// first, cold request with the rest of its set-up (the warm rollback's switch comes that much sooner), and
-    /// <see cref="ConnectAsync"/> takes the answer, or the error, where it always did. Nothing is started or installed here.
+    /// Asks the engine's version in the background before the host is even built, for a run that is known to change an
+    /// environment: the client's first, cold request overlaps the host's start and set-up (the warm rollback's switch
+    /// comes that much sooner), and the first <see cref="ConnectAsync"/> takes the answer, or the error, where it always
+    /// did. Nothing is started or installed here.
     /// </summary>
-    public void BeginConnect() => _early ??= _engine is null ? TakeAskedEarly() ?? Task.Run(AskVersionAsync) : null;
-
-    /// <summary>Asks the engine's version before the host is even built, for a run that is known to change an environment.</summary>
     public static void AskEarly() => s_askedEarly ??= Task.Run(AskVersionAsync);
 
     private static Task<(Uri Endpoint, DockerEngine Engine, string? Version)>? TakeAskedEarly() => Interlocked.Exchange(ref s_askedEarly, null);
@@ -127,7 +123,7 @@ public sealed class DockerConnector(ICakeLog log, HostPackages packages) : IDisp
     public void Dispose()
     {
         _engine?.Dispose();
-        if (_early is { IsCompletedSuccessfully: true } unused)
+        if (TakeAskedEarly() is { IsCompletedSuccessfully: true } unused)
         {
             unused.Result.Engine.Dispose();
         }

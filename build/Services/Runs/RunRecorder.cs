@@ -29,6 +29,7 @@ public sealed class RunRecorder(RunLogFile runLogFile, RunHistory history, Secre
         var name = $"{context.Run.StartedAt.UtcDateTime:yyyyMMdd'T'HHmmss.fff'Z'}-{context.TargetName}-{id}.log";
         var environmentFolder = settings.EnvironmentStateFolder;
         _environmentFolder = environmentFolder;
+        var performer = context.PerformerAsync();
         _recording = Task.Run(async () =>
         {
             var removed = runLogFile.Open(Path.Combine(environmentFolder, LogFolder), name, settings.KeepLogs);
@@ -38,7 +39,7 @@ public sealed class RunRecorder(RunLogFile runLogFile, RunHistory history, Secre
                 Environment = settings.Environment,
                 Target = context.TargetName,
                 Trigger = context.Trigger,
-                Performer = await context.PerformerAsync(),
+                Performer = await performer,
                 Started = context.Run.StartedAt,
                 Result = RunRecord.Running,
                 Log = Path.Combine(LogFolder, name),
