@@ -238,31 +238,25 @@ stop_load() {
   say "row $row: $(tail -n 1 "$round_dir/$row.load.log")"
 }
 
-# tool_marked ARGS...: runs ./build.sh with this run's config; marks each task of the tool as a phase (Cake's task
-# headers), and the tool's own start-up before the first one. Sets tool_status. The headers and Cake's table of task
-# durations (the report's steps until the switch) are printed only from --verbosity=verbose up.
+# tool_marked ARGS...: runs ./build.sh with this run's config as a user does (default verbosity: no task headers or table
+# of durations on the cores being measured), its output time-stamped into ROW.log; then marks each of its tasks as a phase,
+# and the tool's own start-up before them, from the run's log file (every message of every verbosity, with its time),
+# which is kept as ROW.runlog. Sets tool_status.
 tool_marked() {
   mark phase "(start-up)"
   set +e
-  (cd "$root" && timeout 300 ./build.sh "$@" --verbosity=verbose --config="$config" 2>&1) | {
-    previous=""
-    while IFS= read -r line; do
-      printf '%s %s\n' "$EPOCHREALTIME" "$line" >>"$round_dir/$row.log"
-      # No process per line (it would delay the marks on a busy machine): colours and blanks off with bash alone.
-      clean="${line//$'\e'\[*([0-9;])m/}"
-      clean="${clean##+([[:space:]])}"
-      clean="${clean%%+([[:space:]])}"
-      # A Cake task header is the task's name between two rules of '═' (Setup's of '─'); mark it when the name arrives.
-      if [[ "$previous" =~ ^(═|─|=)+$ && "$clean" =~ ^[A-Za-z]+$ ]]; then
-        mark phase "$clean"
-        # The coarse split of a deploy: before the new release starts (pull, npm, image build) and the release itself.
-        [ "$clean" = RunContainer ] && mark part "release: RunContainer … end"
-      fi
-      previous="$clean"
-    done
+  (cd "$root" && timeout 300 ./build.sh "$@" --config="$config" 2>&1) | {
+    # No process per line (it would delay the tool on a busy machine).
+    while IFS= read -r line; do printf '%s %s\n' "$EPOCHREALTIME" "$line" >>"$round_dir/$row.log"; done
   }
   tool_status=${PIPESTATUS[0]}
   set -e
+  local run_log
+  run_log="$(sed -n 's/\x1b\[[0-9;]*m//g; s/^[0-9.]* Run [0-9a-f]*: .*; log: \(.*\.log\)$/\1/p' "$round_dir/$row.log" | tail -n 1)"
+  if [ -n "$run_log" ] && [ -f "$run_log" ]; then
+    cp "$run_log" "$round_dir/$row.runlog"
+    python3 "$bench/zero-downtime/run_log.py" marks "$round_dir/$row.runlog" >>"$round_dir/$row.marks"
+  fi
 }
 
 run_tool_row() { # ROW PORT TARGET_VERSION ARGS...: one tool command under load

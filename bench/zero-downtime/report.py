@@ -20,6 +20,8 @@ import re
 import statistics
 import sys
 
+import run_log
+
 ORDER = ["a", "a2", "b", "c", "r", "d", "n", "failover"]
 CPU_CLASSES = ["command", "engine", "proxy", "apps", "load", "other"]
 # Issue 18: the warm-standby Rollback brings the old version back within 0.5 s of the command, tool start included.
@@ -30,7 +32,7 @@ INPROCESS_ROLLBACK_LIMIT_MS = 100
 DEPLOY_P99_FACTOR = 2
 # cpu_sampler.py counts in the clock ticks of the machine it ran on; the script runs this report on that machine.
 TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
-STARTUP_STEP = "start of `./build.sh` (bash, the .NET runtime, the host) until its first line"
+STARTUP_STEP = "start of `./build.sh` (bash, the .NET runtime, the host) until Setup"
 
 
 def read(path):
@@ -125,28 +127,17 @@ class Round:
     def command_window(self, key):
         return self.mark_at(key, "op"), self.mark_at(key, "end")
 
-    def cake_durations(self, key):
-        """Cake's own task summary at the end of the tool's output: [(task, seconds, status)]."""
-        out, table = [], False
-        for line in read(self.path(f"{key}.log")).splitlines():
-            text = re.sub(r"\x1b\[[0-9;]*m", "", line.split(" ", 1)[1] if " " in line else "").strip()
-            if text.startswith("Task") and "Duration" in text:
-                table = True
-                continue
-            match = re.match(r"^(\w+)\s+(\d+):(\d+):(\d+(?:\.\d+)?)\s+(\w+)", text) if table else None
-            if match and match.group(1) != "Total":
-                out.append((match.group(1), int(match.group(2)) * 3600 + int(match.group(3)) * 60 + float(match.group(4)), match.group(5)))
-        return out
-
     def steps_until_switch(self, key):
-        """Where the time to the switch goes: [(step, seconds)], the process start until its first line, then Cake's durations
-        of the tasks that ran, up to SwitchTraffic."""
+        """Where the time to the switch goes: [(step, seconds)], the process start until Setup began (the run log's first
+        line), then Cake's durations of the tasks that ran (from the run's log file), up to SwitchTraffic."""
         op_at = self.mark_at(key, "op")
-        first_line = next(iter(read(self.path(f"{key}.log")).splitlines()), None)
+        path = self.path(f"{key}.runlog")
+        run_log_text = read(path) if os.path.exists(path) else ""
+        starts = run_log.task_starts(run_log_text)
         steps = []
-        if first_line is not None and op_at is not None:
-            steps.append((STARTUP_STEP, float(first_line.split(" ", 1)[0]) - op_at / 1000))
-        for name, secs, status in self.cake_durations(key):
+        if starts and op_at is not None:
+            steps.append((STARTUP_STEP, starts[0][0] - op_at / 1000))
+        for name, secs, status in run_log.durations(run_log_text):
             if status != "Succeeded":
                 continue
             steps.append((name, secs))
@@ -477,7 +468,7 @@ def deploy_details(run):
     return "\n".join([
         "\n".join("- " + line for line in findings), "",
         header.format("part of the deploy"), *phase_rows(rnd, "b", b["parts"]), "",
-        header.format("task of the tool (Cake's task headers)"), *phase_rows(rnd, "b", b["phases"]),
+        header.format("task of the tool (from the run's log file)"), *phase_rows(rnd, "b", b["phases"]),
     ])
 
 
@@ -572,7 +563,7 @@ median. Result: **{'all met' if all_met else 'not all met'}**{' — ⚠ but part
   `bench/zero-downtime/dashboard_rollback.py` signs in and opens the confirmation page first, then sends the confirmed form; the
   time counts from that request. (c) left v2 as the warm standby, so the dashboard switches to it in its own process, under the
   lock, and lets the names, the standby window, the history and Slack follow, as the Rollback target does.
-- Until the switch, step by step (Cake's own task durations, medians over the rounds): (c) {steps_text(run.completed('c'), 'c')}; (d) {steps_text(run.completed('d'), 'd')}.
+- Until the switch, step by step (each task's duration from the run's log file, medians over the rounds): (c) {steps_text(run.completed('c'), 'c')}; (d) {steps_text(run.completed('d'), 'd')}.
 - (n) nginx {e['NGINX']} from Debian's `nginx-light`, in a FROM-scratch image built from the host's binary, the libraries `ldd` lists,
   busybox, `mime.types`, an `/etc/passwd` with `nobody` and `/var/lib/nginx`, `/var/log/nginx`, `/run`; `worker_processes 2`,
   an upstream with `keepalive 32` pointing at one of two app containers (v1, v2); each switch rewrites the upstream file, runs

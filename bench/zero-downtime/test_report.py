@@ -12,6 +12,7 @@ import tempfile
 import unittest
 
 import report
+import run_log
 
 FIXTURE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "run")
 
@@ -113,10 +114,55 @@ class TheRecordedRound(ReportTest):
         _, section, _ = self.run_folder().report()
 
         steps = verdict(section, "- Until the switch")
-        self.assertIn("(c) start of `./build.sh` (bash, the .NET runtime, the host) until its first line 1.23 s, Setup 0.20 s", steps)
+        self.assertIn("(c) start of `./build.sh` (bash, the .NET runtime, the host) until Setup 0.74 s, Setup 0.20 s", steps)
         self.assertIn("RestorePrevious 0.47 s, HealthCheck 1.10 s, SwitchTraffic 0.15 s.", steps)
         self.assertNotIn("Drain", steps, "the steps stop at the switch")
         self.assertNotIn("RecoverRenames", steps, "a skipped task took no part")
+
+
+class TheRunLog(unittest.TestCase):
+    """The tool's own log file of a run gives the task marks and durations the bench no longer asks its output for."""
+
+    def test_marks_each_task_and_the_release_part_at_its_start(self):
+        text = report.read(os.path.join(FIXTURE, "1", "d.runlog"))
+
+        marks = run_log.marks(text)
+
+        self.assertEqual("1796529801.166000 phase Setup", marks[0])
+        self.assertEqual(["Setup", "Lock", "DockerPreflight", "RecoverRenames", "EnsureProxy", "Reconcile", "RestorePrevious",
+                          "HealthCheck", "SwitchTraffic", "Drain", "NotifySlack", "Rollback", "TearDown"],
+                         [m.split(" ", 2)[2] for m in marks if " phase " in m])
+        self.assertNotIn("part", " ".join(marks), "a rollback starts no container")
+
+    def test_the_release_part_begins_with_run_container(self):
+        text = ("2026-12-06T04:03:21.166Z VRB Executing custom setup action...\n"
+                "2026-12-06T04:03:22.000Z DBG Executing custom task setup action (RunContainer)...\n"
+                "  a message's second line, without a time\n"
+                "2026-12-06T04:03:23.500Z VRB Executing custom teardown action...\n")
+
+        self.assertEqual(["1796529801.166000 phase Setup", "1796529802.000000 phase RunContainer",
+                          "1796529802.000000 part release: RunContainer … end", "1796529803.500000 phase TearDown"], run_log.marks(text))
+
+    def test_durations_of_tasks_that_ran_skipped_ones_and_one_that_failed(self):
+        text = ("2026-12-06T04:03:21.000Z VRB Executing custom setup action...\n"
+                "2026-12-06T04:03:21.250Z DBG Executing custom task setup action (Lock)...\n"
+                "2026-12-06T04:03:21.250Z VRB Executing task: Lock\n"
+                "2026-12-06T04:03:21.280Z VRB Completed in 00:00:00.0301000\n"
+                "2026-12-06T04:03:21.280Z DBG Executing custom task setup action (CheckNodes)...\n"
+                "2026-12-06T04:03:21.280Z VRB Skipping task: CheckNodes\n"
+                "2026-12-06T04:03:21.281Z DBG Executing custom task setup action (HealthCheck)...\n"
+                "2026-12-06T04:03:21.281Z VRB Executing task: HealthCheck\n"
+                "2026-12-06T04:04:21.281Z ERR kaha_prod did not answer /healthz within 60 s\n")
+
+        self.assertEqual([("Setup", 0.25, "Succeeded"), ("Lock", 0.0301, "Succeeded"), ("CheckNodes", 0.0, "Skipped")],
+                         [(name, round(secs, 4), status) for name, secs, status in run_log.durations(text)])
+
+    def test_no_log_file_no_steps(self):
+        folder = RunFolder()
+        self.addCleanup(folder.remove)
+        os.remove(folder.path("1", "c.runlog"))
+
+        self.assertEqual([], report.Run(folder.folder).rounds[0].steps_until_switch("c"))
 
 
 class ZeroFailedRequests(ReportTest):
@@ -175,8 +221,8 @@ class WarmRollbackTime(ReportTest):
 
         line = verdict(section, "- (c) the old version serves all answers")
         self.assertIn("— **not met**: 100 % of answers from the old version 2.31 s after the command", line)
-        self.assertIn("Where the time to the switch went (medians): start of `./build.sh` (bash, the .NET runtime, the host) until its first "
-                      "line 1.23 s, Setup 0.20 s, Lock 0.01 s, DockerPreflight 0.05 s, EnsureProxy 0.54 s, Reconcile 0.10 s, "
+        self.assertIn("Where the time to the switch went (medians): start of `./build.sh` (bash, the .NET runtime, the host) until Setup "
+                      "0.74 s, Setup 0.20 s, Lock 0.01 s, DockerPreflight 0.05 s, EnsureProxy 0.54 s, Reconcile 0.10 s, "
                       "RestorePrevious 0.04 s, HealthCheck 0.06 s, SwitchTraffic 0.15 s; the machine's two cores were 97 % busy meanwhile.", line)
 
     def test_never_reached_is_not_met(self):
