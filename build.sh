@@ -4,7 +4,11 @@
 # does not spend its CPU compiling its own code on the cores that serve the live release.
 set -euo pipefail
 
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# Every fork and exec here delays the tool (a Rollback during an incident too): bash's own expansions where they suffice.
+script="${BASH_SOURCE[0]}"
+[[ "$script" == */* ]] || script="./$script"
+dir="${script%/*}"
+root="$(cd "${dir:-/}" && pwd)"
 out="$root/build/bin/tool"
 dll="$out/kaha-deploy.dll"
 apphost="$out/kaha-deploy"
@@ -12,11 +16,25 @@ stamp="$out/.built"
 
 # The stamp holds the commit the tool was built from, which --version reports: a new commit means a new build.
 # git may not answer (no git, or a user other than the checkout's owner): then the sources alone decide.
-commit="$(git -C "$root" rev-parse HEAD 2>/dev/null || true)"
+# A branch's commit is read from its ref file when it has one (no git process); packed refs and worktrees ask git.
+head_commit() {
+  local head=""
+  if [ -f "$root/.git/HEAD" ] && read -r head <"$root/.git/HEAD" 2>/dev/null; then
+    [[ "$head" != "ref: "* ]] || { [ -f "$root/.git/${head#ref: }" ] && read -r head <"$root/.git/${head#ref: }" || head=""; }
+  fi
+  if [[ "$head" =~ ^[0-9a-f]{40,64}$ ]]; then
+    commit="$head"
+  else
+    commit="$(git -C "$root" rev-parse HEAD 2>/dev/null || true)"
+  fi
+}
+head_commit
 
 needs_build() {
   [ -f "$dll" ] && [ -x "$apphost" ] && [ -f "$stamp" ] || return 0
-  [ -z "$commit" ] || [ "$(cat "$stamp")" = "$commit" ] || return 0
+  local built=""
+  read -r built <"$stamp" || true
+  [ -z "$commit" ] || [ "$built" = "$commit" ] || return 0
   [ -n "$(find "$root/build" "$root/proxy" "$root/Directory.Build.props" "$root/global.json" \
       -path "$root/build/bin" -prune -o -path "$root/build/obj" -prune -o \
       -path "$root/proxy/bin" -prune -o -path "$root/proxy/obj" -prune -o \
