@@ -16,10 +16,11 @@ stamp="$out/.built"
 
 # The stamp holds the commit the tool was built from, which --version reports: a new commit means a new build.
 # git may not answer (no git, or a user other than the checkout's owner): then the sources alone decide.
-# A branch's commit is read from its ref file when it has one (no git process); packed refs and worktrees ask git.
+# A branch's commit is read from its ref file when it has one (no git process); packed refs and worktrees ask git, and
+# so does a user who does not own the checkout (git may refuse them: then the sources alone decide, as above).
 head_commit() {
   local head=""
-  if [ -f "$root/.git/HEAD" ] && read -r head <"$root/.git/HEAD" 2>/dev/null; then
+  if [ -O "$root/.git" ] && [ -f "$root/.git/HEAD" ] && read -r head <"$root/.git/HEAD" 2>/dev/null; then
     [[ "$head" != "ref: "* ]] || { [ -f "$root/.git/${head#ref: }" ] && read -r head <"$root/.git/${head#ref: }" || head=""; }
   fi
   if [[ "$head" =~ ^[0-9a-f]{40,64}$ ]]; then
