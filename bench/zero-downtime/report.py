@@ -16,7 +16,6 @@ import csv
 import json
 import math
 import os
-import re
 import statistics
 import sys
 
@@ -132,12 +131,12 @@ class Round:
         line), then Cake's durations of the tasks that ran (from the run's log file), up to SwitchTraffic."""
         op_at = self.mark_at(key, "op")
         path = self.path(f"{key}.runlog")
-        run_log_text = read(path) if os.path.exists(path) else ""
-        starts = run_log.task_starts(run_log_text)
+        lines = run_log.entries(read(path)) if os.path.exists(path) else []
+        starts = run_log.task_starts(lines)
         steps = []
         if starts and op_at is not None:
             steps.append((STARTUP_STEP, starts[0][0] - op_at / 1000))
-        for name, secs, status in run_log.durations(run_log_text):
+        for name, secs, status in run_log.durations(lines):
             if status != "Succeeded":
                 continue
             steps.append((name, secs))

@@ -31,9 +31,9 @@ def entries(text):
     return out
 
 
-def task_starts(text):
-    """[(epoch seconds, name)]: Setup at the run's first line, each task at its task setup, TearDown at the teardown."""
-    lines = entries(text)
+def task_starts(lines):
+    """[(epoch seconds, name)] of the run's entries(): Setup at the first, each task at its task setup,
+    TearDown at the teardown."""
     starts = [(lines[0][0], "Setup")] if lines else []
     for at, message in lines:
         if match := TASK_SETUP.match(message):
@@ -43,11 +43,10 @@ def task_starts(text):
     return starts
 
 
-def durations(text):
-    """Cake's task durations: [(name, seconds, status)], Setup first (until the first task began); a skipped task is
-    "Skipped", one that ran to its end "Succeeded"; one that failed has no entry."""
-    lines = entries(text)
-    starts = task_starts(text)
+def durations(lines):
+    """Cake's task durations from the run's entries: [(name, seconds, status)], Setup first (until the first task began);
+    a skipped task is "Skipped", one that ran to its end "Succeeded"; one that failed has no entry."""
+    starts = task_starts(lines)
     out = []
     if len(starts) > 1:
         out.append(("Setup", starts[1][0] - starts[0][0], "Succeeded"))
@@ -63,13 +62,13 @@ def durations(text):
     return out
 
 
-def marks(text):
-    lines = []
-    for at, name in task_starts(text):
-        lines.append(f"{at:.6f} phase {name}")
+def marks(lines):
+    out = []
+    for at, name in task_starts(lines):
+        out.append(f"{at:.6f} phase {name}")
         if name == "RunContainer":
-            lines.append(f"{at:.6f} part {RELEASE_PART}")
-    return lines
+            out.append(f"{at:.6f} part {RELEASE_PART}")
+    return out
 
 
 def main(argv):
@@ -77,7 +76,7 @@ def main(argv):
         print("usage: run_log.py marks RUNLOG", file=sys.stderr)
         return 2
     with open(argv[2], encoding="utf-8") as file:
-        for line in marks(file.read()):
+        for line in marks(entries(file.read())):
             print(line)
     return 0
 

@@ -126,7 +126,7 @@ class TheRunLog(unittest.TestCase):
     def test_marks_each_task_and_the_release_part_at_its_start(self):
         text = report.read(os.path.join(FIXTURE, "1", "d.runlog"))
 
-        marks = run_log.marks(text)
+        marks = run_log.marks(run_log.entries(text))
 
         self.assertEqual("1796529801.166000 phase Setup", marks[0])
         self.assertEqual(["Setup", "Lock", "DockerPreflight", "RecoverRenames", "EnsureProxy", "Reconcile", "RestorePrevious",
@@ -141,7 +141,7 @@ class TheRunLog(unittest.TestCase):
                 "2026-12-06T04:03:23.500Z VRB Executing custom teardown action...\n")
 
         self.assertEqual(["1796529801.166000 phase Setup", "1796529802.000000 phase RunContainer",
-                          "1796529802.000000 part release: RunContainer … end", "1796529803.500000 phase TearDown"], run_log.marks(text))
+                          "1796529802.000000 part release: RunContainer … end", "1796529803.500000 phase TearDown"], run_log.marks(run_log.entries(text)))
 
     def test_durations_of_tasks_that_ran_skipped_ones_and_one_that_failed(self):
         text = ("2026-12-06T04:03:21.000Z VRB Executing custom setup action...\n"
@@ -155,7 +155,7 @@ class TheRunLog(unittest.TestCase):
                 "2026-12-06T04:04:21.281Z ERR kaha_prod did not answer /healthz within 60 s\n")
 
         self.assertEqual([("Setup", 0.25, "Succeeded"), ("Lock", 0.0301, "Succeeded"), ("CheckNodes", 0.0, "Skipped")],
-                         [(name, round(secs, 4), status) for name, secs, status in run_log.durations(text)])
+                         [(name, round(secs, 4), status) for name, secs, status in run_log.durations(run_log.entries(text))])
 
     def test_no_log_file_no_steps(self):
         folder = RunFolder()
