@@ -17,7 +17,7 @@ function Test-NeedsBuild {
     # git may not answer (no git, or a user other than the checkout's owner): then the sources alone decide.
     if ($commit -and (Get-Content -Raw $stamp) -ne $commit) { return $true }
     $builtAt = (Get-Item -Force $stamp).LastWriteTimeUtc
-    $sources = @(Get-ChildItem -Path (Join-Path $root 'build'), (Join-Path $root 'proxy') -Recurse -File -Include '*.cs', '*.csproj', '*.props', '*.json' |
+    $sources = @(Get-ChildItem -Path (Join-Path $root 'build'), (Join-Path $root 'proxy') -Recurse -File |
         Where-Object { $_.FullName -notmatch '[\\/](bin|obj)[\\/]' })
     $sources += Get-Item (Join-Path $root 'Directory.Build.props'), (Join-Path $root 'global.json')
     return [bool]($sources | Where-Object { $_.LastWriteTimeUtc -gt $builtAt } | Select-Object -First 1)

@@ -15,7 +15,8 @@ apphost="$out/kaha-deploy"
 stamp="$out/.built"
 
 # The stamp holds the commit the tool was built from, which --version reports: a new commit means a new build.
-# git may not answer (no git, or a user other than the checkout's owner): then the sources alone decide.
+# git may not answer (no git, or a user other than the checkout's owner): then the sources alone decide, every file of them
+# (the dashboard's stylesheet and script are built into the tool too).
 # A branch's commit is read from its ref file when it has one (no git process); packed refs and worktrees ask git, and
 # so does a user who does not own the checkout (git may refuse them: then the sources alone decide, as above).
 head_commit() {
@@ -39,7 +40,7 @@ needs_build() {
   [ -n "$(find "$root/build" "$root/proxy" "$root/Directory.Build.props" "$root/global.json" \
       -path "$root/build/bin" -prune -o -path "$root/build/obj" -prune -o \
       -path "$root/proxy/bin" -prune -o -path "$root/proxy/obj" -prune -o \
-      -newer "$stamp" \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' -o -name '*.json' \) -print -quit)" ]
+      -newer "$stamp" -type f -print -quit)" ]
 }
 
 if needs_build; then
