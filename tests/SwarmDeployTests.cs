@@ -117,7 +117,7 @@ public sealed class SwarmDeployTests() : SandboxFixture(SandboxPer.Class, withSl
         var (deploy, loads) = UnderLoad(() => Tool("--target=Deploy", "--env=prod"));
 
         Assert.That(deploy.ExitCode, Is.Not.EqualTo(0), deploy.ToString());
-        // Swarm rolls back by itself, or (when it missed the failure of a task that never started) the tool does.
+        // Swarm rolls back by itself (or, for a task it does not count as failed, the tool does).
         Expect.OneErrorLine(deploy, "did not take on the swarm (", "rolled the update back; on node", "before it was healthy",
             $"Swarm rolled {Sandbox.ProdContainer} back: {_second} serves again");
         foreach (var (node, load) in loads)

@@ -54,9 +54,10 @@ public sealed partial class DockerEngine
 
     /// <summary>
     /// Puts the service's previous spec back (as <c>docker service rollback</c>) when it still runs <paramref name="fromImage"/>
-    /// and Swarm is not rolling it back already: its tasks roll over with the rollback config. False when nothing was changed.
+    /// and Swarm is not rolling it back already: its tasks roll over with the rollback config. Returns the spec put back, for
+    /// <see cref="RestoreServiceAsync"/>; null when nothing was changed.
     /// </summary>
-    public Task<bool> RollbackServiceAsync(string name, string fromImage, RegistryLogin? login)
+    public Task<SwarmSpecSnapshot?> RollbackServiceAsync(string name, string fromImage, RegistryLogin? login)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         return CallAsync($"roll back service '{name}'", async () =>
@@ -71,29 +72,61 @@ public sealed partial class DockerEngine
             // release forward. Only a service that still runs fromImage goes back; the version index makes the engine
             // refuse the update when Swarm changed the service since this look.
             if (current.UpdateStatus?.State is "rollback_started" or "rollback_completed" or "rollback_paused"
-                || spec.TaskTemplate?.ContainerSpec?.Image is not { } image
-                || !(image == fromImage || image.StartsWith(fromImage + "@", StringComparison.Ordinal)))
+                || !RunsImage(spec, fromImage))
             {
-                return false;
+                return null;
             }
 
-            try
-            {
-                await _client.Swarm.UpdateServiceAsync(current.ID, new ServiceUpdateParameters
-                {
-                    Service = spec,
-                    Version = (long)(current.Version?.Index ?? 0),
-                    Rollback = "previous",
-                    RegistryAuth = RegistryAuth(previous.TaskTemplate?.ContainerSpec?.Image ?? "", login),
-                }).ConfigureAwait(false);
-            }
-            catch (DockerApiException e) when (e.Message.Contains("out of sequence", StringComparison.OrdinalIgnoreCase))
-            {
-                return false;
-            }
-
-            return true;
+            return await ReplaceSpecAsync(current, spec, rollback: true, ImageOf(previous), login).ConfigureAwait(false)
+                ? new SwarmSpecSnapshot(previous)
+                : null;
         });
+    }
+
+    /// <summary>
+    /// Sets the service's spec to <paramref name="snapshot"/> (a plain update) when it runs <paramref name="fromImage"/> again.
+    /// For after <see cref="RollbackServiceAsync"/>: Swarm's own rollback of the same update, decided before it saw that one,
+    /// puts the failed spec back. False when nothing was changed (the service changed meanwhile: look again).
+    /// </summary>
+    public Task<bool> RestoreServiceAsync(string name, string fromImage, SwarmSpecSnapshot snapshot, RegistryLogin? login)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(snapshot);
+        return CallAsync($"restore service '{name}'", async () =>
+        {
+            var current = await _client.Swarm.InspectServiceAsync(name).ConfigureAwait(false);
+            return current.Spec is { } spec && RunsImage(spec, fromImage)
+                && await ReplaceSpecAsync(current, snapshot.Spec, rollback: false, ImageOf(snapshot.Spec), login).ConfigureAwait(false);
+        });
+    }
+
+    private static string ImageOf(ServiceSpec spec) => spec.TaskTemplate?.ContainerSpec?.Image ?? "";
+
+    private static bool RunsImage(ServiceSpec spec, string image) =>
+        ImageOf(spec) is var actual && (actual == image || actual.StartsWith(image + "@", StringComparison.Ordinal));
+
+    /// <summary>
+    /// Sends <paramref name="spec"/> (with <paramref name="rollback"/>, the engine puts the previous spec back instead), with
+    /// the login for the image the tasks will pull. False when the engine refused it because the service changed since
+    /// <paramref name="current"/> was read.
+    /// </summary>
+    private async Task<bool> ReplaceSpecAsync(SwarmService current, ServiceSpec spec, bool rollback, string pulledImage, RegistryLogin? login)
+    {
+        try
+        {
+            await _client.Swarm.UpdateServiceAsync(current.ID, new ServiceUpdateParameters
+            {
+                Service = spec,
+                Version = (long)(current.Version?.Index ?? 0),
+                Rollback = rollback ? "previous" : null!,
+                RegistryAuth = RegistryAuth(pulledImage, login),
+            }).ConfigureAwait(false);
+            return true;
+        }
+        catch (DockerApiException e) when (e.Message.Contains("out of sequence", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
     }
 
     /// <summary>Removes the service (its tasks stop on every node); no error when it does not exist.</summary>

@@ -11,6 +11,9 @@ public sealed class SwarmConverge(DockerConnector docker, SwarmNodes nodes, AppE
 {
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>Time for Swarm to act on a failed task the tool saw: Swarm acts within milliseconds of the failure.</summary>
+    private static readonly TimeSpan SwarmReaction = TimeSpan.FromMilliseconds(500);
+
     /// <summary>Room for pulling the image on a node, and for Swarm's 5 s watch over each new task.</summary>
     private static readonly TimeSpan Slack = TimeSpan.FromSeconds(30);
 
@@ -31,6 +34,8 @@ public sealed class SwarmConverge(DockerConnector docker, SwarmNodes nodes, AppE
         var firstLook = true;
         string? rolledBack = null;
         SwarmTaskInfo? endedEarly = null;
+        var endedSeen = DateTimeOffset.MaxValue;
+        SwarmSpecSnapshot? restore = null;
         string? lastUpdate = null;
         var history = new HashSet<string>(StringComparer.Ordinal);
         var rollbackCause = "";
@@ -83,24 +88,34 @@ public sealed class SwarmConverge(DockerConnector docker, SwarmNodes nodes, AppE
                     return;
             }
 
-            // Swarm counts a new task's failure only once it has seen the task start; a task stopped as unhealthy that exits
-            // 0 on SIGTERM ("complete") often slips past that, and the update then waits forever. The tool rolls back itself
-            // (unless Swarm is doing so already, which the engine call checks).
+            // Swarm counts a new task's failure when it ends before its update's watch does; a task that ran healthy beyond it
+            // and then ended is not counted, and the update goes on. Swarm acts on a failure it counts at once: when the
+            // service still runs the release a moment after the tool saw one of its tasks end, the tool rolls back itself
+            // (before Swarm's pause between batches is over; unless Swarm is rolling back already, which the engine call checks).
             if (endedEarly is null
                 && tasks.FirstOrDefault(t => Runs(t, image) && t.State is "complete" or "failed" or "rejected" && !history.Contains(t.Id)) is { } ended)
             {
                 endedEarly = ended;
-                if (IsImage(service.Image, image))
-                {
-                    log.Warning("{0}: task {1} of {2} ended ({3}) before it was healthy; rolling the service back.",
-                        await nodes.NameAsync(ended.NodeId), ended.Slot, version.Tag, StateOf(ended));
-                    if (await docker.Engine.RollbackServiceAsync(name, image, settings.Swarm.Login))
-                    {
-                        rolledBack = "the tool rolled the update back";
-                    }
+                endedSeen = DateTimeOffset.UtcNow;
+            }
 
-                    deadline = DateTimeOffset.UtcNow + allowed;
-                }
+            if (endedEarly is not null && restore is null && rolledBack is null && IsImage(service.Image, image)
+                && update is not ("rollback_started" or "rollback_completed" or "rollback_paused")
+                && DateTimeOffset.UtcNow - endedSeen >= SwarmReaction)
+            {
+                log.Warning("{0}: task {1} of {2} ended ({3}) and Swarm did not roll the update back; rolling the service back.",
+                    await nodes.NameAsync(endedEarly.NodeId), endedEarly.Slot, version.Tag, StateOf(endedEarly));
+                restore = await docker.Engine.RollbackServiceAsync(name, image, settings.Swarm.Login);
+                rolledBack = restore is null ? null : "the tool rolled the update back";
+                deadline = DateTimeOffset.UtcNow + allowed;
+            }
+
+            // Swarm's own rollback of this update, decided on a failure it saw before the tool's rollback, swaps the failed spec
+            // back in: the previous release is set again (a plain update).
+            if (restore is not null && IsImage(service.Image, image)
+                && await docker.Engine.RestoreServiceAsync(name, image, restore, settings.Swarm.Login))
+            {
+                log.Warning("{0}: Swarm's own rollback put {1} back after the tool's; setting the previous release again.", name, version.Tag);
             }
 
             // Back on the previous spec (rolled back by Swarm or by the tool), however Swarm reports its update: failed once the
@@ -119,7 +134,8 @@ public sealed class SwarmConverge(DockerConnector docker, SwarmNodes nodes, AppE
                 }
 
                 log.Warning("{0}; rolling the service back.", waited);
-                rolledBack = await docker.Engine.RollbackServiceAsync(name, image, settings.Swarm.Login) ? waited : null;
+                restore = await docker.Engine.RollbackServiceAsync(name, image, settings.Swarm.Login);
+                rolledBack = restore is null ? null : waited;
                 deadline = DateTimeOffset.UtcNow + allowed;
             }
 
