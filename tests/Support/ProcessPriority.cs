@@ -23,25 +23,18 @@ public sealed record ProcessPriority(int Nice, int? SessionGroupNice)
         var clock = Stopwatch.StartNew();
         do
         {
-            foreach (var folder in Directory.EnumerateDirectories("/proc"))
+            foreach (var (pid, program) in Processes.WithCommandLine(parts))
             {
-                if (!int.TryParse(Path.GetFileName(folder), out var pid))
+                if (program is not ("setsid" or "sh" or "nice"))
                 {
-                    continue;
-                }
-
-                try
-                {
-                    var commandLine = File.ReadAllText(Path.Combine(folder, "cmdline")).Replace('\0', ' ');
-                    var program = File.ReadAllText(Path.Combine(folder, "comm")).Trim();
-                    if (parts.All(commandLine.Contains) && program is not ("setsid" or "sh" or "nice"))
+                    try
                     {
                         return Of(pid);
                     }
-                }
-                catch (IOException)
-                {
-                    // It ended while we looked.
+                    catch (IOException)
+                    {
+                        // It ended while we looked.
+                    }
                 }
             }
 

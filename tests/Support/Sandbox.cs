@@ -311,27 +311,29 @@ public sealed class Sandbox : IDisposable
     public static string Git(string folder, params string[] arguments) =>
         Shell.MustIn(folder, "git", ["-c", "user.name=Test Author", "-c", "user.email=test@example.invalid", .. arguments]);
 
-    /// <summary>The tool leaves a timer process per proxy environment (the warm-standby window); end the ones this test caused.</summary>
+    /// <summary>
+    /// The tool leaves a timer process per proxy environment (the warm-standby window); end the ones this test caused: those
+    /// the state folder's pid files name, and those run with this sandbox's config (a test that deletes the state folder
+    /// loses the pid file).
+    /// </summary>
     private void StopStandbyTimers()
     {
         var state = Path.Combine(Folder, ".deploy");
-        if (!Directory.Exists(state))
+        var fromPidFiles = Directory.Exists(state)
+            ? Directory.EnumerateFiles(state, "standby.pid", SearchOption.AllDirectories)
+                .Select(file => int.TryParse(File.ReadAllText(file).Trim(), out var pid) ? pid : 0).Where(pid => pid > 0)
+            : [];
+        var byConfig = Processes.WithCommandLine("--target=StopStandby", $"--config={Folder}{Path.DirectorySeparatorChar}").Select(p => p.Pid);
+        foreach (var pid in fromPidFiles.Concat(byConfig).Distinct().ToList())
         {
-            return;
-        }
-
-        foreach (var pidFile in Directory.EnumerateFiles(state, "standby.pid", SearchOption.AllDirectories))
-        {
-            if (int.TryParse(File.ReadAllText(pidFile).Trim(), out var pid))
+            try
             {
-                try
-                {
-                    using var timer = System.Diagnostics.Process.GetProcessById(pid);
-                    timer.Kill(entireProcessTree: true);
-                }
-                catch (ArgumentException)
-                {
-                }
+                using var timer = System.Diagnostics.Process.GetProcessById(pid);
+                timer.Kill(entireProcessTree: true);
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+            {
+                // It ended meanwhile.
             }
         }
     }
