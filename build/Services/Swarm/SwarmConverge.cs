@@ -183,9 +183,13 @@ public sealed class SwarmConverge(DockerConnector docker, SwarmNodes nodes, AppE
             log.Warning("Last lines of the service {0}:\n{1}", name, logs);
         }
 
-        var serves = service.Labels.GetValueOrDefault(ReleaseNames.VersionLabel) is { } back && back != version.Tag
-            ? $"Swarm rolled {name} back: {back} serves again"
-            : $"no earlier version of {name} to fall back to";
+        var replicas = settings.Swarm!.Replicas;
+        var running = tasks.Count(t => t.DesiredState == "running" && t.Running && !Runs(t, image));
+        var serves = service.Labels.GetValueOrDefault(ReleaseNames.VersionLabel) is not { } back || back == version.Tag
+            ? $"no earlier version of {name} to fall back to"
+            : running >= replicas
+                ? $"Swarm rolled {name} back: {back} serves again"
+                : $"Swarm rolled {name} back to {back}, but only {running} of {replicas} task(s) run it: 'docker service ps {name}' shows why";
         return new HealthCheckFailedException($"{version.Tag} did not take on the swarm ({why}{where}{errorLine.Quote(logs)}); {serves}.");
     }
 }
