@@ -102,8 +102,7 @@ public sealed partial class DockerEngine
 
     private static string ImageOf(ServiceSpec spec) => spec.TaskTemplate?.ContainerSpec?.Image ?? "";
 
-    private static bool RunsImage(ServiceSpec spec, string image) =>
-        ImageOf(spec) is var actual && (actual == image || actual.StartsWith(image + "@", StringComparison.Ordinal));
+    private static bool RunsImage(ServiceSpec spec, string image) => PinnedImage.Same(ImageOf(spec), image);
 
     /// <summary>
     /// Sends <paramref name="spec"/> (with <paramref name="rollback"/>, the engine puts the previous spec back instead), with

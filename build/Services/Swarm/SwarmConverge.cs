@@ -99,7 +99,7 @@ public sealed class SwarmConverge(DockerConnector docker, SwarmNodes nodes, AppE
                 endedSeen = DateTimeOffset.UtcNow;
             }
 
-            if (endedEarly is not null && restore is null && rolledBack is null && IsImage(service.Image, image)
+            if (endedEarly is not null && restore is null && rolledBack is null && PinnedImage.Same(service.Image, image)
                 && update is not ("rollback_started" or "rollback_completed" or "rollback_paused")
                 && DateTimeOffset.UtcNow - endedSeen >= SwarmReaction)
             {
@@ -112,7 +112,7 @@ public sealed class SwarmConverge(DockerConnector docker, SwarmNodes nodes, AppE
 
             // Swarm's own rollback of this update, decided on a failure it saw before the tool's rollback, swaps the failed spec
             // back in: the previous release is set again (a plain update).
-            if (restore is not null && IsImage(service.Image, image)
+            if (restore is not null && PinnedImage.Same(service.Image, image)
                 && await docker.Engine.RestoreServiceAsync(name, image, restore, settings.Swarm.Login))
             {
                 log.Warning("{0}: Swarm's own rollback put {1} back after the tool's; setting the previous release again.", name, version.Tag);
@@ -120,7 +120,7 @@ public sealed class SwarmConverge(DockerConnector docker, SwarmNodes nodes, AppE
 
             // Back on the previous spec (rolled back by Swarm or by the tool), however Swarm reports its update: failed once the
             // old version runs on every task.
-            if (!IsImage(service.Image, image) && current.Count(t => t.Running && !Runs(t, image)) >= replicas)
+            if (!PinnedImage.Same(service.Image, image) && current.Count(t => t.Running && !Runs(t, image)) >= replicas)
             {
                 throw await FailedAsync(settings, tasks, version, image, rolledBack ?? "Swarm rolled the update back", service, rollbackCause, endedEarly);
             }
@@ -143,11 +143,7 @@ public sealed class SwarmConverge(DockerConnector docker, SwarmNodes nodes, AppE
         }
     }
 
-    /// <summary>Whether the task runs that image: a service pins its image by digest, REPOSITORY:TAG@sha256:...</summary>
-    private static bool Runs(SwarmTaskInfo task, string image) => IsImage(task.Image, image);
-
-    private static bool IsImage(string actual, string image) =>
-        actual == image || actual.StartsWith(image + "@", StringComparison.Ordinal) || image.StartsWith(actual + "@", StringComparison.Ordinal);
+    private static bool Runs(SwarmTaskInfo task, string image) => PinnedImage.Same(task.Image, image);
 
     private static string StateOf(SwarmTaskInfo task) => task.State + (task.Error.Length > 0 ? $" ({task.Error})" : "");
 
