@@ -152,10 +152,12 @@ public sealed class RenameJournalTests : SandboxFixture
         using (tool = Tool.Start(arguments.Append($"--config={Sandbox.ConfigFile}").Append("--verbosity=verbose"), environment))
         {
             var frozen = relay.WaitForFreeze(TimeSpan.FromMinutes(3), () => tool.WaitForExit(TimeSpan.Zero));
-            Assert.That(frozen, Is.True, $"{string.Join(' ', arguments)} reached its rename {k}:\n{tool.Output}");
+            Assert.That(frozen, Is.True, $"{string.Join(' ', arguments)} reached its rename {k}{(relay.FreezeError is { } error ? $" but the freeze did not hold ({error})" : "")}:\n{tool.Output}");
             tool.Kill();
-            var context = $"{string.Join(' ', arguments)} killed at rename {k}:\n{tool.Output}";
-            TestContext.Progress.WriteLine($"killed {string.Join(' ', arguments)} at rename {k}: {string.Join(", ", Releases(arguments.Contains("--env=dev") ? Sandbox.DevContainer : Sandbox.ProdContainer).Values.Order())}");
+            var env = arguments.First(a => a.StartsWith("--env=", StringComparison.Ordinal))["--env=".Length..];
+            var journal = File.Exists(Path.Combine(Sandbox.StateFolder(env), "renames.json")) ? "present" : "absent";
+            var context = $"{string.Join(' ', arguments)} killed at rename {k} (rename journal {journal}):\n{tool.Output}";
+            TestContext.Progress.WriteLine($"killed {string.Join(' ', arguments)} at rename {k}, journal {journal}: {string.Join(", ", Releases(env == "dev" ? Sandbox.DevContainer : Sandbox.ProdContainer).Values.Order())}");
             return context;
         }
     }

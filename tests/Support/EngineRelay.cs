@@ -42,6 +42,9 @@ public sealed class EngineRelay : IDisposable
 
     private Func<int?> Pid { get; }
 
+    /// <summary>Why the freeze at the k-th rename did not hold, if it did not.</summary>
+    public string? FreezeError { get; private set; }
+
     /// <summary>Whether the tool was frozen at the k-th rename.</summary>
     public bool Frozen => Volatile.Read(ref _frozenAt) > 0;
 
@@ -49,7 +52,7 @@ public sealed class EngineRelay : IDisposable
     public bool WaitForFreeze(TimeSpan timeout, Func<bool> ended)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (!Frozen && clock.Elapsed < timeout && !ended())
+        while (!Frozen && FreezeError is null && clock.Elapsed < timeout && !ended())
         {
             Thread.Sleep(10);
         }
@@ -96,8 +99,7 @@ public sealed class EngineRelay : IDisposable
                 {
                     if (Interlocked.Exchange(ref renamePending, 0) == 1 && Interlocked.Increment(ref _renames) == FreezeAt && Pid() is { } pid)
                     {
-                        _ = kill(pid, SigStop);
-                        Volatile.Write(ref _frozenAt, FreezeAt);
+                        Freeze(pid);
                     }
                 });
                 await Task.WhenAny(up, down);
@@ -106,6 +108,53 @@ public sealed class EngineRelay : IDisposable
             {
                 // The tool was killed, or the test ended: the connection just ends.
             }
+        }
+    }
+
+    /// <summary>
+    /// SIGSTOP, then holds the answer until every thread of the tool shows stopped: kill() returns before the threads stop,
+    /// and a freeze that did not hold would let the tool read the answer and go on (a test then sees a run that was not
+    /// killed where it says).
+    /// </summary>
+    private void Freeze(int pid)
+    {
+        if (kill(pid, SigStop) != 0)
+        {
+            FreezeError = $"kill({pid}, SIGSTOP) failed with errno {Marshal.GetLastPInvokeError()}";
+            return;
+        }
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!AllThreadsStopped(pid))
+        {
+            if (clock.Elapsed > TimeSpan.FromSeconds(5))
+            {
+                FreezeError = $"process {pid} did not show stopped within 5 s of SIGSTOP";
+                return;
+            }
+
+            Thread.Sleep(1);
+        }
+
+        Volatile.Write(ref _frozenAt, FreezeAt);
+    }
+
+    /// <summary>Whether /proc shows every thread of <paramref name="pid"/> stopped (T) or traced (t).</summary>
+    private static bool AllThreadsStopped(int pid)
+    {
+        try
+        {
+            return Directory.GetDirectories($"/proc/{pid}/task").All(task =>
+            {
+                // The state follows the command name in parentheses, which may itself hold spaces and parentheses.
+                var stat = File.ReadAllText(Path.Combine(task, "stat"));
+                var state = stat[(stat.LastIndexOf(')') + 2)..][0];
+                return state is 'T' or 't';
+            });
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
         }
     }
 
