@@ -18,6 +18,13 @@ public sealed class SwarmConverge(DockerConnector docker, SwarmNodes nodes, AppE
     private static readonly TimeSpan Slack = TimeSpan.FromSeconds(30);
 
     /// <summary>
+    /// How long Swarm holds a stop-first replacement in "ready" for the task it replaces to stop (its restart supervisor's
+    /// task timeout). A rollback meets it when the restart policy replaced the failed task with one that no node can take
+    /// (one task per node): that one never stops, and the previous release's task for the slot waits out the minute.
+    /// </summary>
+    private static readonly TimeSpan SwarmOldTaskTimeout = TimeSpan.FromMinutes(1);
+
+    /// <summary>
     /// Returns once all the service's tasks run <paramref name="image"/> and are healthy (and Swarm completed its update).
     /// When Swarm rolls the update back, or it does not finish in time (then it is rolled back here), throws
     /// <see cref="HealthCheckFailedException"/> after the previous version runs on all tasks again.
@@ -39,6 +46,7 @@ public sealed class SwarmConverge(DockerConnector docker, SwarmNodes nodes, AppE
         string? lastUpdate = null;
         var history = new HashSet<string>(StringComparer.Ordinal);
         var rollbackCause = "";
+        var rollbackWaited = false;
         while (true)
         {
             if (interruption.Requested)
@@ -123,6 +131,16 @@ public sealed class SwarmConverge(DockerConnector docker, SwarmNodes nodes, AppE
             if (!PinnedImage.Same(service.Image, image) && current.Count(t => t.Running && !Runs(t, image)) >= replicas)
             {
                 throw await FailedAsync(settings, tasks, version, image, rolledBack ?? "Swarm rolled the update back", service, rollbackCause, endedEarly);
+            }
+
+            if (DateTimeOffset.UtcNow > deadline && (update is "rollback_started" || !PinnedImage.Same(service.Image, image)) && !rollbackWaited)
+            {
+                // A rollback (Swarm's or the tool's) is under way: the previous release serves on the tasks it restarted, and the rest follow.
+                rollbackWaited = true;
+                var more = SwarmOldTaskTimeout + Slack;
+                deadline = DateTimeOffset.UtcNow + more;
+                log.Warning("{0}: Swarm is still rolling back ({1} of {2} task(s) run the previous release); a task Swarm holds in ready starts within its {3:N0} s timeout: waiting up to {4:N0} s more.",
+                    name, current.Count(t => t.Running && !Runs(t, image)), replicas, SwarmOldTaskTimeout.TotalSeconds, more.TotalSeconds);
             }
 
             if (DateTimeOffset.UtcNow > deadline)
