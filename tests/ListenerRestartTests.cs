@@ -43,6 +43,7 @@ public sealed class ListenerRestartTests : ListenerFixture
         Assert.That(Listener.Output, Does.Contain($"of {running[..12]} to prod succeeded"), "the running deploy finished within the grace");
         Assert.That(Listener.Output, Does.Contain($"Kept the waiting deploy {accepted.Deploy} of {waiting[..12]} to prod in {QueueFile}"));
         Assert.That(File.ReadAllText(QueueFile), Does.Contain(waiting).And.Contain(accepted.Delivery), "queue.json holds the waiting push");
+        Assert.That(File.GetUnixFileMode(QueueFile), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite), "queue.json (callback URLs) is for the owner alone");
         Assert.That(Http.CommitAt(Sandbox.ProdUrl), Is.EqualTo(running));
 
         GitHub.Dispose();
