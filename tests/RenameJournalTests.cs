@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using KahaDeploy.Services.Releases;
 using KahaDeploy.Tests.Support;
 using NUnit.Framework;
 
@@ -125,7 +126,7 @@ public sealed class RenameJournalTests : SandboxFixture
             if (k == 2)
             {
                 // The journal lost: NAME_swapping is the release that was live, never a leftover to remove.
-                File.Delete(Path.Combine(Sandbox.StateFolder("dev"), "renames.json"));
+                File.Delete(Path.Combine(Sandbox.StateFolder("dev"), RenameJournal.FileName));
             }
             else
             {
@@ -155,7 +156,7 @@ public sealed class RenameJournalTests : SandboxFixture
             Assert.That(frozen, Is.True, $"{string.Join(' ', arguments)} reached its rename {k}{(relay.FreezeError is { } error ? $" but the freeze did not hold ({error})" : "")}:\n{tool.Output}");
             tool.Kill();
             var env = arguments.First(a => a.StartsWith("--env=", StringComparison.Ordinal))["--env=".Length..];
-            var journal = File.Exists(Path.Combine(Sandbox.StateFolder(env), "renames.json")) ? "present" : "absent";
+            var journal = File.Exists(Path.Combine(Sandbox.StateFolder(env), RenameJournal.FileName)) ? "present" : "absent";
             var context = $"{string.Join(' ', arguments)} killed at rename {k} (rename journal {journal}):\n{tool.Output}";
             TestContext.Progress.WriteLine($"killed {string.Join(' ', arguments)} at rename {k}, journal {journal}: {string.Join(", ", Releases(env == "dev" ? Sandbox.DevContainer : Sandbox.ProdContainer).Values.Order())}");
             return context;

@@ -80,6 +80,8 @@ public sealed class SwarmConverge(DockerConnector docker, SwarmNodes nodes, AppE
 
             var current = tasks.Where(t => t.DesiredState == "running").ToList();
             var ready = current.Count(t => t.Running && Runs(t, image));
+            var restored = current.Count(t => t.Running && !Runs(t, image));
+            var onRelease = PinnedImage.Same(service.Image, image);
             switch (update)
             {
                 case "rollback_started" when rollbackCause.Length == 0:
@@ -87,7 +89,7 @@ public sealed class SwarmConverge(DockerConnector docker, SwarmNodes nodes, AppE
                     rollbackCause = service.UpdateMessage;
                     break;
                 // Swarm calls a rollback complete once its last task started: the old version serves again once that one runs.
-                case "rollback_completed" when current.Count(t => t.Running && !Runs(t, image)) >= replicas:
+                case "rollback_completed" when restored >= replicas:
                     throw await FailedAsync(settings, tasks, version, image, rolledBack ?? "Swarm rolled the update back", service, rollbackCause, endedEarly);
                 case "paused" or "rollback_paused":
                     throw await FailedAsync(settings, tasks, version, image, $"Swarm paused the update ({service.UpdateMessage})", service, rollbackCause, endedEarly);
@@ -107,7 +109,7 @@ public sealed class SwarmConverge(DockerConnector docker, SwarmNodes nodes, AppE
                 endedSeen = DateTimeOffset.UtcNow;
             }
 
-            if (endedEarly is not null && restore is null && rolledBack is null && PinnedImage.Same(service.Image, image)
+            if (endedEarly is not null && restore is null && rolledBack is null && onRelease
                 && update is not ("rollback_started" or "rollback_completed" or "rollback_paused")
                 && DateTimeOffset.UtcNow - endedSeen >= SwarmReaction)
             {
@@ -120,7 +122,7 @@ public sealed class SwarmConverge(DockerConnector docker, SwarmNodes nodes, AppE
 
             // Swarm's own rollback of this update, decided on a failure it saw before the tool's rollback, swaps the failed spec
             // back in: the previous release is set again (a plain update).
-            if (restore is not null && PinnedImage.Same(service.Image, image)
+            if (restore is not null && onRelease
                 && await docker.Engine.RestoreServiceAsync(name, image, restore, settings.Swarm.Login))
             {
                 log.Warning("{0}: Swarm's own rollback put {1} back after the tool's; setting the previous release again.", name, version.Tag);
@@ -128,19 +130,19 @@ public sealed class SwarmConverge(DockerConnector docker, SwarmNodes nodes, AppE
 
             // Back on the previous spec (rolled back by Swarm or by the tool), however Swarm reports its update: failed once the
             // old version runs on every task.
-            if (!PinnedImage.Same(service.Image, image) && current.Count(t => t.Running && !Runs(t, image)) >= replicas)
+            if (!onRelease && restored >= replicas)
             {
                 throw await FailedAsync(settings, tasks, version, image, rolledBack ?? "Swarm rolled the update back", service, rollbackCause, endedEarly);
             }
 
-            if (DateTimeOffset.UtcNow > deadline && (update is "rollback_started" || !PinnedImage.Same(service.Image, image)) && !rollbackWaited)
+            if (DateTimeOffset.UtcNow > deadline && (update is "rollback_started" || !onRelease) && !rollbackWaited)
             {
                 // A rollback (Swarm's or the tool's) is under way: the previous release serves on the tasks it restarted, and the rest follow.
                 rollbackWaited = true;
                 var more = SwarmOldTaskTimeout + Slack;
                 deadline = DateTimeOffset.UtcNow + more;
                 log.Warning("{0}: Swarm is still rolling back ({1} of {2} task(s) run the previous release); a task Swarm holds in ready starts within its {3:N0} s timeout: waiting up to {4:N0} s more.",
-                    name, current.Count(t => t.Running && !Runs(t, image)), replicas, SwarmOldTaskTimeout.TotalSeconds, more.TotalSeconds);
+                    name, restored, replicas, SwarmOldTaskTimeout.TotalSeconds, more.TotalSeconds);
             }
 
             if (DateTimeOffset.UtcNow > deadline)
