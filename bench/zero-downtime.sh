@@ -78,6 +78,9 @@ die() {
 prefix="zdb$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')"
 tmp="$(mktemp -d /tmp/kaha-bench-zd.XXXXXX)"
 sandbox="$tmp/sandbox"
+# What the tool keeps outside the checkout (the proxy's route and admin socket) goes under this run's folder, removed with
+# it, instead of /var/lib/kaha-deploy/PREFIX, which every run used to leave behind.
+export KAHA_DEPLOY_DATA_HOME="$tmp/data-home"
 config="$sandbox/cake-config.json"
 load_pid=""
 sampler_pid=""
