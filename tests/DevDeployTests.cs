@@ -47,6 +47,29 @@ public sealed class DevDeployTests : SandboxFixture
         Assert.That(Http.Hits(Sandbox.DevUrl), Is.EqualTo(1), "Redis and its data outlive deploys and rollbacks");
     }
 
+    [Test]
+    public void Deploying_the_live_commit_again_keeps_the_release_before_it_as_the_one_to_roll_back_to()
+    {
+        Assert.That(Sandbox.Tool("--target=Deploy", "--env=dev").ExitCode, Is.EqualTo(0));
+        var v1 = Sandbox.Git(Sandbox.Checkout, "rev-parse", "HEAD")[..12];
+        var v2 = Sandbox.CommitInCheckout("second release", dir => File.AppendAllText(Path.Combine(dir, "README.md"), "\nsecond\n"))[..12];
+        Assert.That(Sandbox.Tool("--target=Deploy", "--env=dev").ExitCode, Is.EqualTo(0));
+
+        // dev mounts the checkout: deploying the same commit again restarts the app on it.
+        var again = Sandbox.Tool("--target=Deploy", "--env=dev");
+
+        Assert.That(again.ExitCode, Is.EqualTo(0), again.ToString());
+        Assert.That(again.StdOut, Does.Contain(
+            $"{Sandbox.DevContainer} replaced a container of the same release ({v2}): {Sandbox.DevContainer}_previous stays {v1}, the release a rollback brings back."));
+        Assert.That(StatusJson.Of(Sandbox, "dev"), Is.EqualTo(new StatusJson(v2, "running", v1, "exited", "healthy")));
+        Assert.That(DockerCli.Containers(Sandbox.Prefix), Does.Not.Contain($"{Sandbox.DevContainer}_older"));
+        Assert.That(RestartPolicies(), Is.EqualTo("unless-stopped no"));
+
+        var rollback = Sandbox.Tool("--target=Rollback", "--env=dev");
+        Assert.That(rollback.ExitCode, Is.EqualTo(0), rollback.ToString());
+        Assert.That(Http.VersionAt(Sandbox.DevUrl), Is.EqualTo(v1));
+    }
+
     /// <summary>The restart policies of the live container and of NAME_previous.</summary>
     private string RestartPolicies() =>
         DockerCli.Inspect(Sandbox.DevContainer, "{{.HostConfig.RestartPolicy.Name}}") + " "

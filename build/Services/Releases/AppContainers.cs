@@ -71,12 +71,33 @@ public sealed class AppContainers(DockerConnector docker, ReleaseTrees trees, Re
     /// <summary>After a healthy release: the backup it replaced goes, as deploy_kaha.sh's "older _previous is removed".</summary>
     public async Task RemoveOlderBackupAsync(DeploySettings settings)
     {
-        if (await Engine.InspectContainerAsync(settings.OlderContainer) is { } older)
+        if (await Engine.InspectContainerAsync(settings.OlderContainer) is not { } older)
         {
-            await Engine.RemoveContainerAsync(settings.OlderContainer);
-            log.Information("Removed the older backup ({0}).", VersionOf(older));
+            return;
         }
+
+        if (await PreviousAsync(settings) is { } previous && await LiveAsync(settings) is { } live
+            && SameRelease(previous, live) && !SameRelease(older, live))
+        {
+            // The live release deployed again over itself (dev restarting on its checkout, --force) made its own old
+            // container the backup, and a rollback to it would change nothing: the older backup, another release, stays
+            // the one to roll back to. Removed first, then renamed: a kill in between leaves NAME_older without a
+            // NAME_previous, which the next run names NAME_previous again.
+            await Engine.RemoveContainerAsync(previous.Id);
+            await Engine.RenameContainerAsync(older.Id, settings.PreviousContainer);
+            log.Information("{0} replaced a container of the same release ({1}): {2} stays {3}, the release a rollback brings back.",
+                settings.Container, VersionOf(live), settings.PreviousContainer, VersionOf(older));
+            return;
+        }
+
+        await Engine.RemoveContainerAsync(settings.OlderContainer);
+        log.Information("Removed the older backup ({0}).", VersionOf(older));
     }
+
+    /// <summary>The same commit, version and settings: what SkipIfLive calls already live.</summary>
+    private static bool SameRelease(ContainerInfo one, ContainerInfo other) =>
+        CommitOf(one) is { } commit && commit == CommitOf(other) && VersionOf(one) == VersionOf(other)
+        && one.Labels.GetValueOrDefault(ReleaseNames.SettingsLabel) == other.Labels.GetValueOrDefault(ReleaseNames.SettingsLabel);
 
     public Task RunReleaseAsync(DeploySettings settings, ReleaseVersion version, string image, string performer) =>
         CreateReleaseAsync(settings, settings.Container, version, image, performer, published: true, aliases: [], extraLabels: new Dictionary<string, string>());
