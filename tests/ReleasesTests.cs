@@ -34,6 +34,7 @@ public sealed class ReleasesTests() : SandboxFixture(withSlack: true)
         var table = Sandbox.Tool("--target=Releases", "--env=prod");
         Assert.That(table.ExitCode, Is.EqualTo(0), table.ToString());
         Assert.That(table.StdOut, Does.Contain(commits[3][..7]).And.Contain("live").And.Contain("standby").And.Contain("sample app"));
+        Assert.That(table.StdOut, Does.Contain("Go back to one with --target=Rollback --env=prod --to=COMMIT."));
 
         var slackBefore = Slack.Messages.Count;
         var unknown = Sandbox.Tool("--target=Rollback", "--env=prod", "--to=deadbeef");
@@ -124,6 +125,10 @@ public sealed class ReleasesTests() : SandboxFixture(withSlack: true)
         var releases = ReleasesJson("dev");
         Assert.That(releases.Select(r => (r["commit"]!.GetValue<string>(), r["state"]!.GetValue<string>(), r["container"]!.GetValue<string>())),
             Is.EqualTo(new[] { (commit, "live", Sandbox.DevContainer), (commit, "stopped", $"{Sandbox.DevContainer}_previous") }));
+        var table = Sandbox.Tool("--target=Releases", "--env=dev");
+        Assert.That(table.StdOut, Does.Contain(
+            $"--target=Rollback --env=dev goes back to {Sandbox.DevContainer}_previous; for another commit, deploy it: --target=Deploy --env=dev --sha=COMMIT."));
+        Assert.That(table.StdOut, Does.Not.Contain("--to="), "Rollback refuses --to without a proxy");
 
         var before = DockerCli.Snapshot(Sandbox.Prefix);
         var rollback = Sandbox.Tool("--target=Rollback", "--env=dev");

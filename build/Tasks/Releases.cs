@@ -15,7 +15,8 @@ public sealed class Releases(ReleaseStrategies strategies, IAnsiConsole console)
     public override async Task RunAsync(DeployContext context)
     {
         var settings = context.ReadOnlySettings;
-        var releases = await strategies.For(settings).Reader.ListAsync(settings);
+        var strategy = strategies.For(settings);
+        var releases = await strategy.Reader.ListAsync(settings);
         if (context.Json)
         {
             System.Console.Out.WriteLine(JsonSerializer.Serialize(new { environment = settings.Environment, releases }, Json));
@@ -26,9 +27,11 @@ public sealed class Releases(ReleaseStrategies strategies, IAnsiConsole console)
         // and the message cut short: it helps choose, but the commit is what --to takes.
         var table = Table(releases, " ", int.MaxValue);
         console.Write(console.Fits(table) ? table : Table(releases, "\n", NarrowMessage));
-        console.MarkupLine(releases.Count == 0
-            ? Markup.Escape($"{settings.Environment} keeps no release yet.")
-            : Markup.Escape($"Go back to one with --target=Rollback --env={settings.Environment} --to=COMMIT."));
+        console.MarkupLine(Markup.Escape(releases.Count == 0
+            ? $"{settings.Environment} keeps no release yet."
+            : strategy.WhyNot(ReleaseStep.RollbackTo, settings) is null
+                ? $"Go back to one with --target=Rollback --env={settings.Environment} --to=COMMIT."
+                : $"--target=Rollback --env={settings.Environment} goes back to {settings.PreviousContainer}; for another commit, deploy it: --target=Deploy --env={settings.Environment} --sha=COMMIT."));
         if (RenameJournal.PendingWarning(settings) is { } pending)
         {
             console.MarkupLine($"[yellow]Warning: {Markup.Escape(pending)}[/]");

@@ -26,6 +26,9 @@ public enum ReleaseStep
 
     /// <summary>Saying which of the servers the environment runs on are down, before a release (CheckNodes).</summary>
     Nodes,
+
+    /// <summary>Going back to any release the environment keeps, not only the previous one (Rollback --to, as Releases offers).</summary>
+    RollbackTo,
 }
 
 /// <summary>

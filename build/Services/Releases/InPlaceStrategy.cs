@@ -23,6 +23,7 @@ public sealed class InPlaceStrategy(
         ReleaseStep.Prune => $"{settings.Environment} keeps only NAME and NAME_previous.",
         ReleaseStep.Proxy => $"{settings.Environment} has no proxy: releases replace each other in place.",
         ReleaseStep.Nodes => ReleaseStrategies.OneServer(settings),
+        ReleaseStep.RollbackTo => $"--to needs a proxy in front of {settings.Environment} (retained releases)",
         _ => $"{settings.Environment} has no proxy.",
     };
 
@@ -52,7 +53,7 @@ public sealed class InPlaceStrategy(
         var settings = context.Settings;
         if (context.RollbackTo is not null)
         {
-            throw new RollbackImpossibleException($"--to needs a proxy in front of {settings.Environment} (retained releases); deploy that commit instead: --target=Deploy --sha={context.RollbackTo}.");
+            throw new RollbackImpossibleException($"{WhyNot(ReleaseStep.RollbackTo, settings)}; deploy that commit instead: --target=Deploy --sha={context.RollbackTo}.");
         }
 
         var previous = await containers.PreviousAsync(settings);
