@@ -43,16 +43,10 @@ public sealed class RunLogFile(SecretMasker masker) : IDisposable
         var removed = older.Take(Math.Max(0, older.Count - (keep - 1))).ToList();
         removed.ForEach(File.Delete);
 
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.Read };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
         lock (_gate)
         {
             FilePath = Path.Combine(folder, name);
-            _file = new FileStream(FilePath, options);
+            _file = new FileStream(FilePath, Host.OwnerOnlyFile.ForWriting(FileMode.CreateNew));
             foreach (var (time, level, message) in _held ?? [])
             {
                 Append(time, level, message);

@@ -32,13 +32,7 @@ public sealed class QueueFile(string file)
 
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(file)!);
         var temporary = file + ".tmp";
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        using (var stream = new FileStream(temporary, options))
+        using (var stream = new FileStream(temporary, Host.OwnerOnlyFile.ForWriting(FileMode.Create)))
         {
             stream.Write(content);
         }
